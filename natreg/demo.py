@@ -1,0 +1,103 @@
+"""``natreg demo``: the registry and two library nodes, asker and sandnes, on one machine.
+
+Everything it needs is made on first use: the embedded PostgreSQL in the data folder, one database per
+service, and the key material. Ctrl-C stops the services and the database cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from local_library.app import RunningLibrary, start_library
+from local_library.settings import LibrarySettings
+from natreg.db.embedded import EmbeddedPostgres, database_dsn, ensure_database
+from natreg.keys.layout import KeyLayout
+from natreg.keys.pki import init_keys
+from natreg.services import stop_signal
+from registry.app import RunningRegistry, start_registry
+from registry.client import RegistryClient
+from registry.settings import RegistrySettings
+
+DEMO_LIBRARIES = ("asker", "sandnes")
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    keys_dir: Path
+    data_dir: Path
+    database_url: str | None
+    host: str
+    registry_port: int
+    health_port: int
+    first_library_port: int
+
+
+async def run_demo(options: DemoOptions) -> None:
+    with stop_signal() as stop:
+        await _run_demo(options, stop)
+
+
+async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
+    started = time.monotonic()
+    for line in init_keys(options.keys_dir, DEMO_LIBRARIES):
+        print(f"created {line}")
+    embedded: EmbeddedPostgres | None = None
+    if options.database_url:
+        server_dsn = options.database_url
+    else:
+        embedded = EmbeddedPostgres(options.data_dir / "pgdata")
+        embedded.start()
+        server_dsn = embedded.dsn()
+    registry: RunningRegistry | None = None
+    libraries: list[RunningLibrary] = []
+    try:
+        registry_settings = RegistrySettings(
+            keys_dir=options.keys_dir,
+            data_dir=options.data_dir,
+            host=options.host,
+            port=options.registry_port,
+            health_port=options.health_port,
+            allow_synthetic_national_ids=True,
+        )
+        await ensure_database(server_dsn, registry_settings.database_name)
+        registry = await start_registry(
+            registry_settings.model_copy(
+                update={"database_url": database_dsn(server_dsn, registry_settings.database_name)}
+            )
+        )
+        print(f"registry   node API {registry.api_url}   health {registry.health_url}")
+        for offset, library_id in enumerate(DEMO_LIBRARIES):
+            library_settings = LibrarySettings(
+                library_id=library_id,
+                keys_dir=options.keys_dir,
+                data_dir=options.data_dir,
+                registry_url=registry.api_url,
+                host=options.host,
+                port=options.first_library_port + offset,
+            )
+            await ensure_database(server_dsn, library_settings.database_name)
+            library = await start_library(
+                library_settings.model_copy(
+                    update={"database_url": database_dsn(server_dsn, library_settings.database_name)}
+                )
+            )
+            libraries.append(library)
+            print(f"library    {library_id:<10} {library.url}")
+        async with RegistryClient.for_library(
+            registry.api_url, KeyLayout(options.keys_dir), DEMO_LIBRARIES[0]
+        ) as client:
+            identity = await client.whoami()
+        print(f"the registry knows the {DEMO_LIBRARIES[0]} node as {identity.library_id!r}")
+        print(f"all services up in {time.monotonic() - started:.1f} s; press Ctrl-C to stop")
+        await stop.wait()
+        print("stopping")
+    finally:
+        for library in reversed(libraries):
+            await library.stop()
+        if registry is not None:
+            await registry.stop()
+        if embedded is not None:
+            embedded.stop()

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by the registry and the library nodes."""

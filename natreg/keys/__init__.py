@@ -1,0 +1,11 @@
+"""Key material of a natreg deployment: the private CA, certificates, library credentials and data keys."""
+
+from natreg.keys.layout import KeyLayout
+from natreg.keys.pki import (
+    KeyMaterialError,
+    add_library,
+    init_keys,
+    revoke_library,
+)
+
+__all__ = ["KeyLayout", "KeyMaterialError", "add_library", "init_keys", "revoke_library"]

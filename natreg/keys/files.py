@@ -1,0 +1,69 @@
+"""Writing secret files: 0600 from the first byte, never silently replacing what exists."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from pathlib import Path
+
+SECRET_FILE_MODE = 0o600
+SECRET_DIR_MODE = 0o700
+DATA_KEY_BYTES = 32
+
+
+class KeyMaterialError(Exception):
+    """Key material is missing, malformed, or would be overwritten."""
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create ``path`` and any missing parents as 0700 (``mkdir(parents=True)`` would leave parents 0755)."""
+    for directory in [*reversed(path.parents), path]:
+        if not directory.exists():
+            directory.mkdir(mode=SECRET_DIR_MODE)
+
+
+def write_new_file(path: Path, content: bytes) -> None:
+    """Create ``path`` with mode 0600; refuse if it already exists.
+
+    O_EXCL makes the refusal race-free, and passing the mode to open() means the secret is never readable
+    by others, not even between creation and a later chmod.
+    """
+    ensure_private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SECRET_FILE_MODE)
+    except FileExistsError:
+        raise KeyMaterialError(f"{path} already exists; refusing to overwrite key material") from None
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+
+
+def replace_file(path: Path, content: bytes) -> None:
+    """Atomically replace ``path`` (for files that are meant to change: the CRL, the library list)."""
+    ensure_private_dir(path.parent)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SECRET_FILE_MODE)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def new_data_key_file(path: Path) -> None:
+    """Write 32 random bytes as one line of URL-safe base64."""
+    write_new_file(path, base64.urlsafe_b64encode(secrets.token_bytes(DATA_KEY_BYTES)) + b"\n")
+
+
+def read_data_key_file(path: Path) -> bytes:
+    try:
+        text = path.read_bytes().strip()
+    except FileNotFoundError:
+        raise KeyMaterialError(f"missing key file {path}; run `natreg keys init`") from None
+    try:
+        key = base64.urlsafe_b64decode(text)
+    except ValueError:
+        raise KeyMaterialError(f"key file {path} is not URL-safe base64") from None
+    if len(key) != DATA_KEY_BYTES:
+        raise KeyMaterialError(f"key file {path} must hold {DATA_KEY_BYTES} bytes")
+    return key

@@ -1,0 +1,81 @@
+"""Where every piece of key material lives inside the keys directory.
+
+One place names the files so the writer (``natreg keys``) and the readers (the registry, the nodes, the
+tests) cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_KEY_NAMES = ("blind-index", "pin-pepper", "audit", "credential")
+
+
+@dataclass(frozen=True)
+class KeyLayout:
+    """Paths inside one keys directory."""
+
+    root: Path
+
+    @property
+    def ca_dir(self) -> Path:
+        return self.root / "ca"
+
+    @property
+    def ca_key(self) -> Path:
+        return self.ca_dir / "ca.key"
+
+    @property
+    def ca_certificate(self) -> Path:
+        return self.ca_dir / "ca.crt"
+
+    @property
+    def crl(self) -> Path:
+        return self.ca_dir / "crl.pem"
+
+    @property
+    def registry_dir(self) -> Path:
+        return self.root / "registry"
+
+    @property
+    def registry_server_key(self) -> Path:
+        return self.registry_dir / "server.key"
+
+    @property
+    def registry_server_certificate(self) -> Path:
+        return self.registry_dir / "server.crt"
+
+    @property
+    def registry_data_dir(self) -> Path:
+        """Data keys (KEKs, blind-index key, PIN pepper, audit key, credential key)."""
+        return self.registry_dir / "data"
+
+    @property
+    def library_registry(self) -> Path:
+        """The registry's list of libraries: credential HMACs, certificate serials, revocations."""
+        return self.registry_dir / "libraries.json"
+
+    def kek(self, version: int) -> Path:
+        return self.registry_data_dir / f"kek-v{version}.key"
+
+    def data_key(self, name: str) -> Path:
+        return self.registry_data_dir / f"{name}.key"
+
+    def library_dir(self, library_id: str) -> Path:
+        return self.root / "libraries" / library_id
+
+    def library_client_key(self, library_id: str) -> Path:
+        return self.library_dir(library_id) / "client.key"
+
+    def library_client_certificate(self, library_id: str) -> Path:
+        return self.library_dir(library_id) / "client.crt"
+
+    def library_credential(self, library_id: str) -> Path:
+        return self.library_dir(library_id) / "credential"
+
+    def library_server_key(self, library_id: str) -> Path:
+        return self.library_dir(library_id) / "server.key"
+
+    def library_server_certificate(self, library_id: str) -> Path:
+        return self.library_dir(library_id) / "server.crt"

@@ -1,0 +1,344 @@
+"""The private CA and everything it signs, plus per-library credentials.
+
+ECDSA P-256 keys throughout: small, fast handshakes, and supported by every TLS 1.3 stack. The CA signs
+the registry's server certificate, each library's client certificate (CN = library id) and each library
+node's own server certificate, and publishes a certificate revocation list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import json
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from natreg.keys.files import (
+    KeyMaterialError,
+    new_data_key_file,
+    read_data_key_file,
+    replace_file,
+    write_new_file,
+)
+from natreg.keys.layout import DATA_KEY_NAMES, KeyLayout
+
+__all__ = [
+    "KeyMaterialError",
+    "LibraryEntry",
+    "add_library",
+    "credential_hmac",
+    "init_keys",
+    "load_library_entries",
+    "revoke_library",
+]
+
+LIBRARY_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
+DEFAULT_SERVER_NAMES = ("localhost", "127.0.0.1", "::1")
+CA_VALIDITY = dt.timedelta(days=3650)
+LEAF_VALIDITY = dt.timedelta(days=825)
+# OpenSSL refuses every handshake once the CRL it checks has expired, so the CRL is long-lived and
+# re-signed on every revocation; the registry also checks revocation per request.
+CRL_VALIDITY = dt.timedelta(days=365)
+ORGANISATION = "natreg"
+
+
+@dataclass(frozen=True)
+class LibraryEntry:
+    """What the registry knows about one library's credentials."""
+
+    library_id: str
+    credential_hmac: str
+    certificate_serial: int
+    revoked: bool
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def validate_library_id(library_id: str) -> str:
+    if not LIBRARY_ID_PATTERN.fullmatch(library_id):
+        raise KeyMaterialError(
+            f"library id {library_id!r} must be 2-32 characters of a-z, 0-9 and '-', starting with a letter"
+        )
+    return library_id
+
+
+def _private_key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def _certificate_pem(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANISATION),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+def _load_ca(layout: KeyLayout) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    try:
+        key = serialization.load_pem_private_key(layout.ca_key.read_bytes(), password=None)
+        certificate = x509.load_pem_x509_certificate(layout.ca_certificate.read_bytes())
+    except FileNotFoundError:
+        raise KeyMaterialError(f"no CA in {layout.ca_dir}; run `natreg keys init` first") from None
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise KeyMaterialError("the CA key must be an ECDSA key")
+    return key, certificate
+
+
+def _create_ca(layout: KeyLayout) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = _now()
+    name = _name("natreg private CA")
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + CA_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    write_new_file(layout.ca_key, _private_key_pem(key))
+    write_new_file(layout.ca_certificate, _certificate_pem(certificate))
+    _write_crl(layout, revoked_serials=())
+
+
+def _issue_leaf(
+    layout: KeyLayout,
+    *,
+    common_name: str,
+    usage: x509.ObjectIdentifier,
+    server_names: Sequence[str] = (),
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    ca_key, ca_certificate = _load_ca(layout)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = _now()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name))
+        .issuer_name(ca_certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + LEAF_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+    )
+    if server_names:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([_general_name(name) for name in server_names]), critical=False
+        )
+    return key, builder.sign(ca_key, hashes.SHA256())
+
+
+def _general_name(name: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
+
+
+def _issue_server_certificate(
+    layout: KeyLayout, key_path: Path, certificate_path: Path, common_name: str, server_names: Sequence[str]
+) -> None:
+    names = list(dict.fromkeys([*DEFAULT_SERVER_NAMES, *server_names]))
+    key, certificate = _issue_leaf(
+        layout, common_name=common_name, usage=ExtendedKeyUsageOID.SERVER_AUTH, server_names=names
+    )
+    write_new_file(key_path, _private_key_pem(key))
+    write_new_file(certificate_path, _certificate_pem(certificate))
+
+
+def _write_crl(layout: KeyLayout, revoked_serials: Iterable[int]) -> None:
+    ca_key, ca_certificate = _load_ca(layout)
+    now = _now()
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca_certificate.subject)
+        .last_update(now - dt.timedelta(minutes=5))
+        .next_update(now + CRL_VALIDITY)
+    )
+    for serial in sorted(set(revoked_serials)):
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now).build()
+        )
+    crl = builder.sign(ca_key, hashes.SHA256())
+    replace_file(layout.crl, crl.public_bytes(serialization.Encoding.PEM))
+
+
+def revoked_serials(layout: KeyLayout) -> frozenset[int]:
+    """Serial numbers on the current CRL."""
+    crl = x509.load_pem_x509_crl(layout.crl.read_bytes())
+    return frozenset(entry.serial_number for entry in crl)
+
+
+def credential_hmac(credential_key: bytes, library_id: str, credential: str) -> str:
+    """The stored form of a library credential: a keyed hash, so the library list is useless if copied."""
+    message = f"{library_id}\x00{credential}".encode()
+    return hmac.new(credential_key, message, hashlib.sha256).hexdigest()
+
+
+def load_library_entries(layout: KeyLayout) -> dict[str, LibraryEntry]:
+    try:
+        document = json.loads(layout.library_registry.read_text())
+    except FileNotFoundError:
+        return {}
+    return {
+        library_id: LibraryEntry(
+            library_id=library_id,
+            credential_hmac=entry["credential_hmac"],
+            certificate_serial=int(entry["certificate_serial"]),
+            revoked=bool(entry["revoked"]),
+        )
+        for library_id, entry in document["libraries"].items()
+    }
+
+
+def _save_library_entries(layout: KeyLayout, entries: dict[str, LibraryEntry]) -> None:
+    document = {
+        "libraries": {
+            entry.library_id: {
+                "credential_hmac": entry.credential_hmac,
+                # A string, because JSON readers elsewhere may lose precision on 128-bit integers.
+                "certificate_serial": str(entry.certificate_serial),
+                "revoked": entry.revoked,
+            }
+            for entry in sorted(entries.values(), key=lambda item: item.library_id)
+        }
+    }
+    replace_file(layout.library_registry, (json.dumps(document, indent=2) + "\n").encode())
+
+
+def add_library(root: Path, library_id: str, *, server_names: Sequence[str] = ()) -> list[Path]:
+    """Issue a client certificate, a node server certificate and a fresh credential for one library.
+
+    A library that exists and is not revoked is refused: re-issuing would silently replace its keys.
+    A revoked library gets new keys (the old files are moved aside, never deleted, for the record).
+    """
+    layout = KeyLayout(root)
+    validate_library_id(library_id)
+    entries = load_library_entries(layout)
+    existing = entries.get(library_id)
+    if existing is not None and not existing.revoked:
+        raise KeyMaterialError(f"library {library_id!r} already has keys; revoke it first to re-issue")
+    library_dir = layout.library_dir(library_id)
+    if library_dir.exists():
+        library_dir.rename(library_dir.with_name(f"{library_id}.revoked-{_now():%Y%m%dT%H%M%S}"))
+
+    client_key, client_certificate = _issue_leaf(layout, common_name=library_id, usage=ExtendedKeyUsageOID.CLIENT_AUTH)
+    write_new_file(layout.library_client_key(library_id), _private_key_pem(client_key))
+    write_new_file(layout.library_client_certificate(library_id), _certificate_pem(client_certificate))
+    _issue_server_certificate(
+        layout,
+        layout.library_server_key(library_id),
+        layout.library_server_certificate(library_id),
+        common_name=f"{library_id} library node",
+        server_names=server_names,
+    )
+    credential = secrets.token_urlsafe(32)
+    write_new_file(layout.library_credential(library_id), credential.encode() + b"\n")
+
+    credential_key = read_data_key_file(layout.data_key("credential"))
+    entries[library_id] = LibraryEntry(
+        library_id=library_id,
+        credential_hmac=credential_hmac(credential_key, library_id, credential),
+        certificate_serial=client_certificate.serial_number,
+        revoked=False,
+    )
+    _save_library_entries(layout, entries)
+    return [layout.library_dir(library_id)]
+
+
+def revoke_library(root: Path, library_id: str) -> None:
+    """Put the library's certificate on the CRL and mark its credential revoked."""
+    layout = KeyLayout(root)
+    entries = load_library_entries(layout)
+    entry = entries.get(library_id)
+    if entry is None:
+        raise KeyMaterialError(f"unknown library {library_id!r}")
+    _write_crl(layout, revoked_serials(layout) | {entry.certificate_serial})
+    entries[library_id] = LibraryEntry(
+        library_id=library_id,
+        credential_hmac=entry.credential_hmac,
+        certificate_serial=entry.certificate_serial,
+        revoked=True,
+    )
+    _save_library_entries(layout, entries)
+
+
+def init_keys(root: Path, libraries: Sequence[str] = (), *, server_names: Sequence[str] = ()) -> list[str]:
+    """Create whatever key material is missing; return a line per thing created.
+
+    Existing files are left exactly as they are, so running this twice is safe and never replaces a key.
+    """
+    layout = KeyLayout(root)
+    created: list[str] = []
+    if not layout.ca_certificate.exists():
+        _create_ca(layout)
+        created.append(f"private CA in {layout.ca_dir}")
+    if not layout.registry_server_certificate.exists():
+        _issue_server_certificate(
+            layout,
+            layout.registry_server_key,
+            layout.registry_server_certificate,
+            common_name="natreg registry",
+            server_names=server_names,
+        )
+        created.append(f"registry server certificate in {layout.registry_dir}")
+    data_keys = [layout.kek(1)] if not any(layout.registry_data_dir.glob("kek-v*.key")) else []
+    data_keys += [layout.data_key(name) for name in DATA_KEY_NAMES if not layout.data_key(name).exists()]
+    for path in data_keys:
+        new_data_key_file(path)
+        created.append(f"data key {path.name}")
+    known = load_library_entries(layout)
+    for library_id in libraries:
+        if library_id not in known:
+            add_library(root, library_id, server_names=server_names)
+            created.append(f"client certificate and credential for library {library_id!r}")
+    return created
+
+
+def add_key_encryption_key(root: Path) -> int:
+    """Create the next KEK version; the registry wraps new data keys with it and rotation re-wraps old ones."""
+    layout = KeyLayout(root)
+    versions = [int(path.stem.removeprefix("kek-v")) for path in layout.registry_data_dir.glob("kek-v*.key")]
+    version = max(versions, default=0) + 1
+    new_data_key_file(layout.kek(version))
+    return version

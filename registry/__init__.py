@@ -1,0 +1,1 @@
+"""Central patron registry service."""

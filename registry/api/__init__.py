@@ -1,0 +1,1 @@
+"""The wire contract of the node API: pydantic models shared by the server, the OpenAPI document and the client."""

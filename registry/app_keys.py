@@ -1,0 +1,15 @@
+"""Typed keys for everything the registry application holds, in one place."""
+
+from __future__ import annotations
+
+import asyncpg
+from aiohttp import web
+
+from natreg.keys.layout import KeyLayout
+from registry.auth.libraries import LibraryDirectory
+from registry.settings import RegistrySettings
+
+SETTINGS = web.AppKey("settings", RegistrySettings)
+POOL = web.AppKey("pool", asyncpg.Pool)
+KEY_LAYOUT = web.AppKey("key_layout", KeyLayout)
+LIBRARY_DIRECTORY = web.AppKey("library_directory", LibraryDirectory)

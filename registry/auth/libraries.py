@@ -1,0 +1,111 @@
+"""The registry's view of the libraries allowed to call it.
+
+The library list (credential HMACs, current certificate serial, revoked flag) and the CRL are files
+written by ``natreg keys``. They are re-read whenever they change on disk, and checked on every request,
+so a revocation takes effect on the next request, even on a keep-alive connection that was accepted
+before it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import hmac
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from natreg.errors import DomainError, ErrorKind
+from natreg.keys.files import read_data_key_file
+from natreg.keys.layout import KeyLayout
+from natreg.keys.pki import LibraryEntry, credential_hmac, load_library_entries, revoked_serials
+
+
+@dataclass(frozen=True)
+class CallingLibrary:
+    """An authenticated caller of the node API."""
+
+    library_id: str
+    certificate_serial: int
+
+
+@dataclass(frozen=True)
+class PeerCertificate:
+    common_name: str
+    serial: int
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_peer_certificate(der: bytes) -> PeerCertificate:
+    """Parse once per distinct certificate; every request on every connection presents one."""
+    certificate = x509.load_der_x509_certificate(der)
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    common_name = str(names[0].value) if names else ""
+    return PeerCertificate(common_name=common_name, serial=certificate.serial_number)
+
+
+def _refused(code: str, message: str) -> DomainError:
+    return DomainError(ErrorKind.FORBIDDEN, code, message)
+
+
+def _file_stamp(path: Path) -> tuple[int, int]:
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return (0, 0)
+    return (status.st_mtime_ns, status.st_size)
+
+
+class LibraryDirectory:
+    """Authenticates callers against the current library list and CRL."""
+
+    def __init__(self, layout: KeyLayout) -> None:
+        self._layout = layout
+        self._credential_key = read_data_key_file(layout.data_key("credential"))
+        self._stamps: tuple[tuple[int, int], tuple[int, int]] = ((-1, -1), (-1, -1))
+        self._entries: dict[str, LibraryEntry] = {}
+        self._revoked: frozenset[int] = frozenset()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload the library list and CRL if either changed; two stat calls when nothing did."""
+        stamps = (_file_stamp(self._layout.library_registry), _file_stamp(self._layout.crl))
+        if stamps == self._stamps:
+            return
+        self._entries = load_library_entries(self._layout)
+        self._revoked = revoked_serials(self._layout)
+        self._stamps = stamps
+
+    def authenticate(self, peer_der: bytes | None, authorization: str | None) -> CallingLibrary:
+        if peer_der is None:
+            raise _refused("client_certificate_required", "a client certificate is required")
+        self.refresh()
+        peer = parse_peer_certificate(peer_der)
+        entry = self._entries.get(peer.common_name)
+        if peer.serial in self._revoked or (entry is not None and entry.revoked):
+            raise _refused("library_revoked", "this library's access has been revoked")
+        if entry is None or entry.certificate_serial != peer.serial:
+            raise _refused("certificate_not_current", "this certificate is not the library's current one")
+        username, credential = _basic_credentials(authorization)
+        if username != entry.library_id:
+            raise _refused("library_mismatch", "the credentials belong to another library than the certificate")
+        expected = credential_hmac(self._credential_key, entry.library_id, credential)
+        if not hmac.compare_digest(expected, entry.credential_hmac):
+            raise DomainError(ErrorKind.UNAUTHENTICATED, "credentials_invalid", "the credentials are not valid")
+        return CallingLibrary(library_id=entry.library_id, certificate_serial=peer.serial)
+
+
+def _basic_credentials(authorization: str | None) -> tuple[str, str]:
+    if not authorization or not authorization.startswith("Basic "):
+        raise DomainError(ErrorKind.UNAUTHENTICATED, "credentials_required", "library credentials are required")
+    try:
+        decoded = base64.b64decode(authorization.removeprefix("Basic "), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise DomainError(ErrorKind.UNAUTHENTICATED, "credentials_invalid", "the credentials are not valid") from None
+    username, separator, credential = decoded.partition(":")
+    if not separator:
+        raise DomainError(ErrorKind.UNAUTHENTICATED, "credentials_invalid", "the credentials are not valid")
+    return username, credential

@@ -1,0 +1,43 @@
+"""Request authentication for the registry's listeners.
+
+One application serves two listeners: the mutual-TLS node API and a plain HTTP listener for health
+checks. A request that did not arrive over TLS may reach ``/health`` and nothing else.
+"""
+
+from __future__ import annotations
+
+import ssl
+
+from aiohttp import web
+
+from natreg.errors import DomainError, ErrorKind
+from natreg.http.problems import Handler
+from registry.app_keys import LIBRARY_DIRECTORY
+from registry.auth.libraries import CallingLibrary
+
+CALLER = web.RequestKey("caller", CallingLibrary)
+UNAUTHENTICATED_PATHS = frozenset({"/health"})
+
+
+def peer_certificate_der(request: web.Request) -> bytes | None:
+    transport = request.transport
+    ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+    if not isinstance(ssl_object, ssl.SSLObject | ssl.SSLSocket):
+        return None
+    return ssl_object.getpeercert(binary_form=True)
+
+
+def arrived_over_tls(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is not None and transport.get_extra_info("ssl_object") is not None
+
+
+@web.middleware
+async def authentication_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path in UNAUTHENTICATED_PATHS:
+        return await handler(request)
+    if not arrived_over_tls(request):
+        raise DomainError(ErrorKind.NOT_FOUND, "not_found", "this listener serves only /health")
+    directory = request.app[LIBRARY_DIRECTORY]
+    request[CALLER] = directory.authenticate(peer_certificate_der(request), request.headers.get("Authorization"))
+    return await handler(request)

@@ -1,0 +1,14 @@
+"""``GET /v1/whoami``: the authenticated caller's identity, for checking a node's setup."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from registry.api.models import WhoAmI
+from registry.auth.middleware import CALLER
+
+
+async def whoami(request: web.Request) -> web.Response:
+    caller = request[CALLER]
+    answer = WhoAmI(library_id=caller.library_id, certificate_serial=str(caller.certificate_serial))
+    return web.json_response(answer.model_dump())

@@ -1,0 +1,156 @@
+"""The typed client library nodes use to call the registry's node API.
+
+Mutual TLS with the library's certificate plus its credential, a timeout on every call, and retries with
+exponential backoff for calls that are safe to repeat (reads, and writes that carry an idempotency key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import random
+import ssl
+from types import TracebackType
+from typing import Any, TypeVar
+
+import aiohttp
+from pydantic import BaseModel, ValidationError
+
+from natreg.keys.layout import KeyLayout
+from natreg.tls import library_client_context
+from registry.api.models import WhoAmI
+
+logger = logging.getLogger(__name__)
+
+ResponseT = TypeVar("ResponseT", bound=BaseModel)
+RETRYABLE_STATUSES = frozenset({502, 503, 504})
+
+
+class RegistryError(Exception):
+    """The registry refused a request; ``code`` is its stable problem code."""
+
+    def __init__(self, status: int, code: str, title: str, body: dict[str, Any] | None = None) -> None:
+        super().__init__(f"registry answered {status} {code}: {title}")
+        self.status = status
+        self.code = code
+        self.title = title
+        self.body = body or {}
+
+
+class RegistryUnavailableError(Exception):
+    """The registry could not be reached (after retries, where retrying was safe)."""
+
+
+class RegistryClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        library_id: str,
+        credential: str,
+        ssl_context: ssl.SSLContext,
+        timeout_seconds: float = 5.0,
+        retries: int = 3,
+        backoff_seconds: float = 0.2,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        token = base64.b64encode(f"{library_id}:{credential}".encode()).decode()
+        self._authorization = f"Basic {token}"
+        self._ssl_context = ssl_context
+        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._retries = retries
+        self._backoff_seconds = backoff_seconds
+        self._session: aiohttp.ClientSession | None = None
+        self.library_id = library_id
+
+    @classmethod
+    def for_library(cls, base_url: str, layout: KeyLayout, library_id: str, **options: Any) -> RegistryClient:
+        """A client using the library's key files from ``natreg keys``."""
+        credential = layout.library_credential(library_id).read_text().strip()
+        return cls(
+            base_url,
+            library_id=library_id,
+            credential=credential,
+            ssl_context=library_client_context(layout, library_id),
+            **options,
+        )
+
+    async def __aenter__(self) -> RegistryClient:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            connector = aiohttp.TCPConnector(ssl=self._ssl_context, limit=32)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                headers={"Authorization": self._authorization},
+                timeout=self._timeout,
+                raise_for_status=False,
+            )
+        return self._session
+
+    async def whoami(self) -> WhoAmI:
+        return await self.request("GET", "/v1/whoami", WhoAmI)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        response_model: type[ResponseT],
+        *,
+        body: BaseModel | None = None,
+        idempotency_key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> ResponseT:
+        """Send one call and parse the answer; retried only when repeating it cannot do harm twice."""
+        send_headers = dict(headers or {})
+        if idempotency_key is not None:
+            send_headers["Idempotency-Key"] = idempotency_key
+        payload = body.model_dump(mode="json", exclude_unset=False) if body is not None else None
+        safe_to_repeat = method == "GET" or idempotency_key is not None
+        attempts = self._retries + 1 if safe_to_repeat else 1
+        for attempt in range(attempts):
+            try:
+                async with self._http().request(
+                    method, self._base_url + path, json=payload, headers=send_headers
+                ) as response:
+                    if response.status in RETRYABLE_STATUSES and attempt + 1 < attempts:
+                        await self._pause(attempt)
+                        continue
+                    data = await response.json(content_type=None) if response.content_length != 0 else None
+                    if response.status >= 400:
+                        raise _registry_error(response.status, data)
+                    return _parse(response_model, data)
+            except (aiohttp.ClientConnectionError, TimeoutError) as error:
+                if attempt + 1 >= attempts:
+                    raise RegistryUnavailableError(f"registry unreachable: {type(error).__name__}") from error
+                await self._pause(attempt)
+        raise RegistryUnavailableError("registry kept answering with a temporary error")
+
+    async def _pause(self, attempt: int) -> None:
+        # Full jitter keeps many nodes that lost the registry at once from retrying in lockstep.
+        await asyncio.sleep(random.uniform(0, self._backoff_seconds * 2**attempt))  # noqa: S311 - jitter only
+
+
+def _registry_error(status: int, data: Any) -> RegistryError:
+    if isinstance(data, dict):
+        return RegistryError(status, str(data.get("code", f"http_{status}")), str(data.get("title", "")), data)
+    return RegistryError(status, f"http_{status}", "unexpected answer")
+
+
+def _parse(response_model: type[ResponseT], data: Any) -> ResponseT:
+    try:
+        return response_model.model_validate(data)
+    except ValidationError as error:
+        raise RegistryError(200, "unexpected_response", "the registry's answer did not match the contract") from error

@@ -1,0 +1,1 @@
+"""Liveness and readiness: is the service up, and can it reach its database."""

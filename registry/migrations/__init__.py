@@ -1,0 +1,1 @@
+"""Numbered SQL migrations of the registry database (applied by ``natreg.db.migrations``)."""

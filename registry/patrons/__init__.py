@@ -1,0 +1,1 @@
+"""Patrons: the people the registry knows, their identifiers and the rules for validating them."""

@@ -1,0 +1,27 @@
+"""Settings of the registry service, read from ``NATREG_REGISTRY_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RegistrySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NATREG_REGISTRY_", extra="forbid")
+
+    database_url: str | None = Field(
+        default=None, description="PostgreSQL URL; empty starts the embedded PostgreSQL in data_dir"
+    )
+    database_name: str = Field(default="natreg_registry", description="database used on the embedded server")
+    data_dir: Path = Field(default=Path(".natreg"), description="local data: the embedded PostgreSQL")
+    keys_dir: Path = Field(default=Path("keys"), description="key material made by `natreg keys init`")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8443, description="node API listener (mutual TLS)")
+    health_port: int = Field(default=8080, description="plain HTTP listener that serves only /health")
+    max_body_bytes: int = 64 * 1024
+    allow_synthetic_national_ids: bool = Field(
+        default=False, description="accept synthetic test numbers (month + 80); for test systems only"
+    )
+    operator_name: str = Field(default="natreg registry operator", description="the data controller's name")

@@ -1,0 +1,117 @@
+"""Shared fixtures: one embedded PostgreSQL per test session, a fresh database per test, real keys.
+
+Each service's schema is migrated once into a template database; every test gets its own database
+cloned from that template, which is much faster than migrating per test and keeps tests independent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from local_library.app import MIGRATIONS_PACKAGE as LIBRARY_MIGRATIONS
+from natreg.db.embedded import EmbeddedPostgres
+from natreg.db.migrations import apply_migrations
+from natreg.keys.pki import init_keys
+from registry.app import MIGRATIONS_PACKAGE as REGISTRY_MIGRATIONS
+
+TEST_LIBRARIES = ("asker", "sandnes", "oslo")
+TEMPLATES = {"registry": REGISTRY_MIGRATIONS, "library": LIBRARY_MIGRATIONS}
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[EmbeddedPostgres]:
+    with traversable_temp_dir() as folder:
+        server = EmbeddedPostgres(folder / "pgdata")
+        server.start()
+        yield server
+        server.stop()
+
+
+@contextlib.contextmanager
+def traversable_temp_dir() -> Iterator[Path]:
+    """A temp folder the embedded server's own user can reach when tests run as root.
+
+    pytest's temp folders are private to the user, which would send the data to the fallback location
+    (see ``reachable_data_dir``) and leave it behind.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="natreg-test-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def database_templates(postgres: EmbeddedPostgres) -> dict[str, str]:
+    admin = await asyncpg.connect(postgres.dsn())
+    try:
+        for service, package in TEMPLATES.items():
+            name = f"template_{service}"
+            await admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            await admin.execute(f"CREATE DATABASE {name}")
+            connection = await asyncpg.connect(postgres.dsn(name))
+            try:
+                await apply_migrations(connection, package)
+            finally:
+                await connection.close()
+    finally:
+        await admin.close()
+    return {service: f"template_{service}" for service in TEMPLATES}
+
+
+async def _fresh_database(postgres: EmbeddedPostgres, template: str) -> AsyncIterator[str]:
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(postgres.dsn())
+    try:
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    finally:
+        await admin.close()
+    yield postgres.dsn(name)
+    admin = await asyncpg.connect(postgres.dsn())
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def registry_database_url(postgres: EmbeddedPostgres, database_templates: dict[str, str]) -> AsyncIterator[str]:
+    async for dsn in _fresh_database(postgres, database_templates["registry"]):
+        yield dsn
+
+
+@pytest.fixture
+async def library_database_url(postgres: EmbeddedPostgres, database_templates: dict[str, str]) -> AsyncIterator[str]:
+    async for dsn in _fresh_database(postgres, database_templates["library"]):
+        yield dsn
+
+
+@pytest.fixture
+async def empty_database_url(postgres: EmbeddedPostgres) -> AsyncIterator[str]:
+    async for dsn in _fresh_database(postgres, "template0"):
+        yield dsn
+
+
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Key material shared by the session's tests; tests that revoke or rotate make their own."""
+    root = tmp_path_factory.mktemp("keys")
+    init_keys(root, TEST_LIBRARIES)
+    return root
+
+
+@pytest.fixture
+def own_keys_dir(tmp_path: Path) -> Path:
+    """Key material for one test, for tests that change it (revocation, rotation)."""
+    root = tmp_path / "keys"
+    init_keys(root, TEST_LIBRARIES)
+    return root

@@ -1,0 +1,63 @@
+"""`natreg demo`, the main job, run as a user runs it: a subprocess, stopped with Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import traversable_temp_dir
+
+STARTUP_LIMIT_SECONDS = 30
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_demo_starts_three_services_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    with traversable_temp_dir() as data_dir:
+        _run_demo_and_stop_it(tmp_path / "keys", data_dir)
+
+
+def _run_demo_and_stop_it(keys_dir: Path, data_dir: Path) -> None:
+    ports = [_free_port() for _ in range(3)]
+    command = [
+        sys.executable, "-m", "natreg.cli", "demo",
+        "--keys-dir", str(keys_dir), "--data-dir", str(data_dir),
+        "--registry-port", str(ports[0]), "--health-port", str(ports[1]), "--first-library-port", str(ports[2]),
+    ]  # fmt: skip
+    environment = {**os.environ, "NATREG_LOG_LEVEL": "WARNING"}
+    lines: list[str] = []
+    with subprocess.Popen(  # noqa: S603 - our own interpreter running our own module
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment
+    ) as demo:
+        try:
+            deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
+            assert demo.stdout is not None
+            while time.monotonic() < deadline:
+                line = demo.stdout.readline()
+                if not line:
+                    break
+                lines.append(line)
+                if "press Ctrl-C" in line:
+                    break
+            output = "".join(lines)
+            assert "press Ctrl-C" in output, output
+            assert "the registry knows the asker node as 'asker'" in output
+            assert f"library    asker      https://127.0.0.1:{ports[2]}" in output
+            assert f"library    sandnes    https://127.0.0.1:{ports[2] + 1}" in output
+            demo.send_signal(signal.SIGINT)
+            rest, _ = demo.communicate(timeout=30)
+            assert demo.returncode == 0, rest
+            assert "stopping" in rest
+        finally:
+            # Popen's exit waits for the process, so a failed assertion must not leave the demo running.
+            if demo.poll() is None:
+                demo.kill()

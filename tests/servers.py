@@ -1,0 +1,41 @@
+"""Starting real services on loopback for tests: real TLS, real HTTP, free ports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from local_library.app import RunningLibrary, start_library
+from local_library.settings import LibrarySettings
+from natreg.keys.layout import KeyLayout
+from registry.app import RunningRegistry, start_registry
+from registry.client import RegistryClient
+from registry.settings import RegistrySettings
+
+
+async def run_registry(database_url: str, keys_dir: Path, **overrides: object) -> RunningRegistry:
+    settings = RegistrySettings(
+        database_url=database_url,
+        keys_dir=keys_dir,
+        port=0,
+        health_port=0,
+        allow_synthetic_national_ids=True,
+        **overrides,  # type: ignore[arg-type]
+    )
+    return await start_registry(settings)
+
+
+async def run_library(library_id: str, database_url: str, keys_dir: Path, registry_url: str) -> RunningLibrary:
+    settings = LibrarySettings(
+        library_id=library_id,
+        database_url=database_url,
+        keys_dir=keys_dir,
+        registry_url=registry_url,
+        port=0,
+        registry_retries=1,
+        registry_timeout_seconds=3.0,
+    )
+    return await start_library(settings)
+
+
+def registry_client(registry: RunningRegistry, keys_dir: Path, library_id: str, **options: object) -> RegistryClient:
+    return RegistryClient.for_library(registry.api_url, KeyLayout(keys_dir), library_id, **options)  # type: ignore[arg-type]
