@@ -57,6 +57,44 @@ def registry_serve(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def registry_audit_verify(arguments: argparse.Namespace) -> int:
+    from registry.commands import verify_audit_log  # noqa: PLC0415 - as above
+    from registry.settings import RegistrySettings  # noqa: PLC0415
+
+    verdict = asyncio.run(verify_audit_log(RegistrySettings()))
+    if verdict.intact:
+        print(f"audit log intact: {verdict.entries_checked} entries verified")
+        return 0
+    print(f"audit log BROKEN at entry {verdict.first_broken_sequence_number}: {verdict.problem}")
+    return 1
+
+
+def registry_rotate_keys(arguments: argparse.Namespace) -> int:
+    from registry.commands import rotate_keys  # noqa: PLC0415 - as above
+    from registry.settings import RegistrySettings  # noqa: PLC0415
+
+    report = asyncio.run(rotate_keys(RegistrySettings(), batch_size=arguments.batch_size))
+    print(
+        f"re-wrapped {report.rewrapped} data keys under key version {report.active_version}; "
+        f"{report.remaining} still to do (rerun to resume)" if report.remaining else
+        f"re-wrapped {report.rewrapped} data keys; every data key is under key version {report.active_version}"
+    )  # fmt: skip
+    return 0 if report.remaining == 0 else 1
+
+
+def registry_import(arguments: argparse.Namespace) -> int:
+    from registry.commands import import_file  # noqa: PLC0415 - as above
+    from registry.settings import RegistrySettings  # noqa: PLC0415
+
+    report = asyncio.run(import_file(RegistrySettings(), Path(arguments.file), library_id=arguments.library))
+    for error in report.errors:
+        print(f"line {error.line}: {error.code}: {error.message}")
+    for line in report.already_registered:
+        print(f"line {line}: already registered, skipped")
+    print(f"loaded {report.loaded}; already registered {len(report.already_registered)}; rejected {len(report.errors)}")
+    return 0 if not report.errors else 1
+
+
 def library_serve(arguments: argparse.Namespace) -> int:
     from local_library.settings import LibrarySettings  # noqa: PLC0415 - as above
     from natreg.services import serve_library  # noqa: PLC0415
@@ -133,6 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
         dest="registry_command", required=True
     )
     add(registry, "serve", registry_serve, "serve the registry (settings from NATREG_REGISTRY_* variables)")
+    audit = registry.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
+    add(audit, "verify", registry_audit_verify, "check the audit log's hash chain; name the first broken entry")
+    rotate = add(registry, "rotate-keys", registry_rotate_keys, "re-wrap every data key under the newest KEK")
+    rotate.add_argument("--batch-size", type=int, default=1000)
+    importer = add(registry, "import", registry_import, "load patrons from a .csv or .jsonl file")
+    importer.add_argument("file")
+    importer.add_argument("--library", help="library to link rows that name none")
 
     library = commands.add_parser("library", help="a library node").add_subparsers(
         dest="library_command", required=True

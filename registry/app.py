@@ -17,8 +17,10 @@ from natreg.tls import registry_node_api_context
 from registry import app_keys
 from registry.auth.libraries import LibraryDirectory
 from registry.auth.middleware import authentication_middleware
-from registry.auth.views import whoami
-from registry.health.views import health
+from registry.crypto.keyring import KeyRing
+from registry.crypto.pins import PinHasher
+from registry.patrons.service import RegistryCore
+from registry.routes import add_routes
 from registry.settings import RegistrySettings
 
 logger = logging.getLogger(__name__)
@@ -47,9 +49,24 @@ def create_app(settings: RegistrySettings) -> web.Application:
         yield
         await pool.close()
 
-    app.cleanup_ctx.append(database)
-    app.router.add_get("/health", health)
-    app.router.add_get("/v1/whoami", whoami)
+    async def patron_core(app: web.Application) -> AsyncIterator[None]:
+        keyring = KeyRing.load(layout.registry_data_dir)
+        pin_hasher = PinHasher(
+            keyring.pin_pepper,
+            max_concurrency=settings.pin_hash_concurrency,
+            time_cost=settings.pin_hash_time_cost,
+            memory_cost=settings.pin_hash_memory_kib,
+        )
+        app[app_keys.CORE] = RegistryCore(
+            pool=app[app_keys.POOL],
+            keyring=keyring,
+            pin_hasher=pin_hasher,
+            allow_synthetic_national_ids=settings.allow_synthetic_national_ids,
+        )
+        yield
+
+    app.cleanup_ctx.extend([database, patron_core])
+    add_routes(app)
     return app
 
 

@@ -7,9 +7,11 @@ from aiohttp import web
 
 from natreg.keys.layout import KeyLayout
 from registry.auth.libraries import LibraryDirectory
+from registry.patrons.service import RegistryCore
 from registry.settings import RegistrySettings
 
 SETTINGS = web.AppKey("settings", RegistrySettings)
 POOL = web.AppKey("pool", asyncpg.Pool)
 KEY_LAYOUT = web.AppKey("key_layout", KeyLayout)
 LIBRARY_DIRECTORY = web.AppKey("library_directory", LibraryDirectory)
+CORE = web.AppKey("core", RegistryCore)

@@ -24,4 +24,7 @@ class RegistrySettings(BaseSettings):
     allow_synthetic_national_ids: bool = Field(
         default=False, description="accept synthetic test numbers (month + 80); for test systems only"
     )
+    pin_hash_concurrency: int = Field(default=2, ge=1, description="Argon2id hashes running at once")
+    pin_hash_time_cost: int = Field(default=2, ge=1, description="Argon2id passes")
+    pin_hash_memory_kib: int = Field(default=19456, ge=1024, description="Argon2id memory per hash")
     operator_name: str = Field(default="natreg registry operator", description="the data controller's name")

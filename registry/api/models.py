@@ -1,14 +1,36 @@
-"""Request and response models of the registry's node API (``/v1``)."""
+"""Request and response models of the registry's node API (``/v1``).
+
+These models are the wire contract: the views validate with them, the OpenAPI document is generated from
+them, and the client nodes use parses with them. Unknown fields are refused everywhere, because the
+registry may store only the fields the privacy statement lists.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+ContactMethod = Literal["letter", "email", "sms"]
+Gender = Literal["female", "male"]
+ChangeKind = Literal["registered", "updated", "linked", "unlinked", "card_replaced", "deleted", "opted_out", "deceased"]
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+AddressLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+PhoneNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ]{4,19}$")]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Pin = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+CardNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{10}$")]
+LibraryId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,31}$")]
+# Format only; the check digits, date and synthetic rules are checked by the domain with clear codes.
+NationalIdText = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6} ?[0-9]{5}$")]
 
 
 class WireModel(BaseModel):
-    """Unknown fields are refused: the registry stores only what the law lists."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # hide_input_in_errors: a failing national ID or PIN must never be echoed back or logged.
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
 
 class WhoAmI(WireModel):
@@ -19,3 +41,132 @@ class WhoAmI(WireModel):
 class Health(WireModel):
     status: str
     database: str
+
+
+class PostalAddress(WireModel):
+    lines: list[AddressLine] = Field(min_length=1, max_length=3, description="street, c/o, etc.")
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z -]{3,10}$")]
+    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "NO"
+
+
+class ContactFields(WireModel):
+    name: Name
+    addresses: list[PostalAddress] = Field(default_factory=list, max_length=2)
+    phone_numbers: list[PhoneNumber] = Field(default_factory=list, max_length=5)
+    email: Email | None = None
+    preferred_contact: ContactMethod = "email"
+
+    @model_validator(mode="after")
+    def contact_method_is_reachable(self) -> ContactFields:
+        _check_reachable(self.preferred_contact, self.addresses, self.phone_numbers, self.email)
+        return self
+
+
+def _check_reachable(
+    method: ContactMethod | None, addresses: list[PostalAddress] | None, phones: list[str] | None, email: str | None
+) -> None:
+    if method == "email" and not email:
+        raise ValueError("preferred contact by e-mail needs an e-mail address")
+    if method == "sms" and not phones:
+        raise ValueError("preferred contact by SMS needs a phone number")
+    if method == "letter" and not addresses:
+        raise ValueError("preferred contact by letter needs a postal address")
+
+
+class RegisterPatron(ContactFields):
+    national_id: NationalIdText
+    pin: Pin
+    birth_date: dt.date | None = Field(default=None, description="defaults to the date in the national ID")
+    gender: Gender | None = Field(default=None, description="defaults to the gender in the national ID")
+    home_library: LibraryId | None = Field(default=None, description="defaults to the registering library")
+
+
+class NationalIdLookup(WireModel):
+    national_id: NationalIdText
+
+
+class CardAuthentication(WireModel):
+    card_number: CardNumber
+    pin: Annotated[str, StringConstraints(max_length=16)]
+
+
+class ContactUpdate(WireModel):
+    """Only the fields present are changed; an explicit null clears the e-mail address."""
+
+    name: Name | None = None
+    addresses: list[PostalAddress] | None = Field(default=None, max_length=2)
+    phone_numbers: list[PhoneNumber] | None = Field(default=None, max_length=5)
+    email: Email | None = None
+    preferred_contact: ContactMethod | None = None
+
+    @model_validator(mode="after")
+    def something_changes(self) -> ContactUpdate:
+        if not self.model_fields_set:
+            raise ValueError("give at least one field to change")
+        if "name" in self.model_fields_set and self.name is None:
+            raise ValueError("the name cannot be removed")
+        if "preferred_contact" in self.model_fields_set and self.preferred_contact is None:
+            raise ValueError("the preferred contact method cannot be removed")
+        return self
+
+
+class PinChange(WireModel):
+    new_pin: Pin
+
+
+class HomeLibrary(WireModel):
+    library_id: LibraryId
+
+
+class ErasureRequestFiling(WireModel):
+    kind: Literal["deletion", "death_notice"]
+
+
+class PatronRecord(WireModel):
+    """Everything the registry holds about a patron, but the national ID (which never leaves it)."""
+
+    patron_id: uuid.UUID
+    card_number: str
+    birth_date: dt.date
+    gender: Gender
+    name: str
+    addresses: list[PostalAddress]
+    phone_numbers: list[str]
+    email: str | None
+    preferred_contact: ContactMethod
+    home_library: str | None
+    libraries: list[str]
+    pin_set: bool
+    version: int
+
+
+class ErasureRequestReceipt(WireModel):
+    request_id: uuid.UUID
+    patron_id: uuid.UUID
+    kind: Literal["deletion", "death_notice"]
+    status: Literal["pending", "approved", "rejected"]
+    filed_at: dt.datetime
+
+
+class OptOutReceipt(WireModel):
+    patron_id: uuid.UUID
+    erased_at: dt.datetime
+
+
+class Change(WireModel):
+    patron_id: uuid.UUID
+    change: ChangeKind
+    patron_version: int | None
+    occurred_at: dt.datetime
+
+
+class ChangePage(WireModel):
+    changes: list[Change]
+    next_cursor: str = Field(description="pass back as ?cursor= to continue; store it only after applying")
+    has_more: bool
+
+
+class ChangePageQuery(WireModel):
+    cursor: str | None = Field(default=None, max_length=200)
+    limit: int = Field(default=100, ge=1, le=1000)

@@ -16,7 +16,7 @@ from registry.app_keys import LIBRARY_DIRECTORY
 from registry.auth.libraries import CallingLibrary
 
 CALLER = web.RequestKey("caller", CallingLibrary)
-UNAUTHENTICATED_PATHS = frozenset({"/health"})
+UNAUTHENTICATED_PATHS = frozenset({"/health", "/openapi.json"})
 
 
 def peer_certificate_der(request: web.Request) -> bytes | None:
@@ -37,7 +37,7 @@ async def authentication_middleware(request: web.Request, handler: Handler) -> w
     if request.path in UNAUTHENTICATED_PATHS:
         return await handler(request)
     if not arrived_over_tls(request):
-        raise DomainError(ErrorKind.NOT_FOUND, "not_found", "this listener serves only /health")
+        raise DomainError(ErrorKind.NOT_FOUND, "not_found", "this listener serves only /health and /openapi.json")
     directory = request.app[LIBRARY_DIRECTORY]
     request[CALLER] = directory.authenticate(peer_certificate_der(request), request.headers.get("Authorization"))
     return await handler(request)

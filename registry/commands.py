@@ -1,0 +1,79 @@
+"""Registry maintenance commands (``natreg registry …``): audit verification, key rotation, bulk import.
+
+Each resolves the database like the service does (configured URL, or the embedded server) and runs its
+work with the same domain code the API uses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+
+from natreg.db.embedded import resolve_database_url
+from natreg.db.migrations import apply_migrations
+from natreg.db.pool import create_pool
+from natreg.keys.layout import KeyLayout
+from registry.audit.log import ChainVerdict, verify_chain
+from registry.bulk_import.importer import ImportReport, import_patrons
+from registry.crypto.keyring import KeyRing
+from registry.crypto.pins import PinHasher
+from registry.crypto.rotation import RotationReport, rotate_data_keys
+from registry.settings import RegistrySettings
+
+MIGRATIONS_PACKAGE = "registry.migrations"
+
+
+@contextlib.asynccontextmanager
+async def registry_pool(settings: RegistrySettings) -> AsyncIterator[asyncpg.Pool]:
+    database_url, embedded = await resolve_database_url(
+        settings.database_url, settings.data_dir, settings.database_name
+    )
+    try:
+        pool = await create_pool(database_url, max_size=4)
+        try:
+            async with pool.acquire() as connection:
+                await apply_migrations(connection, MIGRATIONS_PACKAGE)
+            yield pool
+        finally:
+            await pool.close()
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+def load_keyring(settings: RegistrySettings) -> KeyRing:
+    return KeyRing.load(KeyLayout(settings.keys_dir).registry_data_dir)
+
+
+async def verify_audit_log(settings: RegistrySettings) -> ChainVerdict:
+    keyring = load_keyring(settings)
+    async with registry_pool(settings) as pool, pool.acquire() as connection:
+        return await verify_chain(connection, keyring.audit_key)
+
+
+async def rotate_keys(settings: RegistrySettings, *, batch_size: int) -> RotationReport:
+    keyring = load_keyring(settings)
+    async with registry_pool(settings) as pool:
+        return await rotate_data_keys(pool, keyring, batch_size=batch_size)
+
+
+async def import_file(settings: RegistrySettings, path: Path, *, library_id: str | None) -> ImportReport:
+    keyring = load_keyring(settings)
+    pin_hasher = PinHasher(
+        keyring.pin_pepper,
+        max_concurrency=settings.pin_hash_concurrency,
+        time_cost=settings.pin_hash_time_cost,
+        memory_cost=settings.pin_hash_memory_kib,
+    )
+    async with registry_pool(settings) as pool:
+        return await import_patrons(
+            pool,
+            keyring,
+            pin_hasher,
+            path,
+            allow_synthetic=settings.allow_synthetic_national_ids,
+            default_library=library_id,
+        )

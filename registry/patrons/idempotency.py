@@ -1,0 +1,78 @@
+"""Idempotency keys for library writes: a retry returns the first outcome instead of writing twice."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+
+from natreg.db.types import DbConnection
+from natreg.errors import DomainError, ErrorKind
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class StoredOutcome:
+    patron_id: uuid.UUID | None
+    response_status: int
+
+
+def request_fingerprint(key: bytes, operation: str, body: bytes) -> bytes:
+    """A keyed hash of the request, so a reused key with another body is caught without storing the body."""
+    return hmac.new(key, operation.encode() + b"\x00" + body, hashlib.sha256).digest()
+
+
+def check_key(idempotency_key: str | None) -> str:
+    if not idempotency_key:
+        raise DomainError(
+            ErrorKind.PRECONDITION_REQUIRED, "idempotency_key_required", "this write needs an Idempotency-Key header"
+        )
+    if len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH or not idempotency_key.isascii():
+        raise DomainError(ErrorKind.INVALID, "idempotency_key_invalid", "the Idempotency-Key is too long or not ASCII")
+    return idempotency_key
+
+
+async def find_outcome(
+    connection: DbConnection, library_id: str, idempotency_key: str, operation: str, fingerprint: bytes
+) -> StoredOutcome | None:
+    row = await connection.fetchrow(
+        """
+        SELECT operation, request_fingerprint, patron_id, response_status FROM idempotent_requests
+        WHERE library_id = $1 AND idempotency_key = $2
+        """,
+        library_id,
+        idempotency_key,
+    )
+    if row is None:
+        return None
+    if row["operation"] != operation or not hmac.compare_digest(bytes(row["request_fingerprint"]), fingerprint):
+        raise DomainError(
+            ErrorKind.INVALID, "idempotency_key_reused", "this Idempotency-Key was used for a different request"
+        )
+    return StoredOutcome(patron_id=row["patron_id"], response_status=row["response_status"])
+
+
+async def store_outcome(
+    connection: DbConnection,
+    *,
+    library_id: str,
+    idempotency_key: str,
+    operation: str,
+    fingerprint: bytes,
+    outcome: StoredOutcome,
+) -> None:
+    await connection.execute(
+        """
+        INSERT INTO idempotent_requests
+            (library_id, idempotency_key, request_fingerprint, operation, patron_id, response_status)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        """,
+        library_id,
+        idempotency_key,
+        fingerprint,
+        operation,
+        outcome.patron_id,
+        outcome.response_status,
+    )

@@ -1,0 +1,549 @@
+"""What libraries can do with national patron records. Each function is one unit of work (one transaction),
+audited, and raises DomainError with a stable code for every refusal.
+
+Argon2 work (hashing and verifying PINs) always happens outside database transactions, so a slow hash
+never holds row locks or pool connections.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import asyncpg
+
+from natreg.db.types import DbConnection
+from natreg.errors import DomainError, ErrorKind
+from registry.api.models import (
+    CardAuthentication,
+    ChangeKind,
+    ContactUpdate,
+    ErasureRequestReceipt,
+    OptOutReceipt,
+    PatronRecord,
+    RegisterPatron,
+    _check_reachable,
+)
+from registry.audit.log import AuditEvent, record
+from registry.crypto.envelope import blind_index, encrypt_field, encrypt_json
+from registry.crypto.keyring import KeyRing
+from registry.crypto.pins import PinHasher, is_trivial_pin
+from registry.feed.store import record_change
+from registry.patrons import idempotency, store
+from registry.patrons.card_number import parse_card_number
+from registry.patrons.national_id import parse_national_id
+
+ResultT = TypeVar("ResultT")
+
+# Failed PIN attempts before each further attempt has to wait, and before the PIN is locked for good (until
+# a library sets a new one). A 4-digit PIN has 10 000 values: 10 tries give an attacker a 0.1 % chance.
+FREE_PIN_ATTEMPTS = 3
+PIN_LOCKOUT_AFTER = 10
+FIRST_PIN_DELAY = dt.timedelta(seconds=30)
+LONGEST_PIN_DELAY = dt.timedelta(hours=24)
+LOCKED_FOR_GOOD = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is acting: a library (over mutual TLS), the patron (insight page) or an administrator."""
+
+    actor: str
+    library_id: str | None = None
+
+    @classmethod
+    def library(cls, library_id: str) -> Caller:
+        return cls(actor=f"library:{library_id}", library_id=library_id)
+
+
+@dataclass(frozen=True)
+class RegistryCore:
+    """What the patron operations need: the database, the keys and the PIN hasher."""
+
+    pool: asyncpg.Pool
+    keyring: KeyRing
+    pin_hasher: PinHasher
+    allow_synthetic_national_ids: bool
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+
+    async def audit(
+        self, connection: DbConnection, caller: Caller, operation: str, purpose: str, patron_id: uuid.UUID | None
+    ) -> None:
+        event = AuditEvent(
+            actor=caller.actor, library_id=caller.library_id, operation=operation, purpose=purpose, patron_id=patron_id
+        )
+        await record(connection, self.keyring.audit_key, event)
+
+    async def in_transaction(self, work: Callable[[DbConnection], Awaitable[ResultT]]) -> ResultT:
+        async with self.pool.acquire() as connection, connection.transaction():
+            return await work(connection)
+
+
+def patron_not_found() -> DomainError:
+    # One answer for "does not exist" and "not yours": a library learns nothing about patrons it does not serve.
+    return DomainError(ErrorKind.NOT_FOUND, "patron_not_found", "no such patron")
+
+
+def _check_version(row: asyncpg.Record, expected_version: int) -> None:
+    if row["version"] != expected_version:
+        raise DomainError(
+            ErrorKind.PRECONDITION_FAILED,
+            "version_mismatch",
+            "the record changed since you read it; read it again and reapply your change",
+            extra={"current_version": row["version"]},
+        )
+
+
+def _refuse_trivial_pin(pin: str) -> None:
+    if is_trivial_pin(pin):
+        raise DomainError(ErrorKind.INVALID, "pin_too_simple", "choose a PIN that is not a sequence or repetition")
+
+
+async def _record_for(core: RegistryCore, connection: DbConnection, patron_id: uuid.UUID) -> PatronRecord:
+    row = await store.fetch_patron_row(connection, where=store.BY_ID, argument=patron_id)
+    if row is None:
+        raise patron_not_found()
+    return store.decrypt_record(core.keyring, row)
+
+
+async def _linked_row(
+    connection: DbConnection, caller: Caller, patron_id: uuid.UUID, *, for_update: bool = True
+) -> asyncpg.Record:
+    """The patron's row, locked, if the calling library is associated with the patron."""
+    row = await store.fetch_patron_row(connection, where=store.BY_ID, argument=patron_id, for_update=for_update)
+    if row is None or (caller.library_id is not None and caller.library_id not in row["libraries"]):
+        raise patron_not_found()
+    return row
+
+
+async def register_patron(
+    core: RegistryCore,
+    caller: Caller,
+    request: RegisterPatron,
+    *,
+    idempotency_key: str | None,
+    raw_body: bytes,
+    purpose: str,
+) -> tuple[PatronRecord, bool]:
+    """Register a national patron linked to the calling library; returns (record, created now)."""
+    assert caller.library_id is not None
+    library_id = caller.library_id
+    key = idempotency.check_key(idempotency_key)
+    national_id = parse_national_id(request.national_id, allow_synthetic=core.allow_synthetic_national_ids)
+    _refuse_trivial_pin(request.pin)
+    fingerprint = idempotency.request_fingerprint(core.keyring.blind_index_key, "register", raw_body)
+    pin_hash = await core.pin_hasher.hash_pin(request.pin)
+    fields = store.PersonalFields(
+        national_id=national_id.digits,
+        birth_date=request.birth_date or national_id.birth_date,
+        gender=request.gender or national_id.gender,
+        name=request.name,
+        addresses=request.addresses,
+        phone_numbers=request.phone_numbers,
+        email=request.email,
+        preferred_contact=request.preferred_contact,
+    )
+    index = blind_index(core.keyring, national_id.digits)
+
+    async def work(connection: DbConnection) -> tuple[PatronRecord, bool]:
+        earlier = await idempotency.find_outcome(connection, library_id, key, "register", fingerprint)
+        if earlier is not None and earlier.patron_id is not None:
+            return await _record_for(core, connection, earlier.patron_id), False
+        row = store.build_patron_row(
+            core.keyring,
+            national_id_index=index,
+            card_serial=await store.next_card_serial(connection),
+            fields=fields,
+            home_library=request.home_library or library_id,
+            pin_hash=pin_hash,
+        )
+        if not await store.insert_patron_unless_registered(connection, row):
+            # A concurrent retry with the same key may have won the race; it has committed by now.
+            earlier = await idempotency.find_outcome(connection, library_id, key, "register", fingerprint)
+            if earlier is not None and earlier.patron_id is not None:
+                return await _record_for(core, connection, earlier.patron_id), False
+            raise DomainError(
+                ErrorKind.CONFLICT,
+                "national_id_already_registered",
+                "this national ID already has a national card; look it up and link it instead",
+            )
+        await store.link_library(connection, row.patron_id, library_id)
+        await record_change(connection, row.patron_id, "registered", [library_id], 1)
+        await idempotency.store_outcome(
+            connection,
+            library_id=library_id,
+            idempotency_key=key,
+            operation="register",
+            fingerprint=fingerprint,
+            outcome=idempotency.StoredOutcome(row.patron_id, 201),
+        )
+        await core.audit(connection, caller, "register", purpose, row.patron_id)
+        return await _record_for(core, connection, row.patron_id), True
+
+    return await core.in_transaction(work)
+
+
+async def lookup_by_national_id(
+    core: RegistryCore, caller: Caller, national_id_text: str, purpose: str
+) -> PatronRecord:
+    national_id = parse_national_id(national_id_text, allow_synthetic=core.allow_synthetic_national_ids)
+    index = blind_index(core.keyring, national_id.digits)
+
+    async def work(connection: DbConnection) -> PatronRecord:
+        row = await store.fetch_patron_row(connection, where=store.BY_NATIONAL_ID_INDEX, argument=index)
+        if row is None:
+            raise patron_not_found()
+        await core.audit(connection, caller, "lookup_by_national_id", purpose, row["patron_id"])
+        return store.decrypt_record(core.keyring, row)
+
+    return await core.in_transaction(work)
+
+
+async def _row_by_card(connection: DbConnection, card_number: str) -> asyncpg.Record:
+    serial = parse_card_number(card_number)
+    row = await store.fetch_patron_row(connection, where=store.BY_CARD_SERIAL, argument=serial)
+    if row is None:
+        if await connection.fetchval("SELECT true FROM replaced_cards WHERE card_serial = $1", serial):
+            raise DomainError(ErrorKind.GONE, "card_replaced", "this card was reported lost and replaced")
+        raise patron_not_found()
+    return row
+
+
+async def lookup_by_card(core: RegistryCore, caller: Caller, card_number: str, purpose: str) -> PatronRecord:
+    async def work(connection: DbConnection) -> PatronRecord:
+        row = await _row_by_card(connection, card_number)
+        await core.audit(connection, caller, "lookup_by_card", purpose, row["patron_id"])
+        return store.decrypt_record(core.keyring, row)
+
+    return await core.in_transaction(work)
+
+
+async def get_linked_patron(core: RegistryCore, caller: Caller, patron_id: uuid.UUID, purpose: str) -> PatronRecord:
+    async def work(connection: DbConnection) -> PatronRecord:
+        row = await _linked_row(connection, caller, patron_id, for_update=False)
+        await core.audit(connection, caller, "read", purpose, patron_id)
+        return store.decrypt_record(core.keyring, row)
+
+    return await core.in_transaction(work)
+
+
+def _pin_delay(failed_attempts: int) -> dt.timedelta | None:
+    """How long the next attempt must wait after ``failed_attempts`` failures (None: no wait)."""
+    if failed_attempts < FREE_PIN_ATTEMPTS:
+        return None
+    return min(FIRST_PIN_DELAY * (1 << (failed_attempts - FREE_PIN_ATTEMPTS)), LONGEST_PIN_DELAY)
+
+
+async def authenticate(
+    core: RegistryCore, caller: Caller, credentials: CardAuthentication, purpose: str
+) -> PatronRecord:
+    """Check card number + PIN with per-patron backoff and lockout.
+
+    The attempt is counted as failed *before* the slow verification, in its own transaction, so that a burst
+    of parallel guesses cannot all slip through before the counter moves; a correct PIN then resets it.
+    """
+    now = core.now()
+
+    async def reserve_attempt(connection: DbConnection) -> tuple[uuid.UUID, str]:
+        row = await _row_by_card(connection, credentials.card_number)
+        patron_id: uuid.UUID = row["patron_id"]
+        state = await connection.fetchrow(
+            "SELECT pin_hash, pin_failed_attempts, pin_locked_until FROM patrons WHERE patron_id = $1 FOR UPDATE",
+            patron_id,
+        )
+        assert state is not None
+        if state["pin_hash"] is None:
+            raise DomainError(ErrorKind.FORBIDDEN, "pin_not_set", "no PIN is set; a library can set one")
+        locked_until: dt.datetime | None = state["pin_locked_until"]
+        if locked_until is not None and locked_until > now:
+            await core.audit(connection, caller, "authenticate_refused_locked", purpose, patron_id)
+            if locked_until >= LOCKED_FOR_GOOD - dt.timedelta(days=1):
+                raise DomainError(ErrorKind.LOCKED, "pin_locked", "too many wrong PINs; a library must set a new PIN")
+            wait = max(1, int((locked_until - now).total_seconds()) + 1)
+            raise DomainError(
+                ErrorKind.TOO_MANY_REQUESTS, "pin_attempts_throttled", "too many wrong PINs; wait before trying again",
+                retry_after_seconds=wait,
+            )  # fmt: skip
+        failed = state["pin_failed_attempts"] + 1
+        delay = _pin_delay(failed)
+        locked = LOCKED_FOR_GOOD if failed >= PIN_LOCKOUT_AFTER else (now + delay if delay else None)
+        await connection.execute(
+            "UPDATE patrons SET pin_failed_attempts = $2, pin_locked_until = $3 WHERE patron_id = $1",
+            patron_id,
+            failed,
+            locked,
+        )
+        return patron_id, state["pin_hash"]
+
+    patron_id, pin_hash = await core.in_transaction(reserve_attempt)
+    # Anything but four digits cannot be right; it still counted as an attempt above.
+    well_formed = len(credentials.pin) == 4 and credentials.pin.isascii() and credentials.pin.isdigit()
+    correct = well_formed and await core.pin_hasher.verify_pin(credentials.pin, pin_hash)
+
+    async def settle(connection: DbConnection) -> PatronRecord:
+        if not correct:
+            await core.audit(connection, caller, "authenticate_failed", purpose, patron_id)
+            return await _record_for(core, connection, patron_id)
+        await connection.execute(
+            "UPDATE patrons SET pin_failed_attempts = 0, pin_locked_until = NULL WHERE patron_id = $1", patron_id
+        )
+        await core.audit(connection, caller, "authenticate", purpose, patron_id)
+        return await _record_for(core, connection, patron_id)
+
+    patron = await core.in_transaction(settle)
+    if not correct:
+        raise DomainError(ErrorKind.UNAUTHENTICATED, "pin_invalid", "wrong card number or PIN")
+    return patron
+
+
+async def update_contact(
+    core: RegistryCore, caller: Caller, patron_id: uuid.UUID, update: ContactUpdate, *, expected_version: int,
+    purpose: str,
+) -> PatronRecord:  # fmt: skip
+    """Change contact fields if the caller saw the current version (optimistic concurrency)."""
+
+    async def work(connection: DbConnection) -> PatronRecord:
+        row = await _linked_row(connection, caller, patron_id)
+        _check_version(row, expected_version)
+        current = store.decrypt_record(core.keyring, row)
+        changed = {field: getattr(update, field) for field in update.model_fields_set}
+        merged = current.model_copy(update=changed)
+        try:
+            _check_reachable(merged.preferred_contact, merged.addresses, merged.phone_numbers, merged.email)
+        except ValueError as error:
+            raise DomainError(ErrorKind.INVALID, "contact_method_unreachable", str(error)) from None
+        data_key = store.data_key_of(core.keyring, row)
+        assignments: list[str] = []
+        values: list[object] = [patron_id]
+        for column in changed:
+            if column in {"addresses", "phone_numbers"}:
+                plain = (
+                    [a.model_dump(mode="json") for a in merged.addresses]
+                    if column == "addresses"
+                    else merged.phone_numbers
+                )
+                ciphertext: bytes | None = encrypt_json(data_key, patron_id, column, plain)
+            else:
+                value = getattr(merged, column)
+                ciphertext = None if value is None else encrypt_field(data_key, patron_id, column, value)
+            values.append(ciphertext)
+            assignments.append(f"{column}_ciphertext = ${len(values)}")
+        await connection.execute(
+            f"UPDATE patrons SET {', '.join(assignments)}, version = version + 1, updated_at = now() "  # noqa: S608
+            "WHERE patron_id = $1",
+            *values,
+        )
+        await _announce(connection, patron_id, "updated", row["libraries"], row["version"] + 1)
+        await core.audit(connection, caller, "update_contact", purpose, patron_id)
+        return await _record_for(core, connection, patron_id)
+
+    return await core.in_transaction(work)
+
+
+async def _announce(
+    connection: DbConnection, patron_id: uuid.UUID, change: ChangeKind, libraries: list[str], version: int | None
+) -> None:
+    await record_change(connection, patron_id, change, libraries, version)
+
+
+async def change_pin(
+    core: RegistryCore, caller: Caller, patron_id: uuid.UUID, new_pin: str, purpose: str
+) -> PatronRecord:
+    """Set a new PIN (at a library, after checking the patron's ID); also lifts a PIN lockout."""
+    _refuse_trivial_pin(new_pin)
+    pin_hash = await core.pin_hasher.hash_pin(new_pin)
+
+    async def work(connection: DbConnection) -> PatronRecord:
+        await _linked_row(connection, caller, patron_id)
+        await connection.execute(
+            """
+            UPDATE patrons SET pin_hash = $2, pin_failed_attempts = 0, pin_locked_until = NULL,
+                               version = version + 1, updated_at = now()
+            WHERE patron_id = $1
+            """,
+            patron_id,
+            pin_hash,
+        )
+        await core.audit(connection, caller, "change_pin", purpose, patron_id)
+        return await _record_for(core, connection, patron_id)
+
+    return await core.in_transaction(work)
+
+
+async def report_lost_card(
+    core: RegistryCore, caller: Caller, patron_id: uuid.UUID, *, expected_version: int, purpose: str
+) -> PatronRecord:
+    """Issue a new card number; the old one stops working at once.
+
+    Needs the version the library saw, so a retried request cannot replace the card a second time.
+    """
+
+    async def work(connection: DbConnection) -> PatronRecord:
+        row = await _linked_row(connection, caller, patron_id)
+        _check_version(row, expected_version)
+        await connection.execute(
+            "INSERT INTO replaced_cards (card_serial, patron_id) VALUES ($1, $2)", row["card_serial"], patron_id
+        )
+        new_serial = await store.next_card_serial(connection)
+        await connection.execute(
+            "UPDATE patrons SET card_serial = $2, version = version + 1, updated_at = now() WHERE patron_id = $1",
+            patron_id,
+            new_serial,
+        )
+        await _announce(connection, patron_id, "card_replaced", row["libraries"], row["version"] + 1)
+        await core.audit(connection, caller, "report_lost_card", purpose, patron_id)
+        return await _record_for(core, connection, patron_id)
+
+    return await core.in_transaction(work)
+
+
+async def link_calling_library(core: RegistryCore, caller: Caller, patron_id: uuid.UUID, purpose: str) -> PatronRecord:
+    """Associate the calling library with the patron (found by national ID or card first)."""
+    assert caller.library_id is not None
+    library_id = caller.library_id
+
+    async def work(connection: DbConnection) -> PatronRecord:
+        row = await store.fetch_patron_row(connection, where=store.BY_ID, argument=patron_id, for_update=True)
+        if row is None:
+            raise patron_not_found()
+        if await store.link_library(connection, patron_id, library_id):
+            version = await store.bump_version(connection, patron_id)
+            if row["home_library"] is None:
+                await connection.execute(
+                    "UPDATE patrons SET home_library = $2 WHERE patron_id = $1", patron_id, library_id
+                )
+            await _announce(connection, patron_id, "linked", [*row["libraries"], library_id], version)
+            await core.audit(connection, caller, "link", purpose, patron_id)
+        return await _record_for(core, connection, patron_id)
+
+    return await core.in_transaction(work)
+
+
+async def unlink_calling_library(
+    core: RegistryCore, caller: Caller, patron_id: uuid.UUID, purpose: str
+) -> PatronRecord | None:
+    """Remove the calling library's association; the record is erased when its last library goes.
+
+    Returns the remaining record, or None when the patron was erased.
+    """
+    assert caller.library_id is not None
+    library_id = caller.library_id
+
+    async def work(connection: DbConnection) -> PatronRecord | None:
+        row = await _linked_row(connection, caller, patron_id)
+        remaining = [library for library in row["libraries"] if library != library_id]
+        await connection.execute(
+            "DELETE FROM patron_libraries WHERE patron_id = $1 AND library_id = $2", patron_id, library_id
+        )
+        await core.audit(connection, caller, "unlink", purpose, patron_id)
+        await record_change(connection, patron_id, "unlinked", [library_id], None)
+        if not remaining:
+            await erase_patron(core, connection, caller, patron_id, reason="last_library_unlinked", change="deleted")
+            return None
+        if row["home_library"] == library_id:
+            await connection.execute(
+                "UPDATE patrons SET home_library = $2 WHERE patron_id = $1", patron_id, remaining[0]
+            )
+        version = await store.bump_version(connection, patron_id)
+        await _announce(connection, patron_id, "updated", remaining, version)
+        return await _record_for(core, connection, patron_id)
+
+    return await core.in_transaction(work)
+
+
+async def set_home_library(
+    core: RegistryCore, caller: Caller, patron_id: uuid.UUID, home_library: str, purpose: str
+) -> PatronRecord:
+    async def work(connection: DbConnection) -> PatronRecord:
+        row = await _linked_row(connection, caller, patron_id)
+        if home_library not in row["libraries"]:
+            raise DomainError(
+                ErrorKind.INVALID,
+                "home_library_not_linked",
+                "the home library must be one the patron is associated with",
+            )
+        await connection.execute("UPDATE patrons SET home_library = $2 WHERE patron_id = $1", patron_id, home_library)
+        version = await store.bump_version(connection, patron_id)
+        await _announce(connection, patron_id, "updated", row["libraries"], version)
+        await core.audit(connection, caller, "set_home_library", purpose, patron_id)
+        return await _record_for(core, connection, patron_id)
+
+    return await core.in_transaction(work)
+
+
+async def erase_patron(
+    core: RegistryCore, connection: DbConnection, caller: Caller, patron_id: uuid.UUID, *, reason: str,
+    change: ChangeKind,
+) -> dt.datetime:  # fmt: skip
+    """Remove the record for real, inside the caller's transaction.
+
+    The row holds the only copy of the wrapped data key, so deleting it destroys the key and with it every
+    ciphertext of the patron (crypto-shredding). Linked libraries get a tombstone in their change feed, and
+    the erasure ledger keeps only the UUID and the time, so the erasure can be re-applied after a restore.
+    """
+    libraries = await store.linked_libraries(connection, patron_id)
+    await record_change(connection, patron_id, change, libraries, None)
+    await connection.execute("DELETE FROM patrons WHERE patron_id = $1", patron_id)
+    erased_at: dt.datetime = await connection.fetchval(
+        """
+        INSERT INTO erasure_ledger (patron_id, reason) VALUES ($1, $2)
+        ON CONFLICT (patron_id) DO UPDATE SET erased_at = erasure_ledger.erased_at
+        RETURNING erased_at
+        """,
+        patron_id,
+        reason,
+    )
+    await core.audit(connection, caller, f"erase:{reason}", "erasure", patron_id)
+    return erased_at
+
+
+async def opt_out(core: RegistryCore, caller: Caller, patron_id: uuid.UUID, purpose: str) -> OptOutReceipt:
+    """The patron refuses central storage: the record goes, every linked library is told."""
+
+    async def work(connection: DbConnection) -> OptOutReceipt:
+        await _linked_row(connection, caller, patron_id)
+        await core.audit(connection, caller, "opt_out", purpose, patron_id)
+        erased_at = await erase_patron(core, connection, caller, patron_id, reason="opted_out", change="opted_out")
+        return OptOutReceipt(patron_id=patron_id, erased_at=erased_at)
+
+    return await core.in_transaction(work)
+
+
+async def file_erasure_request(
+    core: RegistryCore, caller: Caller, patron_id: uuid.UUID, kind: str, purpose: str
+) -> ErasureRequestReceipt:
+    """Store a deletion request or death notice for the administrators; a pending one is not filed twice."""
+
+    async def work(connection: DbConnection) -> ErasureRequestReceipt:
+        await _linked_row(connection, caller, patron_id, for_update=True)
+        row = await connection.fetchrow(
+            """
+            INSERT INTO erasure_requests (request_id, patron_id, kind, filed_by_library, filed_via)
+            VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (patron_id, kind) WHERE status = 'pending' DO NOTHING
+            RETURNING request_id, patron_id, kind, status, filed_at
+            """,
+            uuid.uuid4(),
+            patron_id,
+            kind,
+            caller.library_id,
+            "library" if caller.library_id else "insight_page",
+        )
+        if row is None:
+            row = await connection.fetchrow(
+                """
+                SELECT request_id, patron_id, kind, status, filed_at FROM erasure_requests
+                WHERE patron_id = $1 AND kind = $2 AND status = 'pending'
+                """,
+                patron_id,
+                kind,
+            )
+            assert row is not None
+        else:
+            await core.audit(connection, caller, f"file_{kind}", purpose, patron_id)
+        return ErasureRequestReceipt.model_validate(dict(row))
+
+    return await core.in_transaction(work)
