@@ -17,7 +17,7 @@ from natreg.tls import registry_node_api_context
 from registry import app_keys
 from registry.auth.libraries import LibraryDirectory
 from registry.auth.middleware import authentication_middleware
-from registry.crypto.keyring import KeyRing
+from registry.crypto.keyring import KeyRingWatcher
 from registry.crypto.pins import PinHasher
 from registry.patrons.service import RegistryCore
 from registry.routes import add_routes
@@ -50,7 +50,8 @@ def create_app(settings: RegistrySettings) -> web.Application:
         await pool.close()
 
     async def patron_core(app: web.Application) -> AsyncIterator[None]:
-        keyring = KeyRing.load(layout.registry_data_dir)
+        keyring_watcher = KeyRingWatcher(layout.registry_data_dir)
+        keyring = keyring_watcher.current()
         pin_hasher = PinHasher(
             keyring.pin_pepper,
             max_concurrency=settings.pin_hash_concurrency,
@@ -59,7 +60,7 @@ def create_app(settings: RegistrySettings) -> web.Application:
         )
         app[app_keys.CORE] = RegistryCore(
             pool=app[app_keys.POOL],
-            keyring=keyring,
+            current_keyring=keyring_watcher.current,
             pin_hasher=pin_hasher,
             allow_synthetic_national_ids=settings.allow_synthetic_national_ids,
         )

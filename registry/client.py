@@ -11,15 +11,30 @@ import base64
 import logging
 import random
 import ssl
+import uuid
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote
 
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
 from natreg.keys.layout import KeyLayout
 from natreg.tls import library_client_context
-from registry.api.models import WhoAmI
+from registry.api.models import (
+    CardAuthentication,
+    ChangePage,
+    ContactUpdate,
+    ErasureRequestFiling,
+    ErasureRequestReceipt,
+    HomeLibrary,
+    NationalIdLookup,
+    OptOutReceipt,
+    PatronRecord,
+    PinChange,
+    RegisterPatron,
+    WhoAmI,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +118,77 @@ class RegistryClient:
     async def whoami(self) -> WhoAmI:
         return await self.request("GET", "/v1/whoami", WhoAmI)
 
+    # Typed calls of the node API, one per endpoint in registry.routes.ENDPOINTS.
+
+    async def register_patron(self, patron: RegisterPatron, *, idempotency_key: str) -> PatronRecord:
+        """Register; a retry with the same key returns the patron the first attempt created."""
+        return await self.request("POST", "/v1/patrons", PatronRecord, body=patron, idempotency_key=idempotency_key)
+
+    async def lookup_by_national_id(self, national_id: str, *, purpose: str | None = None) -> PatronRecord:
+        return await self.request(
+            "POST", "/v1/patrons/lookup", PatronRecord, body=NationalIdLookup(national_id=national_id),
+            headers=_purpose(purpose),
+        )  # fmt: skip
+
+    async def lookup_by_card(self, card_number: str, *, purpose: str | None = None) -> PatronRecord:
+        return await self.request(
+            "GET", f"/v1/patrons/by-card/{quote(card_number, safe='')}", PatronRecord, headers=_purpose(purpose)
+        )
+
+    async def authenticate(self, card_number: str, pin: str) -> PatronRecord:
+        body = CardAuthentication(card_number=card_number, pin=pin)
+        return await self.request("POST", "/v1/patrons/authenticate", PatronRecord, body=body, retry=False)
+
+    async def get_patron(self, patron_id: uuid.UUID, *, purpose: str | None = None) -> PatronRecord:
+        return await self.request("GET", f"/v1/patrons/{patron_id}", PatronRecord, headers=_purpose(purpose))
+
+    async def update_contact(self, patron_id: uuid.UUID, update: ContactUpdate, *, version: int) -> PatronRecord:
+        """Change contact fields; RegistryError 412 version_mismatch if someone else changed the record first."""
+        return await self.request(
+            "PATCH", f"/v1/patrons/{patron_id}", PatronRecord, body=update, headers={"If-Match": f'"{version}"'},
+            retry=True,
+        )  # fmt: skip
+
+    async def change_pin(self, patron_id: uuid.UUID, new_pin: str) -> PatronRecord:
+        return await self.request(
+            "PUT", f"/v1/patrons/{patron_id}/pin", PatronRecord, body=PinChange(new_pin=new_pin), retry=True
+        )
+
+    async def report_lost_card(self, patron_id: uuid.UUID, *, version: int) -> PatronRecord:
+        return await self.request(
+            "POST", f"/v1/patrons/{patron_id}/lost-card", PatronRecord, headers={"If-Match": f'"{version}"'},
+            retry=True,
+        )  # fmt: skip
+
+    async def link(self, patron_id: uuid.UUID) -> PatronRecord:
+        return await self.request("PUT", f"/v1/patrons/{patron_id}/link", PatronRecord, retry=True)
+
+    async def unlink(self, patron_id: uuid.UUID) -> PatronRecord | None:
+        """Remove this library's link; None when that was the last link and the record was erased."""
+        data = await self.send("DELETE", f"/v1/patrons/{patron_id}/link", retry=True)
+        return None if data is None else _parse(PatronRecord, data)
+
+    async def set_home_library(self, patron_id: uuid.UUID, library_id: str) -> PatronRecord:
+        return await self.request(
+            "PUT", f"/v1/patrons/{patron_id}/home-library", PatronRecord, body=HomeLibrary(library_id=library_id),
+            retry=True,
+        )  # fmt: skip
+
+    async def opt_out(self, patron_id: uuid.UUID) -> OptOutReceipt:
+        return await self.request("POST", f"/v1/patrons/{patron_id}/opt-out", OptOutReceipt)
+
+    async def file_erasure_request(
+        self, patron_id: uuid.UUID, kind: Literal["deletion", "death_notice"]
+    ) -> ErasureRequestReceipt:
+        return await self.request(
+            "POST", f"/v1/patrons/{patron_id}/erasure-requests", ErasureRequestReceipt,
+            body=ErasureRequestFiling(kind=kind), retry=True,
+        )  # fmt: skip
+
+    async def changes(self, cursor: str | None, *, limit: int = 100) -> ChangePage:
+        query = f"?limit={limit}" + (f"&cursor={quote(cursor, safe='')}" if cursor else "")
+        return await self.request("GET", f"/v1/changes{query}", ChangePage)
+
     async def request(
         self,
         method: str,
@@ -112,13 +198,33 @@ class RegistryClient:
         body: BaseModel | None = None,
         idempotency_key: str | None = None,
         headers: dict[str, str] | None = None,
+        retry: bool | None = None,
     ) -> ResponseT:
-        """Send one call and parse the answer; retried only when repeating it cannot do harm twice."""
+        """Send one call and parse the answer into ``response_model``."""
+        data = await self.send(method, path, body=body, idempotency_key=idempotency_key, headers=headers, retry=retry)
+        return _parse(response_model, data)
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: BaseModel | None = None,
+        idempotency_key: str | None = None,
+        headers: dict[str, str] | None = None,
+        retry: bool | None = None,
+    ) -> Any:
+        """Send one call; return the decoded JSON answer (None for an empty one) or raise RegistryError.
+
+        Retried only when repeating it cannot do harm twice: reads, writes with an idempotency key, and
+        writes the caller marks ``retry=True`` because they are idempotent by nature (PUT, If-Match).
+        """
         send_headers = dict(headers or {})
         if idempotency_key is not None:
             send_headers["Idempotency-Key"] = idempotency_key
-        payload = body.model_dump(mode="json", exclude_unset=False) if body is not None else None
-        safe_to_repeat = method == "GET" or idempotency_key is not None
+        # exclude_unset: a PATCH must send only the fields the caller set (an explicit null clears a field).
+        payload = body.model_dump(mode="json", exclude_unset=True) if body is not None else None
+        safe_to_repeat = retry if retry is not None else (method == "GET" or idempotency_key is not None)
         attempts = self._retries + 1 if safe_to_repeat else 1
         for attempt in range(attempts):
             try:
@@ -131,7 +237,7 @@ class RegistryClient:
                     data = await response.json(content_type=None) if response.content_length != 0 else None
                     if response.status >= 400:
                         raise _registry_error(response.status, data)
-                    return _parse(response_model, data)
+                    return data
             except (aiohttp.ClientConnectionError, TimeoutError) as error:
                 if attempt + 1 >= attempts:
                     raise RegistryUnavailableError(f"registry unreachable: {type(error).__name__}") from error
@@ -141,6 +247,10 @@ class RegistryClient:
     async def _pause(self, attempt: int) -> None:
         # Full jitter keeps many nodes that lost the registry at once from retrying in lockstep.
         await asyncio.sleep(random.uniform(0, self._backoff_seconds * 2**attempt))  # noqa: S311 - jitter only
+
+
+def _purpose(purpose: str | None) -> dict[str, str]:
+    return {"Natreg-Purpose": purpose} if purpose else {}
 
 
 def _registry_error(status: int, data: Any) -> RegistryError:

@@ -152,3 +152,28 @@ def _read_key(path: Path) -> bytes:
     if len(key) != KEY_SIZE:
         raise KeyRingError(f"key file {path} decodes to {len(key)} bytes, expected {KEY_SIZE}")
     return key
+
+
+class KeyRingWatcher:
+    """The current key ring, re-read when the key directory changes.
+
+    A new key-encryption key (``natreg keys new-kek``) must be known to every running registry instance
+    before ``rotate-keys`` wraps data keys under it; watching the directory makes that happen on the next
+    request, without a restart. One ``stat`` per call when nothing changed.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self._data_dir = data_dir
+        self._stamp = self._read_stamp()
+        self._keyring = KeyRing.load(data_dir)
+
+    def _read_stamp(self) -> tuple[int, int]:
+        status = self._data_dir.stat()
+        return (status.st_mtime_ns, status.st_ino)
+
+    def current(self) -> KeyRing:
+        stamp = self._read_stamp()
+        if stamp != self._stamp:
+            self._keyring = KeyRing.load(self._data_dir)
+            self._stamp = stamp
+        return self._keyring

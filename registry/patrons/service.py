@@ -64,10 +64,15 @@ class RegistryCore:
     """What the patron operations need: the database, the keys and the PIN hasher."""
 
     pool: asyncpg.Pool
-    keyring: KeyRing
+    current_keyring: Callable[[], KeyRing]
     pin_hasher: PinHasher
     allow_synthetic_national_ids: bool
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+
+    @property
+    def keyring(self) -> KeyRing:
+        """The key ring as it is now (it changes when a new key-encryption key is added)."""
+        return self.current_keyring()
 
     async def audit(
         self, connection: DbConnection, caller: Caller, operation: str, purpose: str, patron_id: uuid.UUID | None
@@ -95,6 +100,12 @@ def _check_version(row: asyncpg.Record, expected_version: int) -> None:
             "the record changed since you read it; read it again and reapply your change",
             extra={"current_version": row["version"]},
         )
+
+
+def _home_library_not_linked() -> DomainError:
+    return DomainError(
+        ErrorKind.INVALID, "home_library_not_linked", "the home library must be one the patron is associated with"
+    )
 
 
 def _refuse_trivial_pin(pin: str) -> None:
@@ -134,6 +145,9 @@ async def register_patron(
     key = idempotency.check_key(idempotency_key)
     national_id = parse_national_id(request.national_id, allow_synthetic=core.allow_synthetic_national_ids)
     _refuse_trivial_pin(request.pin)
+    # A new patron is linked to the registering library only, so that is the only possible home library.
+    if request.home_library not in (None, library_id):
+        raise _home_library_not_linked()
     fingerprint = idempotency.request_fingerprint(core.keyring.blind_index_key, "register", raw_body)
     pin_hash = await core.pin_hasher.hash_pin(request.pin)
     fields = store.PersonalFields(
@@ -460,11 +474,7 @@ async def set_home_library(
     async def work(connection: DbConnection) -> PatronRecord:
         row = await _linked_row(connection, caller, patron_id)
         if home_library not in row["libraries"]:
-            raise DomainError(
-                ErrorKind.INVALID,
-                "home_library_not_linked",
-                "the home library must be one the patron is associated with",
-            )
+            raise _home_library_not_linked()
         await connection.execute("UPDATE patrons SET home_library = $2 WHERE patron_id = $1", patron_id, home_library)
         version = await store.bump_version(connection, patron_id)
         await _announce(connection, patron_id, "updated", row["libraries"], version)
