@@ -7,9 +7,12 @@ import asyncio
 import logging
 import os
 import sys
+import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeAlias
 
+from natreg.errors import DomainError
 from natreg.keys.files import KeyMaterialError
 from natreg.keys.layout import KeyLayout
 from natreg.keys.pki import add_key_encryption_key, add_library, init_keys, revoke_library
@@ -95,6 +98,72 @@ def registry_import(arguments: argparse.Namespace) -> int:
     return 0 if not report.errors else 1
 
 
+def _administrator() -> str:
+    return os.environ.get("NATREG_ADMIN", os.environ.get("USER", "unknown"))
+
+
+def _request_id(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a request id") from None
+
+
+def admin_requests_list(arguments: argparse.Namespace) -> int:
+    from registry.commands import list_erasure_requests  # noqa: PLC0415 - as above
+    from registry.settings import RegistrySettings  # noqa: PLC0415
+
+    status = None if arguments.status == "all" else arguments.status
+    requests = asyncio.run(list_erasure_requests(RegistrySettings(), status))
+    for request in requests:
+        print(
+            f"{request.request_id}  {request.kind:<12} {request.status:<8} filed {request.filed_at:%Y-%m-%d %H:%M} "
+            f"via {request.filed_by_library or request.filed_via}  patron {request.patron_id}"
+        )
+    print(f"{len(requests)} request(s)")
+    return 0
+
+
+def admin_requests_show(arguments: argparse.Namespace) -> int:
+    from registry.commands import show_erasure_request  # noqa: PLC0415 - as above
+    from registry.settings import RegistrySettings  # noqa: PLC0415
+
+    details = asyncio.run(show_erasure_request(RegistrySettings(), _administrator(), arguments.request_id))
+    request = details.request
+    print(f"request   {request.request_id}\nkind      {request.kind}\nstatus    {request.status}")
+    print(f"filed     {request.filed_at:%Y-%m-%d %H:%M} via {request.filed_by_library or request.filed_via}")
+    print(f"patron    {request.patron_id}  card {details.card_number or '(erased)'}")
+    print(f"libraries {', '.join(details.libraries) or '-'}")
+    if request.decided_by:
+        print(f"decided   {request.decided_at:%Y-%m-%d %H:%M} by {request.decided_by}: {request.decision_note or ''}")
+    return 0
+
+
+def admin_requests_decide(arguments: argparse.Namespace) -> int:
+    from registry.commands import decide_erasure_request  # noqa: PLC0415 - as above
+    from registry.settings import RegistrySettings  # noqa: PLC0415
+
+    approve = arguments.admin_requests_command == "approve"
+    request = asyncio.run(
+        decide_erasure_request(
+            RegistrySettings(), _administrator(), arguments.request_id, approve=approve, note=arguments.note
+        )
+    )
+    print(f"request {request.request_id} {request.status}" + (": patron erased" if approve else ""))
+    return 0
+
+
+def admin_erasure_reapply(arguments: argparse.Namespace) -> int:
+    from registry.commands import reapply_erasures  # noqa: PLC0415 - as above
+    from registry.settings import RegistrySettings  # noqa: PLC0415
+
+    erased = asyncio.run(reapply_erasures(RegistrySettings(), _administrator()))
+    for patron_id in erased:
+        print(f"erased again: patron {patron_id}")
+    print(f"{len(erased)} patron(s) from the erasure ledger were present and have been erased again")
+    return 0
+
+
 def library_serve(arguments: argparse.Namespace) -> int:
     from local_library.settings import LibrarySettings  # noqa: PLC0415 - as above
     from natreg.services import serve_library  # noqa: PLC0415
@@ -135,6 +204,36 @@ def demo(arguments: argparse.Namespace) -> int:
     return 0
 
 
+# argparse's sub-command group has no public name; the alias exists for the type checker only.
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def add(group: Subcommands, name: str, handler: Command, help_text: str) -> argparse.ArgumentParser:
+    command = group.add_parser(name, help=help_text, description=help_text)
+    command.set_defaults(handler=handler)
+    return command
+
+
+def _add_admin_commands(commands: Subcommands) -> None:
+    admin_commands = commands.add_parser("admin", help="registry administration").add_subparsers(
+        dest="admin_command", required=True
+    )
+    requests = admin_commands.add_parser("deletion-requests", help="deletion requests and death notices")
+    request_commands = requests.add_subparsers(dest="admin_requests_command", required=True)
+    listing = add(request_commands, "list", admin_requests_list, "list requests (pending by default)")
+    listing.add_argument("--status", choices=["pending", "approved", "rejected", "all"], default="pending")
+    show = add(request_commands, "show", admin_requests_show, "show one request")
+    show.add_argument("request_id", type=_request_id)
+    for verb, text in (("approve", "approve: erase the patron for real"), ("reject", "reject the request")):
+        decide = add(request_commands, verb, admin_requests_decide, text)
+        decide.add_argument("request_id", type=_request_id)
+        decide.add_argument("--note", help="why (kept with the request and in the audit log)")
+    erasure = admin_commands.add_parser("erasure", help="the erasure ledger").add_subparsers(
+        dest="erasure_command", required=True
+    )
+    add(erasure, "reapply", admin_erasure_reapply, "erase again every ledgered patron (after a restore)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="natreg", description=__doc__)
     parser.add_argument("--log-level", default=os.environ.get("NATREG_LOG_LEVEL", "INFO"))
@@ -144,13 +243,6 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--keys-dir", default=os.environ.get("NATREG_KEYS_DIR", "keys"), help="key directory (default keys/)"
         )
-
-    def add(
-        group: argparse._SubParsersAction[argparse.ArgumentParser], name: str, handler: Command, help_text: str
-    ) -> argparse.ArgumentParser:
-        command = group.add_parser(name, help=help_text, description=help_text)
-        command.set_defaults(handler=handler)
-        return command
 
     keys = commands.add_parser("keys", help="key material").add_subparsers(dest="keys_command", required=True)
     init = add(keys, "init", keys_init, "create the CA, certificates, credentials and data keys that are missing")
@@ -178,6 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
     importer = add(registry, "import", registry_import, "load patrons from a .csv or .jsonl file")
     importer.add_argument("file")
     importer.add_argument("--library", help="library to link rows that name none")
+
+    _add_admin_commands(commands)
 
     library = commands.add_parser("library", help="a library node").add_subparsers(
         dest="library_command", required=True
@@ -210,6 +304,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Command = arguments.handler
     try:
         return handler(arguments)
+    except DomainError as error:
+        print(f"natreg: {error.code}: {error.message}", file=sys.stderr)
+        return 2
     except KeyMaterialError as error:
         print(f"natreg: {error}", file=sys.stderr)
         return 2

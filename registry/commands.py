@@ -7,6 +7,7 @@ work with the same domain code the API uses.
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,14 +17,15 @@ from natreg.db.embedded import resolve_database_url
 from natreg.db.migrations import apply_migrations
 from natreg.db.pool import create_pool
 from natreg.keys.layout import KeyLayout
+from registry.app import MIGRATIONS_PACKAGE
 from registry.audit.log import ChainVerdict, verify_chain
 from registry.bulk_import.importer import ImportReport, import_patrons
 from registry.crypto.keyring import KeyRing
 from registry.crypto.pins import PinHasher
 from registry.crypto.rotation import RotationReport, rotate_data_keys
+from registry.erasure import admin
+from registry.patrons.service import RegistryCore
 from registry.settings import RegistrySettings
-
-MIGRATIONS_PACKAGE = "registry.migrations"
 
 
 @contextlib.asynccontextmanager
@@ -60,14 +62,56 @@ async def rotate_keys(settings: RegistrySettings, *, batch_size: int) -> Rotatio
         return await rotate_data_keys(pool, keyring, batch_size=batch_size)
 
 
-async def import_file(settings: RegistrySettings, path: Path, *, library_id: str | None) -> ImportReport:
+@contextlib.asynccontextmanager
+async def registry_core(settings: RegistrySettings) -> AsyncIterator[RegistryCore]:
+    """The same domain core the API uses, for administrators' commands."""
     keyring = load_keyring(settings)
-    pin_hasher = PinHasher(
+    async with registry_pool(settings) as pool:
+        yield RegistryCore(
+            pool=pool,
+            current_keyring=lambda: keyring,
+            pin_hasher=_pin_hasher(settings, keyring),
+            allow_synthetic_national_ids=settings.allow_synthetic_national_ids,
+        )
+
+
+def _pin_hasher(settings: RegistrySettings, keyring: KeyRing) -> PinHasher:
+    return PinHasher(
         keyring.pin_pepper,
         max_concurrency=settings.pin_hash_concurrency,
         time_cost=settings.pin_hash_time_cost,
         memory_cost=settings.pin_hash_memory_kib,
     )
+
+
+async def list_erasure_requests(settings: RegistrySettings, status: str | None) -> list[admin.ErasureRequest]:
+    async with registry_pool(settings) as pool, pool.acquire() as connection:
+        return await admin.list_requests(connection, status)
+
+
+async def show_erasure_request(
+    settings: RegistrySettings, administrator: str, request_id: uuid.UUID
+) -> admin.RequestDetails:
+    async with registry_core(settings) as core:
+        return await admin.show_request(core, admin.administrator(administrator), request_id)
+
+
+async def decide_erasure_request(
+    settings: RegistrySettings, administrator: str, request_id: uuid.UUID, *, approve: bool, note: str | None
+) -> admin.ErasureRequest:
+    async with registry_core(settings) as core:
+        decide = admin.approve_request if approve else admin.reject_request
+        return await decide(core, admin.administrator(administrator), request_id, note)
+
+
+async def reapply_erasures(settings: RegistrySettings, administrator: str) -> list[uuid.UUID]:
+    async with registry_core(settings) as core:
+        return await admin.reapply_erasures(core, admin.administrator(administrator))
+
+
+async def import_file(settings: RegistrySettings, path: Path, *, library_id: str | None) -> ImportReport:
+    keyring = load_keyring(settings)
+    pin_hasher = _pin_hasher(settings, keyring)
     async with registry_pool(settings) as pool:
         return await import_patrons(
             pool,
