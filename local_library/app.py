@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from aiohttp import web
 
 from local_library import app_keys
+from local_library.catalogue.views import routes as catalogue_routes
+from local_library.circulation.views import routes as circulation_routes
+from local_library.daily import run_scheduler
+from local_library.daily.views import routes as daily_routes
+from local_library.patrons.views import routes as patron_routes
+from local_library.resources import load_library_policy, notice_sender, pin_hasher, system_clock
 from local_library.settings import LibrarySettings
+from local_library.staff.accounts import ensure_bootstrap_admin, read_bootstrap_password
+from local_library.staff.auth import staff_auth_middleware
+from local_library.staff.passwords import StaffPasswordHasher
+from local_library.staff.views import routes as staff_routes
 from local_library.status.views import health, registry_status
 from natreg.db.migrations import apply_migrations
 from natreg.db.pool import create_pool
@@ -22,20 +34,46 @@ MIGRATIONS_PACKAGE = "local_library.migrations"
 
 
 def create_app(settings: LibrarySettings) -> web.Application:
-    """Build one library node; ``settings.database_url`` must already be resolved."""
+    """Build one library node; ``settings.database_url`` must already be resolved.
+
+    The lending policy is loaded here, so an invalid policy file stops the start with a ``PolicyError`` that
+    lists every problem. Tests may replace ``app[app_keys.CLOCK]`` (and the sender) before starting the app.
+    """
     if settings.database_url is None:
         raise ValueError("create_app needs a database URL; `natreg library serve` resolves the embedded one")
     database_url = settings.database_url
-    app = web.Application(middlewares=[problem_middleware])
+    bootstrap_password = (
+        None
+        if settings.bootstrap_admin_password_file is None
+        else read_bootstrap_password(settings.bootstrap_admin_password_file)
+    )
+    app = web.Application(middlewares=[problem_middleware, staff_auth_middleware])
     app[app_keys.SETTINGS] = settings
+    app[app_keys.POLICY] = load_library_policy(settings)
+    app[app_keys.CLOCK] = system_clock(settings)
+    app[app_keys.PIN_HASHER] = pin_hasher(settings)
+    app[app_keys.STAFF_HASHER] = StaffPasswordHasher()
+    app[app_keys.NOTICE_SENDER] = notice_sender(settings)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         pool = await create_pool(database_url)
         async with pool.acquire() as connection:
             await apply_migrations(connection, MIGRATIONS_PACKAGE)
+            if bootstrap_password is not None:
+                async with connection.transaction():
+                    await ensure_bootstrap_admin(connection, app[app_keys.STAFF_HASHER], bootstrap_password)
         app[app_keys.POOL] = pool
         yield
         await pool.close()
+
+    async def daily_scheduler(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(
+            run_scheduler(app[app_keys.POOL], app[app_keys.POLICY], app[app_keys.CLOCK], app[app_keys.NOTICE_SENDER])
+        )
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     async def registry_client(app: web.Application) -> AsyncIterator[None]:
         client = RegistryClient.for_library(
@@ -50,8 +88,12 @@ def create_app(settings: LibrarySettings) -> web.Application:
         await client.close()
 
     app.cleanup_ctx.extend([database, registry_client])
+    if settings.daily_run_enabled:
+        app.cleanup_ctx.append(daily_scheduler)
     app.router.add_get("/health", health)
     app.router.add_get("/status/registry", registry_status)
+    for routes in (staff_routes, catalogue_routes, patron_routes, circulation_routes, daily_routes):
+        app.router.add_routes(routes)
     return app
 
 

@@ -22,8 +22,28 @@ class LibrarySettings(BaseSettings):
     registry_retries: int = 3
     host: str = "127.0.0.1"
     port: int = Field(default=8501, description="the node's HTTPS listener (staff API, Min side)")
+    policy_path: Path | None = Field(
+        default=None, description="the lending policy (TOML); empty uses the built-in policy named by library_id"
+    )
+    timezone: str = Field(default="Europe/Oslo", description="the library's time zone: what 'today' means")
+    local_pin_pepper_path: Path | None = Field(
+        default=None,
+        description="pepper for local patrons' PINs; empty creates keys/libraries/<id>/pin-pepper.key on first start",
+    )
+    notice_log_path: Path | None = Field(
+        default=None, description="where the default notice sender appends; empty is <data_dir>/notices-<id>.jsonl"
+    )
+    daily_run_enabled: bool = Field(default=True, description="run the daily circulation job inside the node")
+    bootstrap_admin_password_file: Path | None = Field(
+        default=None, description="if set and no admin exists, create staff account 'admin' with this password"
+    )
+    staff_token_hours: int = Field(default=12, ge=1, le=168, description="lifetime of a staff login token")
 
     @property
     def database_name(self) -> str:
         """The node's own database on the embedded server; never shared with another service."""
         return "natreg_library_" + self.library_id.replace("-", "_")
+
+    @property
+    def resolved_notice_log_path(self) -> Path:
+        return self.notice_log_path or self.data_dir / f"notices-{self.library_id}.jsonl"

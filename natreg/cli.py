@@ -172,6 +172,21 @@ def library_serve(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def library_run_daily(arguments: argparse.Namespace) -> int:
+    from local_library.daily.run import run_daily_for_settings  # noqa: PLC0415 - as above
+    from local_library.settings import LibrarySettings  # noqa: PLC0415
+
+    report = asyncio.run(run_daily_for_settings(LibrarySettings(library_id=arguments.library)))
+    print(
+        f"{report.run_date}: {report.pre_due_notices} pre-due notices, {report.reminders} reminders, "
+        f"{report.cards_blocked} cards blocked, {report.claims} claims, {report.expired_pickups} pickups expired, "
+        f"{report.notices_sent} notices sent, {report.notices_failed} failed"
+    )
+    for problem in report.problems:
+        print(f"needs staff: {problem}")
+    return 0 if report.notices_failed == 0 else 1
+
+
 def library_whoami(arguments: argparse.Namespace) -> int:
     from local_library.settings import LibrarySettings  # noqa: PLC0415 - as above
     from registry.client import RegistryClient  # noqa: PLC0415
@@ -198,6 +213,7 @@ def demo(arguments: argparse.Namespace) -> int:
         host=arguments.host,
         registry_port=arguments.registry_port,
         health_port=arguments.health_port,
+        public_port=arguments.public_port,
         first_library_port=arguments.first_library_port,
     )
     asyncio.run(run_demo(options))
@@ -278,6 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve = add(library, "serve", library_serve, "serve a library node (settings from NATREG_LIBRARY_*)")
     serve.add_argument("--library", required=True, help="library id")
+    daily = add(library, "run-daily", library_run_daily, "send due notices and reminders, block cards, raise claims")
+    daily.add_argument("--library", required=True, help="library id")
     who = add(library, "whoami", library_whoami, "ask the registry which library this node is")
     who.add_argument("--library", required=True, help="library id")
 
@@ -292,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_command.add_argument("--host", default="127.0.0.1")
     demo_command.add_argument("--registry-port", type=int, default=8443)
     demo_command.add_argument("--health-port", type=int, default=8080)
+    demo_command.add_argument("--public-port", type=int, default=8444)
     demo_command.add_argument("--first-library-port", type=int, default=8501)
     return parser
 

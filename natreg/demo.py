@@ -32,6 +32,7 @@ class DemoOptions:
     host: str
     registry_port: int
     health_port: int
+    public_port: int
     first_library_port: int
 
 
@@ -60,6 +61,7 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
             host=options.host,
             port=options.registry_port,
             health_port=options.health_port,
+            public_port=options.public_port,
             allow_synthetic_national_ids=True,
         )
         await ensure_database(server_dsn, registry_settings.database_name)
@@ -69,6 +71,7 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
             )
         )
         print(f"registry   node API {registry.api_url}   health {registry.health_url}")
+        print(f"registry   insight page for patrons {registry.public_url}")
         for offset, library_id in enumerate(DEMO_LIBRARIES):
             library_settings = LibrarySettings(
                 library_id=library_id,

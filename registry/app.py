@@ -12,13 +12,15 @@ from natreg.db.migrations import apply_migrations
 from natreg.db.pool import create_pool
 from natreg.http.problems import problem_middleware
 from natreg.http.sites import start_site, url_host
+from natreg.keys.files import read_data_key_file
 from natreg.keys.layout import KeyLayout
-from natreg.tls import registry_node_api_context
+from natreg.tls import public_server_context, registry_node_api_context
 from registry import app_keys
 from registry.auth.libraries import LibraryDirectory
 from registry.auth.middleware import authentication_middleware
 from registry.crypto.keyring import KeyRingWatcher
 from registry.crypto.pins import PinHasher
+from registry.insight.site import create_public_app
 from registry.patrons.service import RegistryCore
 from registry.routes import add_routes
 from registry.settings import RegistrySettings
@@ -74,30 +76,51 @@ def create_app(settings: RegistrySettings) -> web.Application:
 @dataclass
 class RunningRegistry:
     runner: web.AppRunner
+    public_runner: web.AppRunner
     api_url: str
     health_url: str
+    public_url: str
 
     async def stop(self) -> None:
+        # The public site borrows the API app's pool, so it goes first.
+        await self.public_runner.cleanup()
         await self.runner.cleanup()
 
 
 async def start_registry(settings: RegistrySettings) -> RunningRegistry:
-    """Start the node API (mutual TLS) and the plain health listener; port 0 picks free ports."""
+    """Start the node API (mutual TLS), the plain health listener and the public insight site (HTTPS).
+
+    Port 0 picks free ports.
+    """
     app = create_app(settings)
+    layout = app[app_keys.KEY_LAYOUT]
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    api_site = web.TCPSite(
-        runner, settings.host, settings.port, ssl_context=registry_node_api_context(app[app_keys.KEY_LAYOUT])
+    public_app = create_public_app(
+        lambda: app[app_keys.CORE],
+        session_master_key=read_data_key_file(layout.data_key("credential")),
+        controller=settings.operator_name,
     )
-    health_site = web.TCPSite(runner, settings.host, settings.health_port)
+    public_runner = web.AppRunner(public_app, access_log=None)
     try:
-        api_port = await start_site(runner, api_site)
-        health_port = await start_site(runner, health_site)
+        api_port = await start_site(
+            runner, web.TCPSite(runner, settings.host, settings.port, ssl_context=registry_node_api_context(layout))
+        )
+        health_port = await start_site(runner, web.TCPSite(runner, settings.host, settings.health_port))
+        await public_runner.setup()
+        public_context = public_server_context(str(layout.registry_server_certificate), str(layout.registry_server_key))
+        public_port = await start_site(
+            public_runner, web.TCPSite(public_runner, settings.host, settings.public_port, ssl_context=public_context)
+        )
     except BaseException:
+        await public_runner.cleanup()
         await runner.cleanup()
         raise
+    host = url_host(settings.host)
     return RunningRegistry(
         runner=runner,
-        api_url=f"https://{url_host(settings.host)}:{api_port}",
-        health_url=f"http://{url_host(settings.host)}:{health_port}/health",
+        public_runner=public_runner,
+        api_url=f"https://{host}:{api_port}",
+        health_url=f"http://{host}:{health_port}/health",
+        public_url=f"https://{host}:{public_port}",
     )

@@ -20,7 +20,10 @@ ENDPOINTS = [
     Endpoint(
         "POST", "/v1/patrons", patrons.register_patron, "register a national patron, linked to the calling library",
         models.PatronRecord, models.RegisterPatron, 201, ("Idempotency-Key", PURPOSE),
-        errors=("national_id_already_registered", "national_id_checksum", "pin_too_simple", "idempotency_key_reused"),
+        errors=(
+            "national_id_already_registered", "national_id_checksum", "pin_too_simple", "idempotency_key_reused",
+            "home_library_not_linked",
+        ),
     ),
     Endpoint(
         "POST", "/v1/patrons/lookup", patrons.lookup_by_national_id,

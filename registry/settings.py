@@ -20,6 +20,7 @@ class RegistrySettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8443, description="node API listener (mutual TLS)")
     health_port: int = Field(default=8080, description="plain HTTP listener that serves only /health")
+    public_port: int = Field(default=8444, description="public HTTPS site: the patrons' insight page")
     max_body_bytes: int = 64 * 1024
     allow_synthetic_national_ids: bool = Field(
         default=False, description="accept synthetic test numbers (month + 80); for test systems only"

@@ -13,14 +13,11 @@ from registry.settings import RegistrySettings
 
 
 async def run_registry(database_url: str, keys_dir: Path, **overrides: object) -> RunningRegistry:
-    settings = RegistrySettings(
-        database_url=database_url,
-        keys_dir=keys_dir,
-        port=0,
-        health_port=0,
-        allow_synthetic_national_ids=True,
-        **overrides,  # type: ignore[arg-type]
-    )
+    options: dict[str, object] = {
+        "database_url": database_url, "keys_dir": keys_dir, "port": 0, "health_port": 0, "public_port": 0,
+        "allow_synthetic_national_ids": True,
+    }  # fmt: skip
+    settings = RegistrySettings.model_validate(options | overrides)
     return await start_registry(settings)
 
 
@@ -33,6 +30,7 @@ async def run_library(library_id: str, database_url: str, keys_dir: Path, regist
         port=0,
         registry_retries=1,
         registry_timeout_seconds=3.0,
+        daily_run_enabled=False,
     )
     return await start_library(settings)
 

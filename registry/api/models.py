@@ -104,10 +104,10 @@ class ContactUpdate(WireModel):
     def something_changes(self) -> ContactUpdate:
         if not self.model_fields_set:
             raise ValueError("give at least one field to change")
-        if "name" in self.model_fields_set and self.name is None:
-            raise ValueError("the name cannot be removed")
-        if "preferred_contact" in self.model_fields_set and self.preferred_contact is None:
-            raise ValueError("the preferred contact method cannot be removed")
+        # Only the e-mail address may be cleared with null; an empty list removes addresses or phone numbers.
+        for name in ("name", "preferred_contact", "addresses", "phone_numbers"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
         return self
 
 

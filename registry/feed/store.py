@@ -19,6 +19,7 @@ from registry.api.models import Change, ChangeKind, ChangePage
 
 CURSOR_PREFIX = "v1"
 START_CURSOR = (0, 0)
+MAX_POSITION = 2**63 - 1
 
 
 async def record_change(
@@ -47,7 +48,8 @@ def decode_cursor(cursor: str | None) -> tuple[int, int]:
         position = (int(transaction_id), int(sequence_number))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise invalid from None
-    if prefix != CURSOR_PREFIX:
+    # Out of bigint range would reach PostgreSQL and fail there with a 500.
+    if prefix != CURSOR_PREFIX or not all(0 <= part <= MAX_POSITION for part in position):
         raise invalid
     return position
 

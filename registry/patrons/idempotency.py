@@ -34,6 +34,12 @@ def check_key(idempotency_key: str | None) -> str:
     return idempotency_key
 
 
+def _key_reused() -> DomainError:
+    return DomainError(
+        ErrorKind.INVALID, "idempotency_key_reused", "this Idempotency-Key was used for a different request"
+    )
+
+
 async def find_outcome(
     connection: DbConnection, library_id: str, idempotency_key: str, operation: str, fingerprint: bytes
 ) -> StoredOutcome | None:
@@ -48,9 +54,7 @@ async def find_outcome(
     if row is None:
         return None
     if row["operation"] != operation or not hmac.compare_digest(bytes(row["request_fingerprint"]), fingerprint):
-        raise DomainError(
-            ErrorKind.INVALID, "idempotency_key_reused", "this Idempotency-Key was used for a different request"
-        )
+        raise _key_reused()
     return StoredOutcome(patron_id=row["patron_id"], response_status=row["response_status"])
 
 
@@ -63,11 +67,15 @@ async def store_outcome(
     fingerprint: bytes,
     outcome: StoredOutcome,
 ) -> None:
-    await connection.execute(
+    # A concurrent request with the same key (and another body) may have stored its outcome first: refuse
+    # this one (its transaction rolls back) instead of failing with a unique violation.
+    stored = await connection.fetchval(
         """
         INSERT INTO idempotent_requests
             (library_id, idempotency_key, request_fingerprint, operation, patron_id, response_status)
         VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (library_id, idempotency_key) DO NOTHING
+        RETURNING true
         """,
         library_id,
         idempotency_key,
@@ -76,3 +84,5 @@ async def store_outcome(
         outcome.patron_id,
         outcome.response_status,
     )
+    if not stored:
+        raise _key_reused()

@@ -44,7 +44,9 @@ FREE_PIN_ATTEMPTS = 3
 PIN_LOCKOUT_AFTER = 10
 FIRST_PIN_DELAY = dt.timedelta(seconds=30)
 LONGEST_PIN_DELAY = dt.timedelta(hours=24)
-LOCKED_FOR_GOOD = dt.datetime.max.replace(tzinfo=dt.UTC)
+# A finite date: asyncpg stores datetime.max as 'infinity' and reads it back as a naive datetime.max, which
+# then cannot be compared with an aware clock (the next attempt on a locked PIN crashed).
+LOCKED_FOR_GOOD = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,22 @@ def _pin_delay(failed_attempts: int) -> dt.timedelta | None:
     return min(FIRST_PIN_DELAY * (1 << (failed_attempts - FREE_PIN_ATTEMPTS)), LONGEST_PIN_DELAY)
 
 
+def _lock_refusal(locked_until: dt.datetime | None, now: dt.datetime) -> DomainError | None:
+    """Why an attempt must not even be tried now, if it must not."""
+    if locked_until is None:
+        return None
+    # 'infinity' comes back from the database as a naive datetime.max: locked for good as well.
+    if locked_until.tzinfo is None or locked_until >= LOCKED_FOR_GOOD - dt.timedelta(days=1):
+        return DomainError(ErrorKind.LOCKED, "pin_locked", "too many wrong PINs; a library must set a new PIN")
+    if locked_until <= now:
+        return None
+    wait = max(1, int((locked_until - now).total_seconds()) + 1)
+    return DomainError(
+        ErrorKind.TOO_MANY_REQUESTS, "pin_attempts_throttled", "too many wrong PINs; wait before trying again",
+        retry_after_seconds=wait,
+    )  # fmt: skip
+
+
 async def authenticate(
     core: RegistryCore, caller: Caller, credentials: CardAuthentication, purpose: str
 ) -> PatronRecord:
@@ -261,7 +279,8 @@ async def authenticate(
     """
     now = core.now()
 
-    async def reserve_attempt(connection: DbConnection) -> tuple[uuid.UUID, str]:
+    async def reserve_attempt(connection: DbConnection) -> tuple[uuid.UUID, str] | DomainError:
+        # A refusal is returned, not raised, so its audit entry commits with this transaction.
         row = await _row_by_card(connection, credentials.card_number)
         patron_id: uuid.UUID = row["patron_id"]
         state = await connection.fetchrow(
@@ -270,17 +289,11 @@ async def authenticate(
         )
         assert state is not None
         if state["pin_hash"] is None:
-            raise DomainError(ErrorKind.FORBIDDEN, "pin_not_set", "no PIN is set; a library can set one")
-        locked_until: dt.datetime | None = state["pin_locked_until"]
-        if locked_until is not None and locked_until > now:
+            return DomainError(ErrorKind.FORBIDDEN, "pin_not_set", "no PIN is set; a library can set one")
+        refusal = _lock_refusal(state["pin_locked_until"], now)
+        if refusal is not None:
             await core.audit(connection, caller, "authenticate_refused_locked", purpose, patron_id)
-            if locked_until >= LOCKED_FOR_GOOD - dt.timedelta(days=1):
-                raise DomainError(ErrorKind.LOCKED, "pin_locked", "too many wrong PINs; a library must set a new PIN")
-            wait = max(1, int((locked_until - now).total_seconds()) + 1)
-            raise DomainError(
-                ErrorKind.TOO_MANY_REQUESTS, "pin_attempts_throttled", "too many wrong PINs; wait before trying again",
-                retry_after_seconds=wait,
-            )  # fmt: skip
+            return refusal
         failed = state["pin_failed_attempts"] + 1
         delay = _pin_delay(failed)
         locked = LOCKED_FOR_GOOD if failed >= PIN_LOCKOUT_AFTER else (now + delay if delay else None)
@@ -292,7 +305,10 @@ async def authenticate(
         )
         return patron_id, state["pin_hash"]
 
-    patron_id, pin_hash = await core.in_transaction(reserve_attempt)
+    reserved = await core.in_transaction(reserve_attempt)
+    if isinstance(reserved, DomainError):
+        raise reserved
+    patron_id, pin_hash = reserved
     # Anything but four digits cannot be right; it still counted as an attempt above.
     well_formed = len(credentials.pin) == 4 and credentials.pin.isascii() and credentials.pin.isdigit()
     correct = well_formed and await core.pin_hasher.verify_pin(credentials.pin, pin_hash)

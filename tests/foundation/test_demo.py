@@ -27,11 +27,12 @@ def test_demo_starts_three_services_and_stops_on_ctrl_c(tmp_path: Path) -> None:
 
 
 def _run_demo_and_stop_it(keys_dir: Path, data_dir: Path) -> None:
-    ports = [_free_port() for _ in range(3)]
+    ports = [_free_port() for _ in range(4)]
     command = [
         sys.executable, "-m", "natreg.cli", "demo",
         "--keys-dir", str(keys_dir), "--data-dir", str(data_dir),
         "--registry-port", str(ports[0]), "--health-port", str(ports[1]), "--first-library-port", str(ports[2]),
+        "--public-port", str(ports[3]),
     ]  # fmt: skip
     environment = {**os.environ, "NATREG_LOG_LEVEL": "WARNING"}
     lines: list[str] = []

@@ -1,0 +1,1 @@
+"""Lending under the library's policy: checkout, return, renewal, reservations, fees and claims."""

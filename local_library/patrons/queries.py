@@ -1,0 +1,107 @@
+"""SQL for patrons; the caller owns the transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from natreg.db.types import DbConnection
+from natreg.errors import DomainError, ErrorKind
+
+from .models import BlockReason, Patron
+
+LOCAL_CARD_PREFIX = "L"
+
+_PATRON_COLUMNS = """
+    patron_id, kind, card_number, registry_patron_id, name, birth_date, responsible_person, guardian_name,
+    guardian_contact, email, phone, postal_address, preferred_contact, pre_due_notice, pin_hash IS NOT NULL AS has_pin,
+    blocked, blocked_reason
+"""
+
+
+def patron_from_row(row: asyncpg.Record) -> Patron:
+    return Patron.model_validate(dict(row))
+
+
+async def next_local_card_number(conn: DbConnection) -> str:
+    """A card number of this library's own series; never a national number, which is ten digits."""
+    serial = await conn.fetchval("SELECT nextval('local_card_serial')")
+    return f"{LOCAL_CARD_PREFIX}{serial:08d}"
+
+
+async def insert_patron(conn: DbConnection, **columns: object) -> Patron:
+    names = list(columns)
+    placeholders = ", ".join(f"${index}" for index in range(1, len(names) + 1))
+    row = await conn.fetchrow(
+        f"INSERT INTO patrons ({', '.join(names)}) VALUES ({placeholders}) RETURNING {_PATRON_COLUMNS}",  # noqa: S608 - column names come from code, values are parameters
+        *columns.values(),
+    )
+    assert row is not None
+    return patron_from_row(row)
+
+
+async def update_patron(conn: DbConnection, patron_id: UUID, **columns: object) -> Patron:
+    names = list(columns)
+    assignments = ", ".join(f"{name} = ${index}" for index, name in enumerate(names, start=2))
+    row = await conn.fetchrow(
+        f"UPDATE patrons SET {assignments}, updated_at = now() WHERE patron_id = $1 RETURNING {_PATRON_COLUMNS}",  # noqa: S608 - as above
+        patron_id,
+        *columns.values(),
+    )
+    if row is None:
+        raise DomainError(ErrorKind.NOT_FOUND, "patron_not_found", "no such patron")
+    return patron_from_row(row)
+
+
+async def patron_by_id(conn: DbConnection, patron_id: UUID, *, for_update: bool = False) -> Patron:
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(f"SELECT {_PATRON_COLUMNS} FROM patrons WHERE patron_id = $1{lock}", patron_id)  # noqa: S608 - constant
+    if row is None:
+        raise DomainError(ErrorKind.NOT_FOUND, "patron_not_found", "no such patron")
+    return patron_from_row(row)
+
+
+async def patron_by_card(conn: DbConnection, card_number: str, *, for_update: bool = False) -> Patron:
+    """The patron holding ``card_number``; a card reported lost is refused with its own code."""
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(f"SELECT {_PATRON_COLUMNS} FROM patrons WHERE card_number = $1{lock}", card_number)  # noqa: S608 - constant
+    if row is not None:
+        return patron_from_row(row)
+    if await conn.fetchval("SELECT 1 FROM retired_cards WHERE card_number = $1", card_number):
+        raise DomainError(ErrorKind.FORBIDDEN, "card_replaced", "this card was reported lost and replaced")
+    raise DomainError(ErrorKind.NOT_FOUND, "card_not_found", "no patron has this card number")
+
+
+async def pin_state(conn: DbConnection, patron_id: UUID) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        "SELECT pin_hash, failed_pin_attempts, pin_locked_until FROM patrons WHERE patron_id = $1 FOR UPDATE",
+        patron_id,
+    )
+    assert row is not None
+    return row
+
+
+async def record_pin_result(
+    conn: DbConnection, patron_id: UUID, *, failed_attempts: int, locked_until: datetime | None
+) -> None:
+    await conn.execute(
+        "UPDATE patrons SET failed_pin_attempts = $2, pin_locked_until = $3 WHERE patron_id = $1",
+        patron_id,
+        failed_attempts,
+        locked_until,
+    )
+
+
+async def retire_card(conn: DbConnection, patron_id: UUID, card_number: str, retired_at: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO retired_cards (card_number, patron_id, retired_at) VALUES ($1, $2, $3)",
+        card_number,
+        patron_id,
+        retired_at,
+    )
+
+
+async def set_block(conn: DbConnection, patron_id: UUID, reason: BlockReason | None) -> Patron:
+    return await update_patron(conn, patron_id, blocked=reason is not None, blocked_reason=reason)

@@ -1,0 +1,132 @@
+"""Server-rendered HTML of the insight site: plain, accessible, no JavaScript.
+
+Every value is escaped here, in one place; page functions take data and return whole documents.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from registry.api.models import PostalAddress
+from registry.insight.service import InsightData
+from registry.insight.texts import Language, operation, text
+
+STYLE = """
+body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1b1b1b}
+table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{border:1px solid #999;padding:.4rem;text-align:left}
+.message{border:2px solid #a40000;padding:.6rem;background:#fff0f0}.notice{border:2px solid #1a5e20;padding:.6rem}
+form.inline{display:inline}label{display:block;margin-top:.6rem}input{font-size:1.1rem;padding:.3rem}
+button{font-size:1rem;padding:.4rem .9rem;margin:.5rem .5rem .5rem 0}
+"""
+
+
+def _other(language: Language) -> Language:
+    return "en" if language == "nb" else "nb"
+
+
+def layout(language: Language, title: str, body: str, *, controller: str) -> str:
+    return f"""<!doctype html>
+<html lang="{language}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)} – {escape(text("site_title", language))}</title><style>{STYLE}</style></head>
+<body>
+<header><p><a href="?lang={_other(language)}" hreflang="{_other(language)}">{escape(text("language", language))}</a>
+ · <a href="/privacy?lang={language}">{escape(text("privacy", language))}</a></p></header>
+<main>
+{body}
+</main>
+<footer><p>{escape(text("controller", language))}: {escape(controller)}</p></footer>
+</body></html>"""
+
+
+def _message(message: str | None, kind: str = "message") -> str:
+    return f'<p class="{kind}" role="alert">{escape(message)}</p>' if message else ""
+
+
+def login_page(
+    language: Language, csrf: str, *, controller: str, message: str | None = None, notice: str | None = None
+) -> str:
+    body = f"""<h1>{escape(text("login_heading", language))}</h1>
+{_message(message)}{_message(notice, "notice")}
+<p>{escape(text("login_intro", language))}</p>
+<form method="post" action="/login">
+<input type="hidden" name="csrf" value="{escape(csrf)}"><input type="hidden" name="lang" value="{language}">
+<label for="card_number">{escape(text("card_number", language))}</label>
+<input id="card_number" name="card_number" inputmode="numeric" autocomplete="username" required maxlength="10">
+<label for="pin">{escape(text("pin", language))}</label>
+<input id="pin" name="pin" type="password" inputmode="numeric" autocomplete="current-password" required maxlength="4">
+<p><button type="submit">{escape(text("log_in", language))}</button></p>
+</form>"""
+    return layout(language, text("log_in", language), body, controller=controller)
+
+
+def _address(address: PostalAddress) -> str:
+    return escape(", ".join([*address.lines, f"{address.postal_code} {address.city}", address.country]))
+
+
+def _row(label: str, value: str) -> str:
+    return f'<tr><th scope="row">{escape(label)}</th><td>{value}</td></tr>'
+
+
+def insight_page(
+    language: Language, data: InsightData, csrf: str, *, controller: str, notice: str | None = None
+) -> str:
+    record = data.record
+    none = escape(text("none", language))
+
+    def t(key: str) -> str:
+        return escape(text(key, language))
+
+    rows = [
+        _row(text("name", language), escape(record.name)),
+        _row(text("national_id", language), escape(data.national_id_shown)),
+        _row(text("card_number", language).split(" (")[0], escape(record.card_number)),
+        _row(text("birth_date", language), escape(record.birth_date.isoformat())),
+        _row(text("gender", language), t(record.gender)),
+        _row(text("addresses", language), "<br>".join(_address(a) for a in record.addresses) or none),
+        _row(text("phone_numbers", language), escape(", ".join(record.phone_numbers)) or none),
+        _row(text("email", language), escape(record.email or "") or none),
+        _row(text("preferred_contact", language), t(record.preferred_contact)),
+        _row(text("home_library", language), escape(record.home_library or "") or none),
+        _row(text("libraries", language), escape(", ".join(record.libraries)) or none),
+        _row(text("pin_set", language), t("pin_stored" if record.pin_set else "pin_missing")),
+    ]
+    accesses = "".join(
+        f"<tr><td>{escape(entry.occurred_at.strftime('%Y-%m-%d %H:%M'))}</td>"
+        f"<td>{escape(entry.library_id or entry.actor)}</td><td>{escape(operation(entry.operation, language))}</td>"
+        f"<td>{escape(entry.purpose)}</td></tr>"
+        for entry in reversed(data.accesses)
+    )
+    pending = "".join(
+        f"<li>{t(request.kind)} – {t('pending')} ({escape(request.filed_at.strftime('%Y-%m-%d'))})</li>"
+        for request in data.pending_requests
+    )
+    hidden = (
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}"><input type="hidden" name="lang" value="{language}">'
+    )
+    body = f"""<h1>{t("your_data")}</h1>
+{_message(notice, "notice")}
+<table><caption>{t("your_data")}</caption>
+<thead><tr><th scope="col">{t("field")}</th><th scope="col">{t("value")}</th></tr></thead>
+<tbody>{"".join(rows)}</tbody></table>
+<form class="inline" method="post" action="/me/reveal">{hidden}<button type="submit">{t("reveal")}</button></form>
+<p><a href="/me/export.json" download>{t("download")}</a></p>
+<p>{t("corrections")}</p>
+<h2>{t("requests")}</h2>
+{f"<ul>{pending}</ul>" if pending else f"<p>{t('no_requests')}</p>"}
+<form method="post" action="/me/deletion-request">{hidden}
+<p>{t("deletion_explained")}</p><button type="submit">{t("request_deletion")}</button></form>
+<h2>{t("access_log")}</h2>
+<table><caption>{t("access_log")}</caption>
+<thead><tr><th scope="col">{t("when")}</th><th scope="col">{t("who")}</th><th scope="col">{t("what")}</th>
+<th scope="col">{t("why")}</th></tr></thead><tbody>{accesses}</tbody></table>
+<form method="post" action="/logout">{hidden}<button type="submit">{t("log_out")}</button></form>"""
+    return layout(language, text("your_data", language), body, controller=controller)
+
+
+def privacy_page(language: Language, *, controller: str) -> str:
+    body = f"""<h1>{escape(text("privacy", language))}</h1>
+<p>{escape(text("controller", language))}: <strong>{escape(controller)}</strong></p>
+<p>{escape(text("privacy_text", language))}</p>
+<p><a href="/?lang={language}">{escape(text("back", language))}</a></p>"""
+    return layout(language, text("privacy", language), body, controller=controller)

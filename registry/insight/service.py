@@ -1,0 +1,116 @@
+"""What the patron can do on the insight site, on top of the same domain functions the libraries use.
+
+Every view, export and reveal is itself an audited access, so the patron's own visits show in their log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from natreg.db.types import DbConnection
+from registry.api.models import CardAuthentication, ErasureRequestReceipt, PatronRecord
+from registry.audit.log import AuditEntry, entries_for_patron
+from registry.crypto.envelope import decrypt_field
+from registry.patrons import service, store
+from registry.patrons.national_id import NationalId
+from registry.patrons.service import Caller, RegistryCore
+
+PATRON_SELF = Caller(actor="patron")
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    request_id: uuid.UUID
+    kind: str
+    filed_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class InsightData:
+    record: PatronRecord
+    national_id_shown: str
+    accesses: list[AuditEntry]
+    pending_requests: list[PendingRequest]
+
+
+async def log_in(core: RegistryCore, card_number: str, pin: str) -> uuid.UUID:
+    """Card number + PIN, through the same check (and the same lockout) as the libraries' kiosks."""
+    record = await service.authenticate(
+        core, PATRON_SELF, CardAuthentication(card_number=card_number, pin=pin), "insight login"
+    )
+    return record.patron_id
+
+
+async def _national_id(core: RegistryCore, connection: DbConnection, patron_id: uuid.UUID) -> NationalId:
+    row = await connection.fetchrow(
+        "SELECT patron_id, wrapped_data_key, national_id_ciphertext FROM patrons WHERE patron_id = $1", patron_id
+    )
+    if row is None:
+        raise service.patron_not_found()
+    data_key = store.data_key_of(core.keyring, row)
+    return NationalId(decrypt_field(data_key, patron_id, "national_id", bytes(row["national_id_ciphertext"])))
+
+
+async def _pending(connection: DbConnection, patron_id: uuid.UUID) -> list[PendingRequest]:
+    rows = await connection.fetch(
+        "SELECT request_id, kind, filed_at FROM erasure_requests WHERE patron_id = $1 AND status = 'pending' "
+        "ORDER BY filed_at",
+        patron_id,
+    )
+    return [PendingRequest(row["request_id"], row["kind"], row["filed_at"]) for row in rows]
+
+
+async def view(core: RegistryCore, patron_id: uuid.UUID, *, reveal: bool) -> InsightData:
+    async def work(connection: DbConnection) -> InsightData:
+        row = await store.fetch_patron_row(connection, where=store.BY_ID, argument=patron_id)
+        if row is None:
+            raise service.patron_not_found()
+        national_id = await _national_id(core, connection, patron_id)
+        operation = "insight_reveal" if reveal else "insight_view"
+        await core.audit(connection, PATRON_SELF, operation, "the patron's right of access", patron_id)
+        return InsightData(
+            record=store.decrypt_record(core.keyring, row),
+            national_id_shown=national_id.digits if reveal else national_id.masked(),
+            accesses=await entries_for_patron(connection, patron_id),
+            pending_requests=await _pending(connection, patron_id),
+        )
+
+    return await core.in_transaction(work)
+
+
+async def export(core: RegistryCore, patron_id: uuid.UUID) -> dict[str, Any]:
+    """Everything about the patron as one JSON document (their copy, so the national ID is in full)."""
+
+    async def work(connection: DbConnection) -> dict[str, Any]:
+        row = await store.fetch_patron_row(connection, where=store.BY_ID, argument=patron_id)
+        if row is None:
+            raise service.patron_not_found()
+        national_id = await _national_id(core, connection, patron_id)
+        await core.audit(connection, PATRON_SELF, "insight_export", "the patron's right of access", patron_id)
+        record = store.decrypt_record(core.keyring, row)
+        return {
+            "exported_at": dt.datetime.now(dt.UTC).isoformat(),
+            "record": {**record.model_dump(mode="json"), "national_id": national_id.digits},
+            "accesses": [
+                {
+                    "at": entry.occurred_at.isoformat(),
+                    "by": entry.library_id or entry.actor,
+                    "operation": entry.operation,
+                    "purpose": entry.purpose,
+                }
+                for entry in await entries_for_patron(connection, patron_id)
+            ],
+            "pending_requests": [
+                {"request_id": str(request.request_id), "kind": request.kind, "filed_at": request.filed_at.isoformat()}
+                for request in await _pending(connection, patron_id)
+            ],
+        }
+
+    return await core.in_transaction(work)
+
+
+async def request_deletion(core: RegistryCore, patron_id: uuid.UUID) -> ErasureRequestReceipt:
+    return await service.file_erasure_request(core, PATRON_SELF, patron_id, "deletion", "the patron's request")

@@ -1,0 +1,33 @@
+"""The registry's public site (HTTPS, no client certificate): the insight page and the privacy statement."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import web
+
+from natreg.http.problems import problem_middleware
+from registry.insight import views
+from registry.insight.sessions import SessionSigner, derive_session_key
+from registry.patrons.service import RegistryCore
+
+FORM_BODY_LIMIT = 8 * 1024
+
+
+def create_public_app(
+    core_provider: Callable[[], RegistryCore], *, session_master_key: bytes, controller: str
+) -> web.Application:
+    """``core_provider`` hands out the node API app's core: one pool and key ring for both sites."""
+    app = web.Application(middlewares=[views.security_headers, problem_middleware], client_max_size=FORM_BODY_LIMIT)
+    app[views.CORE_PROVIDER] = core_provider
+    app[views.SIGNER] = SessionSigner(derive_session_key(session_master_key))
+    app[views.CONTROLLER] = controller
+    app.router.add_get("/", views.start_page)
+    app.router.add_post("/login", views.log_in)
+    app.router.add_get("/me", views.my_data)
+    app.router.add_post("/me/reveal", views.reveal)
+    app.router.add_get("/me/export.json", views.export_json)
+    app.router.add_post("/me/deletion-request", views.request_deletion)
+    app.router.add_post("/logout", views.log_out)
+    app.router.add_get("/privacy", views.privacy)
+    return app

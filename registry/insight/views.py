@@ -1,0 +1,213 @@
+"""HTTP views of the insight site. Forms post back with a CSRF token; sessions live in signed cookies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from collections.abc import Callable
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from natreg.errors import DomainError, ErrorKind
+from natreg.http.problems import Handler
+from registry.insight import pages
+from registry.insight import service as insight
+from registry.insight.sessions import PRE_SESSION_COOKIE, SESSION_COOKIE, Session, SessionSigner
+from registry.insight.texts import LANGUAGES, Language, text
+from registry.patrons.service import RegistryCore
+
+CORE_PROVIDER: web.AppKey[Callable[[], RegistryCore]] = web.AppKey("core_provider")
+SIGNER = web.AppKey("signer", SessionSigner)
+CONTROLLER = web.AppKey("controller", str)
+LANGUAGE_COOKIE = "natreg_lang"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _language(request: web.Request, form_value: object = None) -> Language:
+    for candidate in (form_value, request.query.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        for language in LANGUAGES:
+            if candidate == language:
+                return language
+    return "en" if request.headers.get("Accept-Language", "").lower().startswith("en") else "nb"
+
+
+def _set_cookie(response: web.StreamResponse, name: str, value: str) -> None:
+    response.set_cookie(name, value, secure=True, httponly=True, samesite="Strict", path="/")
+
+
+def _html(request: web.Request, body: str, language: Language, *, status: int = 200) -> web.Response:
+    response = web.Response(text=body, content_type="text/html", charset="utf-8", status=status)
+    _set_cookie(response, LANGUAGE_COOKIE, language)
+    return response
+
+
+def _session(request: web.Request) -> Session | None:
+    return request.app[SIGNER].decode(request.cookies.get(SESSION_COOKIE), _now())
+
+
+def _require_session(request: web.Request) -> Session:
+    session = _session(request)
+    if session is None:
+        response = web.HTTPSeeOther(f"/?expired=1&lang={_language(request)}")
+        response.del_cookie(SESSION_COOKIE, path="/")
+        raise response
+    return session
+
+
+def _refresh(request: web.Request, response: web.StreamResponse, session: Session) -> None:
+    signer = request.app[SIGNER]
+    _set_cookie(response, SESSION_COOKIE, signer.encode(signer.touched(session, _now())))
+
+
+async def _form(request: web.Request) -> dict[str, str]:
+    data = await request.post()
+    return {key: value for key, value in data.items() if isinstance(value, str)}
+
+
+def _login_page(
+    request: web.Request,
+    language: Language,
+    *,
+    message: str | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> web.Response:
+    binding = request.cookies.get(PRE_SESSION_COOKIE) or secrets.token_urlsafe(16)
+    csrf = request.app[SIGNER].csrf_token("login|" + binding)
+    page = pages.login_page(language, csrf, controller=request.app[CONTROLLER], message=message, notice=notice)
+    response = _html(request, page, language, status=status)
+    _set_cookie(response, PRE_SESSION_COOKIE, binding)
+    return response
+
+
+async def start_page(request: web.Request) -> web.Response:
+    language = _language(request)
+    if _session(request) is not None:
+        raise web.HTTPSeeOther(f"/me?lang={language}")
+    message = text("session_expired", language) if "expired" in request.query else None
+    notice = text("logged_out", language) if "logged_out" in request.query else None
+    return _login_page(request, language, message=message, notice=notice)
+
+
+LOGIN_REFUSALS = {
+    "pin_invalid": ("wrong_pin", 401),
+    "patron_not_found": ("wrong_pin", 401),
+    "card_number_checksum": ("wrong_pin", 401),
+    "card_number_format": ("card_format", 422),
+    "pin_attempts_throttled": ("throttled", 429),
+    "pin_locked": ("locked", 423),
+    "card_replaced": ("card_replaced", 410),
+    "pin_not_set": ("no_pin", 403),
+}
+
+
+async def log_in(request: web.Request) -> web.Response:
+    form = await _form(request)
+    language = _language(request, form.get("lang"))
+    signer = request.app[SIGNER]
+    binding = "login|" + request.cookies.get(PRE_SESSION_COOKIE, "")
+    if not request.cookies.get(PRE_SESSION_COOKIE) or not signer.csrf_valid(binding, form.get("csrf")):
+        return _login_page(request, language, message=text("form_expired", language), status=400)
+    try:
+        patron_id = await insight.log_in(
+            request.app[CORE_PROVIDER](), form.get("card_number", "").strip(), form.get("pin", "")
+        )
+    except ValidationError:
+        return _login_page(request, language, message=text("card_format", language), status=422)
+    except DomainError as error:
+        key, status = LOGIN_REFUSALS.get(error.code, ("wrong_pin", 401))
+        seconds = error.retry_after_seconds or 0
+        response = _login_page(request, language, message=text(key, language, seconds=seconds), status=status)
+        if error.retry_after_seconds:
+            response.headers["Retry-After"] = str(error.retry_after_seconds)
+        return response
+    response = web.HTTPSeeOther(f"/me?lang={language}")
+    _set_cookie(response, SESSION_COOKIE, signer.encode(signer.issue(patron_id, _now())))
+    response.del_cookie(PRE_SESSION_COOKIE, path="/")
+    raise response
+
+
+async def _page_for(request: web.Request, session: Session, language: Language, *, reveal: bool) -> web.Response:
+    try:
+        data = await insight.view(request.app[CORE_PROVIDER](), session.patron_id, reveal=reveal)
+    except DomainError as error:
+        if error.kind is ErrorKind.NOT_FOUND:  # erased while logged in
+            raise web.HTTPSeeOther(f"/?expired=1&lang={language}") from None
+        raise
+    csrf = request.app[SIGNER].csrf_token("session|" + session.nonce)
+    notice = text("deletion_filed", language) if "filed" in request.query else None
+    page = pages.insight_page(language, data, csrf, controller=request.app[CONTROLLER], notice=notice)
+    response = _html(request, page, language)
+    _refresh(request, response, session)
+    return response
+
+
+async def my_data(request: web.Request) -> web.Response:
+    return await _page_for(request, _require_session(request), _language(request), reveal=False)
+
+
+async def _checked_form(request: web.Request) -> tuple[Session, dict[str, str], Language]:
+    session = _require_session(request)
+    form = await _form(request)
+    language = _language(request, form.get("lang"))
+    if not request.app[SIGNER].csrf_valid("session|" + session.nonce, form.get("csrf")):
+        raise DomainError(ErrorKind.FORBIDDEN, "csrf_token_invalid", text("form_expired", language))
+    return session, form, language
+
+
+async def reveal(request: web.Request) -> web.Response:
+    session, _, language = await _checked_form(request)
+    return await _page_for(request, session, language, reveal=True)
+
+
+async def export_json(request: web.Request) -> web.Response:
+    session = _require_session(request)
+    document = await insight.export(request.app[CORE_PROVIDER](), session.patron_id)
+    response = web.Response(
+        text=json.dumps(document, ensure_ascii=False, indent=2),
+        content_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="natreg-my-data.json"'},
+    )
+    _refresh(request, response, session)
+    return response
+
+
+async def request_deletion(request: web.Request) -> web.Response:
+    session, _, language = await _checked_form(request)
+    await insight.request_deletion(request.app[CORE_PROVIDER](), session.patron_id)
+    response = web.HTTPSeeOther(f"/me?filed=1&lang={language}")
+    _refresh(request, response, session)
+    raise response
+
+
+async def log_out(request: web.Request) -> web.Response:
+    _, _, language = await _checked_form(request)
+    response = web.HTTPSeeOther(f"/?logged_out=1&lang={language}")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+async def privacy(request: web.Request) -> web.Response:
+    language = _language(request)
+    return _html(request, pages.privacy_page(language, controller=request.app[CONTROLLER]), language)

@@ -1,0 +1,97 @@
+"""The insight page in a real browser: log in, see everything, download it, ask for deletion, log out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import asyncpg
+from playwright.async_api import Browser, Page, expect
+
+from registry.app import RunningRegistry
+from tests.insight.conftest import PIN, RegisteredPatron
+
+
+async def _open(browser: Browser, registry: RunningRegistry) -> Page:
+    # The private CA is not in Chromium's trust store; the TLS itself is real.
+    context = await browser.new_context(ignore_https_errors=True, accept_downloads=True, locale="nb-NO")
+    page = await context.new_page()
+    await page.goto(registry.public_url + "/?lang=nb")
+    return page
+
+
+async def _log_in(page: Page, card_number: str, pin: str) -> None:
+    await page.get_by_label("Lånekortnummer (10 siffer)").fill(card_number)
+    await page.get_by_label("PIN-kode (4 siffer)").fill(pin)
+    await page.get_by_role("button", name="Logg inn").click()
+
+
+async def test_patron_sees_downloads_requests_deletion_and_logs_out(
+    browser: Browser, registry: RunningRegistry, patron: RegisteredPatron, tmp_path: Path
+) -> None:
+    page = await _open(browser, registry)
+    await expect(page.get_by_text("Nasjonalbiblioteket (test)")).to_be_visible()
+    await _log_in(page, patron.record.card_number, PIN)
+
+    await expect(page.get_by_role("heading", name="Dette er lagret om deg")).to_be_visible()
+    table = page.get_by_role("table", name="Dette er lagret om deg")
+    await expect(table).to_contain_text("Ingrid Innsyn")
+    await expect(table).to_contain_text("Kirkeveien 3, 1384 Asker, NO")
+    await expect(table).to_contain_text("asker, sandnes")
+    await expect(table).to_contain_text("*********" + patron.national_id[9:])
+    assert patron.national_id not in await page.content()
+
+    accesses = page.get_by_role("table", name="Hvem har sett eller endret opplysningene")
+    await expect(accesses).to_contain_text("registrerte deg")
+    await expect(accesses).to_contain_text("patron at the Sandnes desk")
+    await expect(accesses).to_contain_text("knyttet deg til biblioteket")
+
+    await page.get_by_role("button", name="Vis hele fødselsnummeret").click()
+    await expect(page.get_by_role("table", name="Dette er lagret om deg")).to_contain_text(patron.national_id)
+
+    async with page.expect_download() as download_info:
+        await page.get_by_role("link", name="Last ned alt som JSON").click()
+    download = await download_info.value
+    saved = tmp_path / "my-data.json"
+    await download.save_as(saved)
+    document = json.loads(saved.read_text())
+    assert document["record"]["name"] == "Ingrid Innsyn"
+    assert document["record"]["libraries"] == ["asker", "sandnes"]
+    assert {access["operation"] for access in document["accesses"]} >= {"register", "link", "insight_reveal"}
+
+    await page.get_by_role("button", name="Be om sletting av alle opplysningene").click()
+    await expect(page.get_by_role("alert")).to_have_text("Forespørselen om sletting er registrert.")
+    await expect(page.get_by_text("Sletting \N{EN DASH} venter på behandling")).to_be_visible()
+
+    await page.get_by_role("link", name="English").click()
+    await expect(page.get_by_role("heading", name="This is stored about you")).to_be_visible()
+
+    await page.get_by_role("button", name="Log out").click()
+    await expect(page.get_by_role("alert")).to_have_text("You are logged out.")
+    await page.goto(registry.public_url + "/me")
+    await expect(page.get_by_role("alert")).to_have_text("Your session has expired. Log in again.")
+
+
+async def test_wrong_pin_throttling_and_lockout_are_explained(
+    browser: Browser, registry: RunningRegistry, patron: RegisteredPatron, registry_database_url: str
+) -> None:
+    page = await _open(browser, registry)
+    for _ in range(3):
+        await _log_in(page, patron.record.card_number, "9071")
+        await expect(page.get_by_role("alert")).to_have_text("Feil lånekortnummer eller PIN-kode.")
+    # The right PIN does not help while the attempts are throttled.
+    await _log_in(page, patron.record.card_number, PIN)
+    await expect(page.get_by_role("alert")).to_contain_text("For mange feil PIN-koder. Vent")
+
+    connection = await asyncpg.connect(registry_database_url)
+    try:
+        await connection.execute(
+            "UPDATE patrons SET pin_failed_attempts = 10, pin_locked_until = 'infinity' WHERE patron_id = $1",
+            patron.record.patron_id,
+        )
+    finally:
+        await connection.close()
+    await _log_in(page, patron.record.card_number, PIN)
+    await expect(page.get_by_role("alert")).to_have_text(
+        "Kortet er sperret etter for mange feil PIN-koder. Kontakt et bibliotek for å få ny PIN-kode."
+    )

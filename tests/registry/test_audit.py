@@ -1,0 +1,121 @@
+"""Every read and write of a patron record is audited in an append-only, hash-chained log."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+import pytest
+
+from registry.api.models import CardAuthentication, NationalIdLookup, PatronRecord
+from registry.audit.log import verify_chain
+from registry.client import RegistryClient
+from registry.crypto.keyring import KeyRing
+from tests.registry.conftest import GOOD_PIN, RawApi, Register, refusal
+
+
+async def _entries(db: asyncpg.Connection, after: int = 0) -> list[tuple[str | None, str, uuid.UUID | None]]:
+    rows = await db.fetch(
+        "SELECT library_id, operation, patron_id FROM audit_log WHERE sequence_number > $1 ORDER BY sequence_number",
+        after,
+    )
+    return [(row["library_id"], row["operation"], row["patron_id"]) for row in rows]
+
+
+async def test_each_access_adds_an_audit_entry(
+    *,
+    asker: RegistryClient, sandnes: RegistryClient, raw: RawApi, register: Register, db: asyncpg.Connection,
+    keyring: KeyRing,
+) -> None:  # fmt: skip
+    patron = await register(asker)
+    patron_id = patron.record.patron_id
+    path = f"/v1/patrons/{patron_id}"
+    await asker.request("GET", path, PatronRecord, headers={"Natreg-Purpose": "desk: patron asked"})
+    await sandnes.request(
+        "POST", "/v1/patrons/lookup", PatronRecord, body=NationalIdLookup(national_id=patron.national_id)
+    )
+    await sandnes.request("GET", f"/v1/patrons/by-card/{patron.record.card_number}", PatronRecord)
+    await sandnes.request("PUT", f"{path}/link", PatronRecord)
+    await raw.call("sandnes", "PATCH", path, json={"name": "Q R"}, headers={"If-Match": '"2"'})
+    await asker.request(
+        "POST", "/v1/patrons/authenticate", PatronRecord,
+        body=CardAuthentication(card_number=patron.record.card_number, pin=GOOD_PIN),
+    )  # fmt: skip
+
+    assert await _entries(db) == [
+        ("asker", "register", patron_id),
+        ("asker", "read", patron_id),
+        ("sandnes", "lookup_by_national_id", patron_id),
+        ("sandnes", "lookup_by_card", patron_id),
+        ("sandnes", "link", patron_id),
+        ("sandnes", "update_contact", patron_id),
+        ("asker", "authenticate", patron_id),
+    ]
+    purposes = [row["purpose"] for row in await db.fetch("SELECT purpose FROM audit_log ORDER BY sequence_number")]
+    assert purposes[1] == "desk: patron asked"
+    actors = {row["actor"] for row in await db.fetch("SELECT actor FROM audit_log")}
+    assert actors == {"library:asker", "library:sandnes"}
+
+    dump = "\n".join(str(dict(row)) for row in await db.fetch("SELECT * FROM audit_log"))
+    assert patron.national_id not in dump
+    assert GOOD_PIN not in "".join(
+        row["purpose"] + row["operation"] for row in await db.fetch("SELECT * FROM audit_log")
+    )
+
+    verdict = await verify_chain(db, keyring.audit_key)
+    assert (verdict.intact, verdict.entries_checked) == (True, 7)
+
+
+async def test_a_refused_access_writes_no_entry_for_a_patron_it_did_not_reach(
+    sandnes: RegistryClient, asker: RegistryClient, register: Register, db: asyncpg.Connection
+) -> None:
+    patron = await register(asker)
+    before = await db.fetchval("SELECT max(sequence_number) FROM audit_log")
+    refused = await refusal(sandnes.request("GET", f"/v1/patrons/{patron.record.patron_id}", PatronRecord))
+    assert refused == (404, "patron_not_found")
+    assert await _entries(db, before) == []
+
+
+async def test_tampering_with_one_entry_is_detected_at_that_entry(
+    asker: RegistryClient, register: Register, db: asyncpg.Connection, keyring: KeyRing
+) -> None:
+    patron = await register(asker)
+    for _ in range(4):
+        await asker.request("GET", f"/v1/patrons/{patron.record.patron_id}", PatronRecord)
+    assert (await verify_chain(db, keyring.audit_key)).entries_checked == 5
+
+    # Only a superuser who switches the trigger off can edit the log at all; the chain still shows it.
+    await db.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
+    await db.execute("UPDATE audit_log SET purpose = 'nothing to see' WHERE sequence_number = 3")
+    await db.execute("ALTER TABLE audit_log ENABLE TRIGGER USER")
+
+    verdict = await verify_chain(db, keyring.audit_key)
+    assert (verdict.intact, verdict.first_broken_sequence_number, verdict.entries_checked) == (False, 3, 2)
+    assert verdict.problem == "its contents do not match its hash"
+
+
+async def test_a_deleted_entry_is_detected(
+    asker: RegistryClient, register: Register, db: asyncpg.Connection, keyring: KeyRing
+) -> None:
+    patron = await register(asker)
+    for _ in range(3):
+        await asker.request("GET", f"/v1/patrons/{patron.record.patron_id}", PatronRecord)
+    await db.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
+    await db.execute("DELETE FROM audit_log WHERE sequence_number = 2")
+    await db.execute("ALTER TABLE audit_log ENABLE TRIGGER USER")
+    verdict = await verify_chain(db, keyring.audit_key)
+    assert (verdict.first_broken_sequence_number, verdict.problem) == (2, "entry 2 is missing")
+
+
+async def test_the_log_refuses_update_delete_and_truncate(
+    asker: RegistryClient, register: Register, db: asyncpg.Connection
+) -> None:
+    await register(asker)
+    for statement in (
+        "UPDATE audit_log SET purpose = 'x'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+    ):
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
+            await db.execute(statement)
+    assert await db.fetchval("SELECT count(*) FROM audit_log") == 1

@@ -1,0 +1,137 @@
+"""The per-library change feed: what each library hears, cursor paging, and changes that commit late."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+
+from registry.api.models import Change, ChangePage, OptOutReceipt, PatronRecord
+from registry.client import RegistryClient
+from registry.feed.store import encode_cursor
+from tests.registry.conftest import RawApi, Register, refusal
+
+
+async def _page(client: RegistryClient, cursor: str | None = None, limit: int = 100) -> ChangePage:
+    query = f"?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+    return await client.request("GET", f"/v1/changes{query}", ChangePage)
+
+
+def _summary(changes: list[Change]) -> list[tuple[uuid.UUID, str, int | None]]:
+    return [(change.patron_id, change.change, change.patron_version) for change in changes]
+
+
+async def test_a_linked_library_hears_of_another_librarys_update(
+    asker: RegistryClient, sandnes: RegistryClient, raw: RawApi, register: Register
+) -> None:
+    patron = await register(asker)
+    patron_id = patron.record.patron_id
+    linked = await sandnes.request("PUT", f"/v1/patrons/{patron_id}/link", PatronRecord)
+    before = await _page(asker)
+    answer = await raw.call(
+        "sandnes", "PATCH", f"/v1/patrons/{patron_id}", json={"name": "Ny Navn"},
+        headers={"If-Match": f'"{linked.version}"'},
+    )  # fmt: skip
+    assert answer.status == 200
+
+    after = await _page(asker, before.next_cursor)
+    assert _summary(after.changes) == [(patron_id, "updated", linked.version + 1)]
+    assert _summary(before.changes) == [(patron_id, "registered", 1), (patron_id, "linked", 2)]
+    sandnes_feed = await _page(sandnes)
+    assert _summary(sandnes_feed.changes) == [(patron_id, "linked", 2), (patron_id, "updated", 3)]
+
+
+async def test_paging_walks_every_change_once_in_order(asker: RegistryClient, raw: RawApi, register: Register) -> None:
+    first = await register(asker)
+    second = await register(asker)
+    await raw.call("asker", "POST", f"/v1/patrons/{first.record.patron_id}/lost-card", headers={"If-Match": '"1"'})
+    await raw.call(
+        "asker", "PATCH", f"/v1/patrons/{second.record.patron_id}", json={"name": "X Y"}, headers={"If-Match": '"1"'}
+    )
+    everything = await _page(asker)
+    assert _summary(everything.changes) == [
+        (first.record.patron_id, "registered", 1),
+        (second.record.patron_id, "registered", 1),
+        (first.record.patron_id, "card_replaced", 2),
+        (second.record.patron_id, "updated", 2),
+    ]
+    assert everything.has_more is False
+
+    walked: list[Change] = []
+    cursor: str | None = None
+    for _ in range(10):
+        page = await _page(asker, cursor, limit=1)
+        walked.extend(page.changes)
+        cursor = page.next_cursor
+        if not page.has_more and not page.changes:
+            break
+        assert len(page.changes) == 1
+    assert walked == everything.changes
+    # The end of the feed keeps its cursor, so a node can poll it.
+    assert (await _page(asker, cursor)).next_cursor == cursor
+
+
+async def test_an_invalid_cursor_is_refused(asker: RegistryClient) -> None:
+    for cursor in ("not-a-cursor", encode_cursor(1, 2).replace("d", "e"), "djIuMS4y", encode_cursor(2**70, 1)):
+        assert await refusal(asker.request("GET", f"/v1/changes?cursor={cursor}", ChangePage)) == (
+            422,
+            "cursor_invalid",
+        ), cursor
+
+
+async def test_a_library_never_sees_patrons_it_is_not_linked_to(
+    asker: RegistryClient, sandnes: RegistryClient, register: Register
+) -> None:
+    own = await register(asker)
+    await register(sandnes)
+    page = await _page(asker)
+    assert {change.patron_id for change in page.changes} == {own.record.patron_id}
+    sandnes_page = await _page(sandnes)
+    assert len(sandnes_page.changes) == 1
+    assert sandnes_page.changes[0].patron_id != own.record.patron_id
+
+
+async def test_opt_out_sends_a_tombstone_to_every_linked_library(
+    asker: RegistryClient, sandnes: RegistryClient, oslo: RegistryClient, register: Register
+) -> None:
+    patron = await register(asker)
+    patron_id = patron.record.patron_id
+    await sandnes.request("PUT", f"/v1/patrons/{patron_id}/link", PatronRecord)
+    await oslo.request("PUT", f"/v1/patrons/{patron_id}/link", PatronRecord)
+    cursors = {client.library_id: (await _page(client)).next_cursor for client in (asker, sandnes, oslo)}
+
+    await sandnes.request("POST", f"/v1/patrons/{patron_id}/opt-out", OptOutReceipt)
+
+    for client in (asker, sandnes, oslo):
+        page = await _page(client, cursors[client.library_id])
+        assert _summary(page.changes) == [(patron_id, "opted_out", None)], client.library_id
+
+
+async def test_a_change_that_commits_late_is_not_skipped(
+    asker: RegistryClient, raw: RawApi, register: Register, db: asyncpg.Connection
+) -> None:
+    patron = await register(asker)
+    patron_id = patron.record.patron_id
+    cursor = (await _page(asker)).next_cursor
+
+    late = db.transaction()
+    await late.start()
+    try:
+        await db.execute(
+            "INSERT INTO change_feed (library_id, patron_id, change, patron_version) "
+            "VALUES ('asker', $1, 'updated', 99)",
+            patron_id,
+        )
+        answer = await raw.call(
+            "asker", "PATCH", f"/v1/patrons/{patron_id}", json={"name": "Sen Endring"}, headers={"If-Match": '"1"'}
+        )
+        assert answer.status == 200
+        # The update committed, but handing it out now would move the cursor past the open transaction's row.
+        held_back = await _page(asker, cursor)
+        assert held_back.changes == []
+        assert held_back.next_cursor == cursor
+    finally:
+        await late.commit()
+
+    page = await _page(asker, cursor)
+    assert _summary(page.changes) == [(patron_id, "updated", 99), (patron_id, "updated", 2)]

@@ -1,0 +1,103 @@
+"""The registry database holds exactly the permitted fields (BRIEF §2.1) and the technical columns they need.
+
+Adding a table or a column makes this test fail on purpose: a new field in the national register is a legal
+question first and a migration second.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+TIMESTAMP = "timestamp with time zone"
+
+ALLOWED_SCHEMA: dict[str, dict[str, str]] = {
+    "schema_migrations": {"version": "integer", "name": "text", "checksum": "text", "applied_at": TIMESTAMP},
+    "audit_log": {
+        "sequence_number": "bigint",
+        "occurred_at": TIMESTAMP,
+        "actor": "text",
+        "library_id": "text",
+        "operation": "text",
+        "purpose": "text",
+        "patron_id": "uuid",
+        "previous_hash": "bytea",
+        "entry_hash": "bytea",
+    },
+    "patrons": {
+        "patron_id": "uuid",
+        "national_id_index": "bytea",
+        "card_serial": "bigint",
+        "wrapped_data_key": "bytea",
+        "kek_version": "integer",
+        "national_id_ciphertext": "bytea",
+        "birth_date_ciphertext": "bytea",
+        "gender_ciphertext": "bytea",
+        "name_ciphertext": "bytea",
+        "addresses_ciphertext": "bytea",
+        "phone_numbers_ciphertext": "bytea",
+        "email_ciphertext": "bytea",
+        "preferred_contact_ciphertext": "bytea",
+        "home_library": "text",
+        "pin_hash": "text",
+        "pin_failed_attempts": "integer",
+        "pin_locked_until": TIMESTAMP,
+        "version": "integer",
+        "created_at": TIMESTAMP,
+        "updated_at": TIMESTAMP,
+    },
+    "patron_libraries": {"patron_id": "uuid", "library_id": "text", "linked_at": TIMESTAMP},
+    "replaced_cards": {"card_serial": "bigint", "patron_id": "uuid", "replaced_at": TIMESTAMP},
+    "idempotent_requests": {
+        "library_id": "text",
+        "idempotency_key": "text",
+        "request_fingerprint": "bytea",
+        "operation": "text",
+        "patron_id": "uuid",
+        "response_status": "integer",
+        "created_at": TIMESTAMP,
+    },
+    "change_feed": {
+        "sequence_number": "bigint",
+        "transaction_id": "bigint",
+        "library_id": "text",
+        "patron_id": "uuid",
+        "change": "text",
+        "patron_version": "integer",
+        "occurred_at": TIMESTAMP,
+    },
+    "erasure_requests": {
+        "request_id": "uuid",
+        "patron_id": "uuid",
+        "kind": "text",
+        "filed_by_library": "text",
+        "filed_via": "text",
+        "status": "text",
+        "filed_at": TIMESTAMP,
+        "decided_at": TIMESTAMP,
+        "decided_by": "text",
+        # 003: the administrator's reason for a decision (at most 500 characters), not patron data.
+        "decision_note": "text",
+    },
+    "erasure_ledger": {"patron_id": "uuid", "reason": "text", "erased_at": TIMESTAMP},
+}
+
+
+async def test_tables_and_columns_are_exactly_the_allowlist(registry_database_url: str) -> None:
+    connection = await asyncpg.connect(registry_database_url)
+    try:
+        rows = await connection.fetch(
+            """
+            SELECT c.table_name, c.column_name, c.data_type
+            FROM information_schema.columns c
+            JOIN information_schema.tables t USING (table_schema, table_name)
+            WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
+            """
+        )
+        views = await connection.fetchval("SELECT count(*) FROM information_schema.views WHERE table_schema = 'public'")
+    finally:
+        await connection.close()
+    actual: dict[str, dict[str, str]] = {}
+    for row in rows:
+        actual.setdefault(row["table_name"], {})[row["column_name"]] = row["data_type"]
+    assert actual == ALLOWED_SCHEMA
+    assert views == 0
