@@ -15,6 +15,8 @@ from local_library.circulation.views import routes as circulation_routes
 from local_library.daily import run_scheduler
 from local_library.daily.views import routes as daily_routes
 from local_library.patrons.views import routes as patron_routes
+from local_library.registry_link.sync import registry_sync
+from local_library.registry_link.views import routes as national_routes
 from local_library.resources import load_library_policy, notice_sender, pin_hasher, system_clock
 from local_library.settings import LibrarySettings
 from local_library.staff.accounts import ensure_bootstrap_admin, read_bootstrap_password
@@ -87,12 +89,12 @@ def create_app(settings: LibrarySettings) -> web.Application:
         yield
         await client.close()
 
-    app.cleanup_ctx.extend([database, registry_client])
+    app.cleanup_ctx.extend([database, registry_client, registry_sync])
     if settings.daily_run_enabled:
         app.cleanup_ctx.append(daily_scheduler)
     app.router.add_get("/health", health)
     app.router.add_get("/status/registry", registry_status)
-    for routes in (staff_routes, catalogue_routes, patron_routes, circulation_routes, daily_routes):
+    for routes in (staff_routes, catalogue_routes, patron_routes, circulation_routes, daily_routes, national_routes):
         app.router.add_routes(routes)
     return app
 

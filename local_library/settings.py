@@ -33,6 +33,10 @@ class LibrarySettings(BaseSettings):
     notice_log_path: Path | None = Field(
         default=None, description="where the default notice sender appends; empty is <data_dir>/notices-<id>.jsonl"
     )
+    registry_sync_enabled: bool = Field(
+        default=True, description="deliver queued registry writes and follow the change feed in the background"
+    )
+    registry_sync_interval_seconds: float = Field(default=5.0, gt=0, description="pause between sync rounds")
     daily_run_enabled: bool = Field(default=True, description="run the daily circulation job inside the node")
     bootstrap_admin_password_file: Path | None = Field(
         default=None, description="if set and no admin exists, create staff account 'admin' with this password"

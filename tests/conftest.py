@@ -10,7 +10,7 @@ import contextlib
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -93,6 +93,24 @@ async def registry_database_url(postgres: EmbeddedPostgres, database_templates: 
 async def library_database_url(postgres: EmbeddedPostgres, database_templates: dict[str, str]) -> AsyncIterator[str]:
     async for dsn in _fresh_database(postgres, database_templates["library"]):
         yield dsn
+
+
+@pytest.fixture
+async def make_library_database(
+    postgres: EmbeddedPostgres, database_templates: dict[str, str]
+) -> AsyncIterator[Callable[[], Awaitable[str]]]:
+    """For tests that run several library nodes: each call gives one more fresh, migrated node database."""
+    cleanups: list[AsyncIterator[str]] = []
+
+    async def make() -> str:
+        databases = _fresh_database(postgres, database_templates["library"])
+        cleanups.append(databases)
+        return await anext(databases)
+
+    yield make
+    for databases in cleanups:
+        async for _ in databases:
+            pass
 
 
 @pytest.fixture

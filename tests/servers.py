@@ -21,18 +21,14 @@ async def run_registry(database_url: str, keys_dir: Path, **overrides: object) -
     return await start_registry(settings)
 
 
-async def run_library(library_id: str, database_url: str, keys_dir: Path, registry_url: str) -> RunningLibrary:
-    settings = LibrarySettings(
-        library_id=library_id,
-        database_url=database_url,
-        keys_dir=keys_dir,
-        registry_url=registry_url,
-        port=0,
-        registry_retries=1,
-        registry_timeout_seconds=3.0,
-        daily_run_enabled=False,
-    )
-    return await start_library(settings)
+async def run_library(
+    library_id: str, database_url: str, keys_dir: Path, registry_url: str, **overrides: object
+) -> RunningLibrary:
+    options: dict[str, object] = {
+        "library_id": library_id, "database_url": database_url, "keys_dir": keys_dir, "registry_url": registry_url,
+        "port": 0, "registry_retries": 1, "registry_timeout_seconds": 3.0, "daily_run_enabled": False,
+    }  # fmt: skip
+    return await start_library(LibrarySettings.model_validate(options | overrides))
 
 
 def registry_client(registry: RunningRegistry, keys_dir: Path, library_id: str, **options: object) -> RegistryClient:

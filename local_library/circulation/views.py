@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 from aiohttp import web
 from pydantic import Field, StringConstraints
 
-from local_library.app_keys import CLOCK, PIN_HASHER, POLICY
+from local_library.app_keys import CLOCK, POLICY
 from local_library.catalogue.models import Barcode
-from local_library.patrons.pins import authenticate_card
+from local_library.registry_link.login import log_in_patron
 from local_library.request_model import RequestModel
 from local_library.web import json_ok, path_int, transaction
 from natreg.errors import DomainError, ErrorKind
@@ -55,9 +55,9 @@ async def kiosk_checkout(request: web.Request) -> web.Response:
     """A self-service machine (logged in as a desk account) lends only with the card's PIN."""
     body = await parse_json_body(request, KioskCheckoutRequest)
     app = request.app
-    # Its own transaction: a wrong PIN is counted even though the checkout is then refused.
-    async with transaction(request) as conn:
-        patron = await authenticate_card(conn, app[PIN_HASHER], body.card_number, body.pin, app[CLOCK].now())
+    # The PIN check commits on its own (a wrong PIN is counted even though the checkout is then refused); a
+    # national card is checked by the registry, and linked here on its first visit.
+    patron = await log_in_patron(app, body.card_number, body.pin)
     async with transaction(request) as conn:
         loan = await check_out_to(conn, app[POLICY], app[CLOCK], patron, body.barcode)
     return json_ok(loan, status=201)

@@ -7,14 +7,13 @@ with online limits: after ``MAX_FAILED_ATTEMPTS`` wrong PINs the card is locked 
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from local_library.settings import LibrarySettings
 from natreg.db.types import DbConnection
 from natreg.errors import DomainError, ErrorKind
-from natreg.keys.files import KeyMaterialError, new_data_key_file, read_data_key_file
+from natreg.keys.files import load_or_create_key_file
 from natreg.keys.layout import KeyLayout
 from registry.crypto.pins import PinHasher, is_trivial_pin, validate_pin_format
 
@@ -33,12 +32,7 @@ def pin_pepper_path(settings: LibrarySettings) -> Path:
 
 def load_or_create_pin_pepper(settings: LibrarySettings) -> bytes:
     """The node's PIN pepper; created (0600) on first start, since losing it only means patrons reset PINs."""
-    path = pin_pepper_path(settings)
-    if not path.exists():
-        # Another node process may create it between our check and our write; then we read theirs.
-        with contextlib.suppress(KeyMaterialError):
-            new_data_key_file(path)
-    return read_data_key_file(path)
+    return load_or_create_key_file(pin_pepper_path(settings))
 
 
 async def hash_new_pin(hasher: PinHasher, pin: str) -> str:

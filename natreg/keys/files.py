@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -67,3 +68,12 @@ def read_data_key_file(path: Path) -> bytes:
     if len(key) != DATA_KEY_BYTES:
         raise KeyMaterialError(f"key file {path} must hold {DATA_KEY_BYTES} bytes")
     return key
+
+
+def load_or_create_key_file(path: Path) -> bytes:
+    """A node's own key (PIN pepper, outbox key): created 0600 on first use, read ever after."""
+    if not path.exists():
+        # Another process may create it between our check and our write; then we read theirs.
+        with contextlib.suppress(KeyMaterialError):
+            new_data_key_file(path)
+    return read_data_key_file(path)

@@ -11,13 +11,11 @@ from pathlib import Path
 import asyncpg
 
 from registry.api.models import NationalIdLookup, PatronRecord
-from registry.app import start_registry
 from registry.client import RegistryClient
 from registry.patrons.card_number import parse_card_number
 from registry.patrons.national_id import generate_synthetic_national_id, parse_national_id
-from registry.settings import RegistrySettings
 from tests.registry.conftest import GOOD_PIN, RawApi, Register, patron_body, refusal
-from tests.servers import registry_client
+from tests.servers import registry_client, run_registry
 
 
 def _with_bad_check_digit(national_id: str) -> str:
@@ -207,17 +205,10 @@ async def test_a_home_library_the_patron_is_not_linked_to_is_refused(
 
 
 async def test_synthetic_ids_are_refused_when_the_setting_is_off(registry_database_url: str, keys_dir: Path) -> None:
-    # tests.servers.run_registry always turns the setting on, so this one registry is built by hand.
-    settings = RegistrySettings(
-        database_url=registry_database_url,
-        keys_dir=keys_dir,
-        port=0,
-        health_port=0,
-        allow_synthetic_national_ids=False,
-        pin_hash_time_cost=1,
+    running = await run_registry(
+        registry_database_url, keys_dir, allow_synthetic_national_ids=False, pin_hash_time_cost=1,
         pin_hash_memory_kib=1024,
-    )
-    running = await start_registry(settings)
+    )  # fmt: skip
     try:
         async with registry_client(running, keys_dir, "asker", retries=0) as client:
             body = patron_body(generate_synthetic_national_id(random.Random(3)), 1)

@@ -1,0 +1,134 @@
+"""Following the registry's change feed: cached contact data stays current, tombstones are applied.
+
+The cursor is stored in the same transaction as the changes of its page, so a crash replays a page rather
+than skipping it (applying a change twice is harmless: it sets the cache to the registry's current record).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import asyncpg
+
+from local_library.patrons.queries import next_local_card_number, retire_card, update_patron
+from local_library.registry_link.cache import store_national_patron
+from natreg.db.types import DbConnection
+from registry.api.models import Change, PatronRecord
+from registry.client import RegistryClient, RegistryError
+
+TOMBSTONES = frozenset({"deleted", "deceased", "opted_out", "unlinked"})
+PAGE_SIZE = 200
+
+
+@dataclass
+class FollowReport:
+    refreshed: int = 0
+    tombstones: int = 0
+
+
+async def _cursor(conn: DbConnection) -> str | None:
+    cursor: str | None = await conn.fetchval("SELECT cursor FROM registry_feed_position")
+    return cursor
+
+
+async def _save_cursor(conn: DbConnection, cursor: str) -> None:
+    await conn.execute(
+        """
+        INSERT INTO registry_feed_position (singleton, cursor) VALUES (true, $1)
+        ON CONFLICT (singleton) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at = now()
+        """,
+        cursor,
+    )
+
+
+async def _current_records(client: RegistryClient, changes: list[Change]) -> dict[uuid.UUID, PatronRecord | None]:
+    """The current record of every patron a page mentions (None: no longer readable by this library)."""
+    records: dict[uuid.UUID, PatronRecord | None] = {}
+    for change in changes:
+        if change.change in TOMBSTONES or change.patron_id in records:
+            continue
+        try:
+            records[change.patron_id] = await client.get_patron(change.patron_id, purpose="change feed")
+        except RegistryError as error:
+            if error.code != "patron_not_found":
+                raise
+            records[change.patron_id] = None
+    return records
+
+
+async def follow_changes(pool: asyncpg.Pool, client: RegistryClient) -> FollowReport:
+    """Apply every change the registry has for this library, page by page, until none are left."""
+    report = FollowReport()
+    while True:
+        async with pool.acquire() as conn:
+            cursor = await _cursor(conn)
+        page = await client.changes(cursor, limit=PAGE_SIZE)
+        records = await _current_records(client, page.changes)
+        async with pool.acquire() as conn, conn.transaction():
+            for change in page.changes:
+                if change.change in TOMBSTONES:
+                    report.tombstones += await apply_tombstone(conn, change.patron_id, change.change)
+                    continue
+                record = records.get(change.patron_id)
+                if record is not None and client.library_id in record.libraries:
+                    await _refresh(conn, record)
+                    report.refreshed += 1
+            await _save_cursor(conn, page.next_cursor)
+        if not page.has_more:
+            return report
+
+
+async def _refresh(conn: DbConnection, record: PatronRecord) -> None:
+    old_card = await conn.fetchval(
+        "SELECT card_number FROM patrons WHERE registry_patron_id = $1 FOR UPDATE", record.patron_id
+    )
+    patron = await store_national_patron(conn, record)
+    if old_card is not None and old_card != record.card_number:
+        await retire_card(conn, patron.patron_id, old_card, await conn.fetchval("SELECT now()"))
+    await conn.execute(
+        "UPDATE patrons SET registry_version = $2 WHERE patron_id = $1", patron.patron_id, record.version
+    )
+
+
+async def apply_tombstone(conn: DbConnection, registry_patron_id: uuid.UUID, change: str) -> int:
+    """The national record is gone (or no longer this library's): handle the local copy.
+
+    With nothing open here (no loans, reservations or unpaid fees) the local record is erased as well. With
+    open matters, a blocked local-only record keeps just what those matters need: loans and fees between the
+    patron and this library stay local, and staff settle them.
+    """
+    row = await conn.fetchrow(
+        "SELECT patron_id, card_number FROM patrons WHERE registry_patron_id = $1 FOR UPDATE", registry_patron_id
+    )
+    if row is None:
+        return 0
+    patron_id: uuid.UUID = row["patron_id"]
+    open_matters = await conn.fetchval(
+        """
+        SELECT EXISTS (SELECT 1 FROM loans WHERE patron_id = $1 AND returned_on IS NULL)
+            OR EXISTS (SELECT 1 FROM reservations WHERE patron_id = $1 AND status IN ('waiting', 'ready'))
+            OR EXISTS (SELECT 1 FROM fees WHERE patron_id = $1 AND status = 'open')
+        """,
+        patron_id,
+    )
+    if not open_matters:
+        await erase_local_patron(conn, patron_id)
+        return 1
+    if row["card_number"] is not None:
+        await retire_card(conn, patron_id, row["card_number"], await conn.fetchval("SELECT now()"))
+    await update_patron(
+        conn, patron_id, kind="local", registry_patron_id=None, registry_version=None,
+        card_number=await next_local_card_number(conn), blocked=True, blocked_reason="staff",
+    )  # fmt: skip
+    await conn.execute(
+        "UPDATE reservations SET status = 'cancelled' WHERE patron_id = $1 AND status = 'waiting'", patron_id
+    )
+    return 1
+
+
+async def erase_local_patron(conn: DbConnection, patron_id: uuid.UUID) -> None:
+    """Remove the patron and everything this library kept about them (history included)."""
+    for table in ("notices", "fees", "reservations", "loans", "retired_cards", "registry_outbox"):
+        await conn.execute(f"DELETE FROM {table} WHERE patron_id = $1", patron_id)  # noqa: S608 - fixed names
+    await conn.execute("DELETE FROM patrons WHERE patron_id = $1", patron_id)

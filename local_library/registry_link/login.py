@@ -1,0 +1,58 @@
+"""Patron login at this node (kiosks and Min side): local cards here, national cards at the registry.
+
+A national card's PIN lives only in the registry, so the registry checks it (and counts failures, so the
+lockout is the same at every library). A national patron seen here for the first time is linked to this
+library and cached locally, so "one card works in every library" holds from the first visit.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from local_library.app_keys import CLOCK, PIN_HASHER, POOL, REGISTRY
+from local_library.patrons.models import Patron
+from local_library.patrons.pins import authenticate_card
+from local_library.patrons.queries import LOCAL_CARD_PREFIX
+from local_library.registry_link.cache import store_national_patron
+from natreg.errors import DomainError, ErrorKind
+from registry.client import RegistryError, RegistryUnavailableError
+
+REFUSAL_KINDS = {
+    401: ErrorKind.UNAUTHENTICATED,
+    403: ErrorKind.FORBIDDEN,
+    404: ErrorKind.NOT_FOUND,
+    410: ErrorKind.GONE,
+    422: ErrorKind.INVALID,
+    423: ErrorKind.LOCKED,
+    429: ErrorKind.TOO_MANY_REQUESTS,
+}
+
+
+def registry_refusal(error: RegistryError) -> DomainError:
+    """The registry's refusal, passed on with the same code (wrong PIN, throttled, locked, …)."""
+    return DomainError(
+        REFUSAL_KINDS.get(error.status, ErrorKind.UNAVAILABLE),
+        error.code,
+        error.title or "the registry refused the card",
+    )
+
+
+async def log_in_patron(app: web.Application, card_number: str, pin: str) -> Patron:
+    """The patron holding ``card_number`` if ``pin`` is right; DomainError with a stable code otherwise."""
+    card_number = card_number.strip()
+    if card_number.startswith(LOCAL_CARD_PREFIX):
+        async with app[POOL].acquire() as conn, conn.transaction():
+            return await authenticate_card(conn, app[PIN_HASHER], card_number, pin, app[CLOCK].now())
+    registry = app[REGISTRY]
+    try:
+        record = await registry.authenticate(card_number, pin)
+        if registry.library_id not in record.libraries:
+            record = await registry.link(record.patron_id)
+    except RegistryUnavailableError:
+        raise DomainError(
+            ErrorKind.UNAVAILABLE, "registry_unavailable", "national cards cannot be checked right now; try again"
+        ) from None
+    except RegistryError as error:
+        raise registry_refusal(error) from None
+    async with app[POOL].acquire() as conn, conn.transaction():
+        return await store_national_patron(conn, record)

@@ -1,0 +1,268 @@
+"""National cards at this library: registering, upgrading a local card, opting out, corrections, erasure.
+
+Each operation changes the local record and queues the registry write in one transaction; the outbox
+delivers it (at once if the registry is reachable, later if not). The national ID and the national PIN only
+pass through: they travel in the encrypted outbox payload, which is erased once the registry has answered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+from pydantic import Field
+
+from local_library.clock import Clock
+from local_library.patrons.cards import age_on, prepare_national_upgrade
+from local_library.patrons.models import Guardian, Patron
+from local_library.patrons.pins import hash_new_pin
+from local_library.patrons.queries import next_local_card_number, patron_by_id, retire_card, update_patron
+from local_library.policy import LibraryPolicy, needs_guardian
+from local_library.registry_link.cache import cached_columns
+from local_library.registry_link.outbox import Deliverer, OutboxCipher, OutboxEntry, enqueue
+from local_library.request_model import RequestModel
+from natreg.db.types import DbConnection
+from natreg.errors import DomainError, ErrorKind
+from registry.api.models import ContactFields, ContactUpdate, NationalIdText, Pin, PostalAddress, RegisterPatron
+from registry.client import RegistryClient, RegistryError
+from registry.crypto.pins import PinHasher, is_trivial_pin
+from registry.patrons.national_id import parse_national_id
+
+
+class NationalRegistration(ContactFields):
+    """A new national card at the desk (the patron shows ID; the national ID passes through to the registry)."""
+
+    national_id: NationalIdText = Field(repr=False)
+    pin: Pin = Field(repr=False)
+    guardian: Guardian | None = None
+
+
+class NationalUpgrade(RequestModel):
+    """Turn this library's local card into a national card."""
+
+    national_id: NationalIdText = Field(repr=False)
+    pin: Pin = Field(repr=False)
+    addresses: list[PostalAddress] = Field(default_factory=list, max_length=2)
+
+
+class OptOut(RequestModel):
+    """Leave the central registry; the patron keeps a local card here, with a PIN of this library."""
+
+    pin: Pin = Field(repr=False)
+
+
+class ErasureFiling(RequestModel):
+    kind: Literal["deletion", "death_notice"]
+
+
+def _refuse_trivial(pin: str) -> None:
+    if is_trivial_pin(pin):
+        raise DomainError(ErrorKind.INVALID, "pin_trivial", "this PIN is too easy to guess; choose another")
+
+
+def _birth_date(national_id: str) -> dt.date:
+    # The registry decides whether synthetic test numbers are acceptable; here only the structure matters.
+    return parse_national_id(national_id, allow_synthetic=True).birth_date
+
+
+async def register_national(
+    conn: DbConnection, cipher: OutboxCipher, policy: LibraryPolicy, clock: Clock, registration: NationalRegistration
+) -> Patron:
+    """A local record waiting for its national card number, and the registration queued for the registry."""
+    birth_date = _birth_date(registration.national_id)
+    _refuse_trivial(registration.pin)
+    if needs_guardian(policy, age_on(birth_date, clock.today())) and registration.guardian is None:
+        raise DomainError(
+            ErrorKind.INVALID,
+            "guardian_required",
+            f"patrons under {policy.cards.guardian_signature_under} need a guardian's signature at this library",
+        )
+    guardian = registration.guardian
+    patron_id = await conn.fetchval(
+        """
+        INSERT INTO patrons (kind, name, birth_date, guardian_name, guardian_contact, email, phone, postal_address,
+                             preferred_contact)
+        VALUES ('national', $1, $2, $3, $4, $5, $6, $7, $8) RETURNING patron_id
+        """,
+        registration.name,
+        birth_date,
+        None if guardian is None else guardian.name,
+        None if guardian is None else guardian.contact,
+        registration.email,
+        registration.phone_numbers[0] if registration.phone_numbers else None,
+        None,
+        registration.preferred_contact,
+    )
+    register = RegisterPatron(
+        national_id=registration.national_id, pin=registration.pin, name=registration.name,
+        addresses=registration.addresses, phone_numbers=registration.phone_numbers, email=registration.email,
+        preferred_contact=registration.preferred_contact,
+    )  # fmt: skip
+    await enqueue(conn, cipher, "register", patron_id, register.model_dump(mode="json"))
+    return await patron_by_id(conn, patron_id)
+
+
+async def upgrade_to_national(
+    conn: DbConnection, cipher: OutboxCipher, patron_id: uuid.UUID, upgrade: NationalUpgrade
+) -> Patron:
+    """Queue the registration of a local card holder; the local card is replaced once the registry answers."""
+    patron = await prepare_national_upgrade(conn, patron_id)
+    _refuse_trivial(upgrade.pin)
+    if _birth_date(upgrade.national_id) != patron.birth_date:
+        raise DomainError(
+            ErrorKind.INVALID, "national_id_birth_date_mismatch", "the national ID does not match the date of birth"
+        )
+    try:
+        register = RegisterPatron(
+            national_id=upgrade.national_id, pin=upgrade.pin, name=patron.name, addresses=upgrade.addresses,
+            phone_numbers=[patron.phone] if patron.phone else [], email=patron.email,
+            preferred_contact=patron.preferred_contact,
+        )  # fmt: skip
+    except ValueError as error:
+        raise DomainError(ErrorKind.INVALID, "contact_method_unreachable", str(error).splitlines()[-1]) from None
+    await enqueue(conn, cipher, "register", patron_id, register.model_dump(mode="json"))
+    return patron
+
+
+async def _national(conn: DbConnection, patron_id: uuid.UUID) -> tuple[Patron, uuid.UUID]:
+    patron = await patron_by_id(conn, patron_id, for_update=True)
+    if patron.kind != "national" or patron.registry_patron_id is None:
+        raise DomainError(
+            ErrorKind.CONFLICT, "not_national_yet", "this patron has no national card (or it is still being registered)"
+        )
+    return patron, patron.registry_patron_id
+
+
+async def opt_out(
+    conn: DbConnection, cipher: OutboxCipher, hasher: PinHasher, clock: Clock, patron_id: uuid.UUID, *, request: OptOut
+) -> Patron:
+    """The patron leaves central storage: a local card here at once, the central record removed via the outbox."""
+    patron, registry_patron_id = await _national(conn, patron_id)
+    pin_hash = await hash_new_pin(hasher, request.pin)
+    if patron.card_number is not None:
+        await retire_card(conn, patron_id, patron.card_number, clock.now())
+    local = await update_patron(
+        conn, patron_id, kind="local", registry_patron_id=None, registry_version=None,
+        card_number=await next_local_card_number(conn), pin_hash=pin_hash,
+    )  # fmt: skip
+    await enqueue(conn, cipher, "opt_out", patron_id, {"registry_patron_id": str(registry_patron_id)})
+    return local
+
+
+async def correct_contact(
+    conn: DbConnection, cipher: OutboxCipher, patron_id: uuid.UUID, correction: ContactUpdate
+) -> Patron:
+    """Correct a national patron's contact data here and at the registry (which tells every linked library)."""
+    patron, registry_patron_id = await _national(conn, patron_id)
+    local: dict[str, Any] = {}
+    fields = correction.model_fields_set
+    if "name" in fields:
+        local["name"] = correction.name
+    if "email" in fields:
+        local["email"] = correction.email
+    if "phone_numbers" in fields:
+        local["phone"] = correction.phone_numbers[0] if correction.phone_numbers else None
+    if "preferred_contact" in fields:
+        local["preferred_contact"] = correction.preferred_contact
+    if local:
+        patron = await update_patron(conn, patron_id, **local)
+    await enqueue(
+        conn, cipher, "update_contact", patron_id,
+        {"registry_patron_id": str(registry_patron_id), "base_version": await _cached_version(conn, patron_id),
+         "correction": correction.model_dump(mode="json", exclude_unset=True)},
+    )  # fmt: skip
+    return patron
+
+
+async def _cached_version(conn: DbConnection, patron_id: uuid.UUID) -> int | None:
+    version: int | None = await conn.fetchval("SELECT registry_version FROM patrons WHERE patron_id = $1", patron_id)
+    return version
+
+
+async def file_erasure(conn: DbConnection, cipher: OutboxCipher, patron_id: uuid.UUID, filing: ErasureFiling) -> Patron:
+    """A deletion request or death notice, passed on to the registry's administrators."""
+    patron, registry_patron_id = await _national(conn, patron_id)
+    operation = "deletion_request" if filing.kind == "deletion" else "death_notice"
+    await enqueue(conn, cipher, operation, patron_id, {"registry_patron_id": str(registry_patron_id)})
+    return patron
+
+
+# What each queued operation does at the registry, and then locally.
+
+LocalUpdate = Callable[[DbConnection], Awaitable[None]]
+
+
+async def _nothing_more(conn: DbConnection) -> None:
+    return None
+
+
+async def deliver_registration(client: RegistryClient, entry: OutboxEntry) -> LocalUpdate:
+    registration = RegisterPatron.model_validate(entry.payload)
+    try:
+        record = await client.register_patron(registration, idempotency_key=str(entry.idempotency_key))
+    except RegistryError as error:
+        if error.code != "national_id_already_registered":
+            raise
+        # Already a national card holder (registered at another library): find and link instead.
+        found = await client.lookup_by_national_id(registration.national_id, purpose="registration at the desk")
+        record = await client.link(found.patron_id)
+
+    async def apply(conn: DbConnection) -> None:
+        patron = await patron_by_id(conn, entry.patron_id, for_update=True)
+        if patron.card_number is not None and patron.card_number != record.card_number:
+            await retire_card(conn, entry.patron_id, patron.card_number, dt.datetime.now(dt.UTC))
+        await update_patron(
+            conn, entry.patron_id, kind="national", registry_patron_id=record.patron_id,
+            registry_version=record.version, pin_hash=None, **cached_columns(record),
+        )  # fmt: skip
+
+    return apply
+
+
+def _registry_id(entry: OutboxEntry) -> uuid.UUID:
+    return uuid.UUID(entry.payload["registry_patron_id"])
+
+
+async def deliver_correction(client: RegistryClient, entry: OutboxEntry) -> LocalUpdate:
+    registry_patron_id = _registry_id(entry)
+    base_version = entry.payload["base_version"]
+    if base_version is None:
+        base_version = (await client.get_patron(registry_patron_id)).version
+    correction = ContactUpdate.model_validate(entry.payload["correction"])
+    record = await client.update_contact(registry_patron_id, correction, version=base_version)
+
+    async def apply(conn: DbConnection) -> None:
+        await conn.execute(
+            "UPDATE patrons SET registry_version = $2 WHERE registry_patron_id = $1 AND "
+            "coalesce(registry_version, 0) < $2",
+            record.patron_id,
+            record.version,
+        )
+
+    return apply
+
+
+async def deliver_opt_out(client: RegistryClient, entry: OutboxEntry) -> LocalUpdate:
+    try:
+        await client.opt_out(_registry_id(entry))
+    except RegistryError as error:
+        if error.code != "patron_not_found":  # already gone: a retry after the first attempt was applied
+            raise
+    return _nothing_more
+
+
+async def deliver_erasure_request(client: RegistryClient, entry: OutboxEntry) -> LocalUpdate:
+    kind: Literal["deletion", "death_notice"] = "deletion" if entry.operation == "deletion_request" else "death_notice"
+    await client.file_erasure_request(_registry_id(entry), kind)
+    return _nothing_more
+
+
+DELIVERERS: dict[str, Deliverer] = {
+    "register": deliver_registration,
+    "update_contact": deliver_correction,
+    "opt_out": deliver_opt_out,
+    "deletion_request": deliver_erasure_request,
+    "death_notice": deliver_erasure_request,
+}
