@@ -20,6 +20,7 @@ from registry.auth.libraries import LibraryDirectory
 from registry.auth.middleware import authentication_middleware
 from registry.crypto.keyring import KeyRingWatcher
 from registry.crypto.pins import PinHasher
+from registry.erasure.ledger_file import ErasureLedgerFile
 from registry.insight.site import create_public_app
 from registry.patrons.service import RegistryCore
 from registry.routes import add_routes
@@ -65,6 +66,7 @@ def create_app(settings: RegistrySettings) -> web.Application:
             current_keyring=keyring_watcher.current,
             pin_hasher=pin_hasher,
             allow_synthetic_national_ids=settings.allow_synthetic_national_ids,
+            ledger_file=ErasureLedgerFile(settings.erasure_ledger_file),
         )
         yield
 

@@ -24,6 +24,7 @@ from registry.crypto.keyring import KeyRing
 from registry.crypto.pins import PinHasher
 from registry.crypto.rotation import RotationReport, rotate_data_keys
 from registry.erasure import admin
+from registry.erasure.ledger_file import ErasureLedgerFile
 from registry.patrons.service import RegistryCore
 from registry.settings import RegistrySettings
 
@@ -72,6 +73,7 @@ async def registry_core(settings: RegistrySettings) -> AsyncIterator[RegistryCor
             current_keyring=lambda: keyring,
             pin_hasher=_pin_hasher(settings, keyring),
             allow_synthetic_national_ids=settings.allow_synthetic_national_ids,
+            ledger_file=ErasureLedgerFile(settings.erasure_ledger_file),
         )
 
 

@@ -21,6 +21,11 @@ class RegistrySettings(BaseSettings):
     port: int = Field(default=8443, description="node API listener (mutual TLS)")
     health_port: int = Field(default=8080, description="plain HTTP listener that serves only /health")
     public_port: int = Field(default=8444, description="public HTTPS site: the patrons' insight page")
+    erasure_ledger_path: Path | None = Field(
+        default=None,
+        description="append-only copy of the erasure ledger, kept apart from database backups "
+        "(default: <data_dir>/erasure-ledger.jsonl)",
+    )
     max_body_bytes: int = 64 * 1024
     allow_synthetic_national_ids: bool = Field(
         default=False, description="accept synthetic test numbers (month + 80); for test systems only"
@@ -29,3 +34,7 @@ class RegistrySettings(BaseSettings):
     pin_hash_time_cost: int = Field(default=2, ge=1, description="Argon2id passes")
     pin_hash_memory_kib: int = Field(default=19456, ge=1024, description="Argon2id memory per hash")
     operator_name: str = Field(default="natreg registry operator", description="the data controller's name")
+
+    @property
+    def erasure_ledger_file(self) -> Path:
+        return self.erasure_ledger_path or self.data_dir / "erasure-ledger.jsonl"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from playwright.async_api import Browser, async_playwright
 
 from local_library.app import MIGRATIONS_PACKAGE as LIBRARY_MIGRATIONS
 from natreg.db.embedded import EmbeddedPostgres
@@ -133,3 +134,20 @@ def own_keys_dir(tmp_path: Path) -> Path:
     root = tmp_path / "keys"
     init_keys(root, TEST_LIBRARIES)
     return root
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# As root and offline: no sandbox, and none of Chromium's calls home (they would fail, many at a time).
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium driven by Playwright (Playwright's own browser download cannot work here)."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()

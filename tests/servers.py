@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from local_library.app import RunningLibrary, start_library
@@ -16,6 +17,8 @@ async def run_registry(database_url: str, keys_dir: Path, **overrides: object) -
     options: dict[str, object] = {
         "database_url": database_url, "keys_dir": keys_dir, "port": 0, "health_port": 0, "public_port": 0,
         "allow_synthetic_national_ids": True,
+        # Each test registry keeps its erasure ledger file apart from every other one.
+        "data_dir": Path(tempfile.mkdtemp(prefix="natreg-registry-")),
     }  # fmt: skip
     settings = RegistrySettings.model_validate(options | overrides)
     return await start_registry(settings)

@@ -13,6 +13,7 @@ import asyncpg
 
 from local_library.patrons.queries import next_local_card_number, retire_card, update_patron
 from local_library.registry_link.cache import store_national_patron
+from local_library.registry_link.receipts import queue_erasure_receipt
 from natreg.db.types import DbConnection
 from registry.api.models import Change, PatronRecord
 from registry.client import RegistryClient, RegistryError
@@ -104,6 +105,8 @@ async def apply_tombstone(conn: DbConnection, registry_patron_id: uuid.UUID, cha
     if row is None:
         return 0
     patron_id: uuid.UUID = row["patron_id"]
+    if change == "deleted":
+        await queue_erasure_receipt(conn, registry_patron_id, patron_id)
     open_matters = await conn.fetchval(
         """
         SELECT EXISTS (SELECT 1 FROM loans WHERE patron_id = $1 AND returned_on IS NULL)
@@ -130,5 +133,6 @@ async def apply_tombstone(conn: DbConnection, registry_patron_id: uuid.UUID, cha
 async def erase_local_patron(conn: DbConnection, patron_id: uuid.UUID) -> None:
     """Remove the patron and everything this library kept about them (history included)."""
     for table in ("notices", "fees", "reservations", "loans", "retired_cards", "registry_outbox"):
+        # Fixed table names; every one of them refers to the patron, so the patron row can go last.
         await conn.execute(f"DELETE FROM {table} WHERE patron_id = $1", patron_id)  # noqa: S608 - fixed names
     await conn.execute("DELETE FROM patrons WHERE patron_id = $1", patron_id)

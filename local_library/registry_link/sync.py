@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from local_library.app_keys import POOL, REGISTRY, SETTINGS
+from local_library.app_keys import NOTICE_SENDER, POOL, REGISTRY, SETTINGS
 from local_library.registry_link.follower import FollowReport, follow_changes
 from local_library.registry_link.national import DELIVERERS
 from local_library.registry_link.outbox import DeliveryReport, OutboxCipher, deliver_pending
+from local_library.registry_link.receipts import send_erasure_receipts
 from local_library.settings import LibrarySettings
 from natreg.keys.files import load_or_create_key_file
 from natreg.keys.layout import KeyLayout
@@ -53,6 +54,7 @@ async def sync_with_registry(app: web.Application, *, now: bool = False) -> Sync
             follow = await follow_changes(app[POOL], app[REGISTRY])
         except RegistryUnavailableError:
             return SyncReport(delivery, None, registry_reachable=False)
+        await send_erasure_receipts(app[POOL], app[NOTICE_SENDER], app[SETTINGS].library_id)
         return SyncReport(delivery, follow, registry_reachable=True)
 
 

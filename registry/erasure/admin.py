@@ -90,6 +90,8 @@ async def show_request(core: RegistryCore, admin: Caller, request_id: uuid.UUID)
 async def _decide(
     core: RegistryCore, admin: Caller, request_id: uuid.UUID, *, approve: bool, note: str | None
 ) -> ErasureRequest:
+    already_gone: list[bool] = []
+
     async def work(connection: DbConnection) -> ErasureRequest:
         request = await _request(connection, request_id, for_update=True)
         if request.status != "pending":
@@ -106,7 +108,10 @@ async def _decide(
             note,
         )
         await core.audit(connection, admin, f"{status}_{request.kind}", note or request.kind, request.patron_id)
-        if approve and await store.fetch_patron_row(connection, where=store.BY_ID, argument=request.patron_id):
+        present = await store.fetch_patron_row(connection, where=store.BY_ID, argument=request.patron_id)
+        if present is None:
+            already_gone.append(True)
+        if approve and present is not None:
             await erase_patron(
                 core,
                 connection,
@@ -128,7 +133,10 @@ async def _decide(
             )
         return await _request(connection, request_id)
 
-    return await core.in_transaction(work)
+    decided = await core.in_transaction(work)
+    if approve and decided.decided_at is not None and not already_gone:
+        await core.remember_erasure(decided.patron_id, decided.kind, decided.decided_at)
+    return decided
 
 
 async def approve_request(
@@ -151,6 +159,12 @@ async def reapply_erasures(core: RegistryCore, admin: Caller) -> list[uuid.UUID]
     or export it before restoring; a ledger restored from the same old backup knows nothing newer.
     """
     async with core.pool.acquire() as connection:
+        if core.ledger_file is not None:
+            # A restored database forgets erasures made after its backup; the file remembers them.
+            await connection.executemany(
+                "INSERT INTO erasure_ledger (patron_id, reason, erased_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                [(line.patron_id, line.reason, line.erased_at) for line in core.ledger_file.read()],
+            )
         resurrected = [
             row["patron_id"]
             for row in await connection.fetch(

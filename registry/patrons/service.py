@@ -31,6 +31,7 @@ from registry.audit.log import AuditEvent, record
 from registry.crypto.envelope import blind_index, encrypt_field, encrypt_json
 from registry.crypto.keyring import KeyRing
 from registry.crypto.pins import PinHasher, is_trivial_pin
+from registry.erasure.ledger_file import ErasureLedgerFile
 from registry.feed.store import record_change
 from registry.patrons import idempotency, store
 from registry.patrons.card_number import parse_card_number
@@ -70,6 +71,12 @@ class RegistryCore:
     pin_hasher: PinHasher
     allow_synthetic_national_ids: bool
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    ledger_file: ErasureLedgerFile | None = None
+
+    async def remember_erasure(self, patron_id: uuid.UUID, reason: str, erased_at: dt.datetime) -> None:
+        """After the erasure committed: copy it to the ledger file that survives database restores."""
+        if self.ledger_file is not None:
+            await self.ledger_file.append(patron_id, reason, erased_at)
 
     @property
     def keyring(self) -> KeyRing:
@@ -462,6 +469,8 @@ async def unlink_calling_library(
     assert caller.library_id is not None
     library_id = caller.library_id
 
+    erasures: list[dt.datetime] = []
+
     async def work(connection: DbConnection) -> PatronRecord | None:
         row = await _linked_row(connection, caller, patron_id)
         remaining = [library for library in row["libraries"] if library != library_id]
@@ -471,7 +480,10 @@ async def unlink_calling_library(
         await core.audit(connection, caller, "unlink", purpose, patron_id)
         await record_change(connection, patron_id, "unlinked", [library_id], None)
         if not remaining:
-            await erase_patron(core, connection, caller, patron_id, reason="last_library_unlinked", change="deleted")
+            erased_at = await erase_patron(
+                core, connection, caller, patron_id, reason="last_library_unlinked", change="deleted"
+            )
+            erasures.append(erased_at)
             return None
         if row["home_library"] == library_id:
             await connection.execute(
@@ -481,7 +493,10 @@ async def unlink_calling_library(
         await _announce(connection, patron_id, "updated", remaining, version)
         return await _record_for(core, connection, patron_id)
 
-    return await core.in_transaction(work)
+    record = await core.in_transaction(work)
+    for erased_at in erasures:
+        await core.remember_erasure(patron_id, "last_library_unlinked", erased_at)
+    return record
 
 
 async def set_home_library(
@@ -535,7 +550,9 @@ async def opt_out(core: RegistryCore, caller: Caller, patron_id: uuid.UUID, purp
         erased_at = await erase_patron(core, connection, caller, patron_id, reason="opted_out", change="opted_out")
         return OptOutReceipt(patron_id=patron_id, erased_at=erased_at)
 
-    return await core.in_transaction(work)
+    receipt = await core.in_transaction(work)
+    await core.remember_erasure(patron_id, "opted_out", receipt.erased_at)
+    return receipt
 
 
 async def file_erasure_request(

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
 
 from registry.api.models import PatronRecord, PostalAddress, RegisterPatron
 from registry.app import RunningRegistry
 from registry.patrons.national_id import generate_synthetic_national_ids
 from tests.servers import registry_client, run_registry
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 PIN = "4821"
 
 
@@ -28,14 +21,6 @@ PIN = "4821"
 class RegisteredPatron:
     record: PatronRecord
     national_id: str
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        await launched.close()
 
 
 @pytest.fixture

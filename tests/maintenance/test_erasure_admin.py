@@ -58,6 +58,7 @@ def test_approved_deletion_request_erases_everywhere(
 ) -> None:
     monkeypatch.setenv("NATREG_REGISTRY_DATABASE_URL", registry_database_url)
     monkeypatch.setenv("NATREG_REGISTRY_KEYS_DIR", str(own_keys_dir))
+    monkeypatch.setenv("NATREG_REGISTRY_DATA_DIR", str(own_keys_dir.parent / "registry-data"))
     monkeypatch.setenv("NATREG_ADMIN", "ops-anna")
     national_id = next(generate_synthetic_national_ids(1, seed=99))
     request_id, card_number = asyncio.run(_register_link_and_request(registry_database_url, own_keys_dir, national_id))

@@ -25,6 +25,7 @@ def operator_environment(
 ) -> tuple[str, Path]:
     monkeypatch.setenv("NATREG_REGISTRY_DATABASE_URL", registry_database_url)
     monkeypatch.setenv("NATREG_REGISTRY_KEYS_DIR", str(own_keys_dir))
+    monkeypatch.setenv("NATREG_REGISTRY_DATA_DIR", str(own_keys_dir.parent / "registry-data"))
     monkeypatch.setenv("NATREG_REGISTRY_ALLOW_SYNTHETIC_NATIONAL_IDS", "true")
     monkeypatch.setenv("NATREG_REGISTRY_PIN_HASH_TIME_COST", "1")
     monkeypatch.setenv("NATREG_REGISTRY_PIN_HASH_MEMORY_KIB", "1024")
