@@ -14,6 +14,7 @@ from local_library.catalogue.views import routes as catalogue_routes
 from local_library.circulation.views import routes as circulation_routes
 from local_library.daily import run_scheduler
 from local_library.daily.views import routes as daily_routes
+from local_library.minside import add_minside_routes
 from local_library.patrons.views import routes as patron_routes
 from local_library.registry_link.sync import registry_sync
 from local_library.registry_link.views import routes as national_routes
@@ -96,6 +97,7 @@ def create_app(settings: LibrarySettings) -> web.Application:
     app.router.add_get("/status/registry", registry_status)
     for routes in (staff_routes, catalogue_routes, patron_routes, circulation_routes, daily_routes, national_routes):
         app.router.add_routes(routes)
+    add_minside_routes(app)
     return app
 
 

@@ -220,6 +220,19 @@ def demo(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def bench(arguments: argparse.Namespace) -> int:
+    from natreg.bench.runner import BenchOptions, run  # noqa: PLC0415 - as above
+
+    options = BenchOptions(
+        patrons=arguments.patrons, rounds=arguments.rounds, duration=arguments.duration, warmup=arguments.warmup,
+        import_rows=arguments.import_rows, pin_patrons=arguments.pin_patrons,
+    )  # fmt: skip
+    command = " ".join(["natreg", *sys.argv[1:]]) if sys.argv[1:2] == ["bench"] else "natreg bench"
+    json_out = Path(arguments.json_out) if arguments.json_out else None
+    markdown_out = Path(arguments.markdown_out) if arguments.markdown_out else None
+    return run(options, command=command, json_out=json_out, markdown_out=markdown_out)
+
+
 # argparse's sub-command group has no public name; the alias exists for the type checker only.
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -248,6 +261,18 @@ def _add_admin_commands(commands: Subcommands) -> None:
         dest="erasure_command", required=True
     )
     add(erasure, "reapply", admin_erasure_reapply, "erase again every ledgered patron (after a restore)")
+
+
+def _add_bench_command(commands: Subcommands) -> None:
+    bench_command = add(commands, "bench", bench, "benchmark the registry against baselines (docs/benchmarks.md)")
+    bench_command.add_argument("--patrons", type=int, default=1_000_000, help="synthetic patrons to load first")
+    bench_command.add_argument("--rounds", type=int, default=3, help="interleaved rounds of measurements")
+    bench_command.add_argument("--duration", type=float, default=6.0, help="seconds per measurement")
+    bench_command.add_argument("--warmup", type=float, default=1.0, help="seconds of warm-up before each")
+    bench_command.add_argument("--import-rows", type=int, default=20_000, help="patrons imported per round")
+    bench_command.add_argument("--pin-patrons", type=int, default=2_000, help="patrons given a PIN")
+    bench_command.add_argument("--json-out", help="write the full report as JSON here")
+    bench_command.add_argument("--markdown-out", help="write the Markdown tables here")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -312,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_command.add_argument("--health-port", type=int, default=8080)
     demo_command.add_argument("--public-port", type=int, default=8444)
     demo_command.add_argument("--first-library-port", type=int, default=8501)
+    _add_bench_command(commands)
     return parser
 
 

@@ -49,29 +49,33 @@ async def hash_new_pin(hasher: PinHasher, pin: str) -> str:
 async def authenticate_card(conn: DbConnection, hasher: PinHasher, card_number: str, pin: str, now: datetime) -> Patron:
     """The patron if ``pin`` is right for ``card_number``; counts failures and locks the card after too many.
 
-    Run it in its own transaction, before the operation it guards: a failure must be counted even though the
-    operation is then refused and its transaction rolled back.
+    Call it outside a transaction: the attempt is counted as failed in a transaction of its own *before* the
+    slow verification (so parallel guesses cannot all slip past the counter, and a refusal cannot roll the
+    count back), and a right PIN then resets it.
     """
-    patron = await patron_by_card(conn, card_number)
-    state = await pin_state(conn, patron.patron_id)
-    locked_until: datetime | None = state["pin_locked_until"]
-    if locked_until is not None and locked_until > now:
-        raise DomainError(
-            ErrorKind.LOCKED,
-            "pin_locked",
-            "too many wrong PINs; try again later or ask at the desk",
-            retry_after_seconds=int((locked_until - now).total_seconds()) + 1,
-        )
-    if state["pin_hash"] is None:
-        raise DomainError(ErrorKind.FORBIDDEN, "pin_not_set", "this card has no PIN yet; ask at the desk")
+    async with conn.transaction():
+        patron = await patron_by_card(conn, card_number)
+        state = await pin_state(conn, patron.patron_id)
+        locked_until: datetime | None = state["pin_locked_until"]
+        if locked_until is not None and locked_until > now:
+            raise DomainError(
+                ErrorKind.LOCKED,
+                "pin_locked",
+                "too many wrong PINs; try again later or ask at the desk",
+                retry_after_seconds=int((locked_until - now).total_seconds()) + 1,
+            )
+        if state["pin_hash"] is None:
+            raise DomainError(ErrorKind.FORBIDDEN, "pin_not_set", "this card has no PIN yet; ask at the desk")
+        failures = state["failed_pin_attempts"] + 1
+        lock = now + LOCKOUT if failures >= MAX_FAILED_ATTEMPTS else None
+        await record_pin_result(conn, patron.patron_id, failed_attempts=0 if lock else failures, locked_until=lock)
     try:
         correct = await hasher.verify_pin(pin, state["pin_hash"])
     except ValueError:
         correct = False  # a malformed PIN is a wrong PIN, and counts as one
-    if correct:
-        await record_pin_result(conn, patron.patron_id, failed_attempts=0, locked_until=None)
-        return patron
-    failures = state["failed_pin_attempts"] + 1
-    lock = now + LOCKOUT if failures >= MAX_FAILED_ATTEMPTS else None
-    await record_pin_result(conn, patron.patron_id, failed_attempts=0 if lock else failures, locked_until=lock)
-    raise DomainError(ErrorKind.FORBIDDEN, "pin_wrong", "the card number or PIN is wrong")
+    if not correct:
+        # The same code as the registry's, so kiosks and Min side treat local and national cards alike.
+        # 403, not 401: the staff member or kiosk is authenticated; it is the patron's PIN that is wrong.
+        raise DomainError(ErrorKind.FORBIDDEN, "pin_invalid", "the card number or PIN is wrong")
+    await record_pin_result(conn, patron.patron_id, failed_attempts=0, locked_until=None)
+    return patron

@@ -18,7 +18,7 @@ from natreg.errors import DomainError, ErrorKind
 from registry.client import RegistryError, RegistryUnavailableError
 
 REFUSAL_KINDS = {
-    401: ErrorKind.UNAUTHENTICATED,
+    401: ErrorKind.FORBIDDEN,  # the patron's PIN, not the caller, failed: as for local cards
     403: ErrorKind.FORBIDDEN,
     404: ErrorKind.NOT_FOUND,
     410: ErrorKind.GONE,
@@ -41,7 +41,7 @@ async def log_in_patron(app: web.Application, card_number: str, pin: str) -> Pat
     """The patron holding ``card_number`` if ``pin`` is right; DomainError with a stable code otherwise."""
     card_number = card_number.strip()
     if card_number.startswith(LOCAL_CARD_PREFIX):
-        async with app[POOL].acquire() as conn, conn.transaction():
+        async with app[POOL].acquire() as conn:
             return await authenticate_card(conn, app[PIN_HASHER], card_number, pin, app[CLOCK].now())
     registry = app[REGISTRY]
     try:

@@ -3,15 +3,24 @@
 Rows are validated one by one (a bad row is reported by line and skipped), encrypted exactly like a
 registration through the API, and written in batches with COPY. A national ID that is already registered is
 skipped and reported, so running the same file twice loads every good row once.
+
+Validation and encryption are CPU work that scales with the rows (about a tenth of a millisecond each), so a
+file larger than one batch is prepared in worker processes, batches in flight while the previous one is
+written; a small file is prepared in this process. Only the database steps (already registered?, card
+serials, COPY, the audit chain) run here, in file order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import csv
+import dataclasses
 import io
 import json
-from collections.abc import Iterator
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,15 +30,17 @@ from pydantic import Field, ValidationError
 
 from natreg.db.types import DbConnection
 from natreg.errors import DomainError
-from registry.api.models import ContactFields, LibraryId, Pin, PostalAddress
+from registry.api.models import ContactFields, LibraryId, Pin
 from registry.audit.log import AuditEvent, record_many
 from registry.crypto.envelope import blind_index
 from registry.crypto.keyring import KeyRing
 from registry.crypto.pins import PinHasher, is_trivial_pin
 from registry.patrons import store
-from registry.patrons.national_id import parse_national_id
+from registry.patrons.national_id import NationalId, parse_national_id
 
 BATCH_SIZE = 5000
+# Batches handed to the worker processes ahead of the one being written.
+BATCHES_AHEAD = 2
 LIST_SEPARATOR = "|"
 IMPORT_ACTOR = "admin:import"
 
@@ -94,27 +105,127 @@ def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
         yield line, document
 
 
-def _json_lines(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            document = json.loads(line)
-        except json.JSONDecodeError:
-            yield number, "not valid JSON"
-            continue
-        yield number, document if isinstance(document, dict) else "not a JSON object"
-
-
-def read_documents(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """(line number, document or error message) for every record of a .csv or .jsonl file."""
+def _raw_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(line number, CSV document or unparsed JSONL text): JSON is decoded in a worker process."""
     text = path.read_text(encoding="utf-8-sig")
     if path.suffix.lower() == ".csv":
         yield from _csv_rows(text)
     elif path.suffix.lower() in {".jsonl", ".ndjson"}:
-        yield from _json_lines(text)
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                yield number, line
     else:
         raise ValueError(f"{path.name}: use a .csv or .jsonl file")
+
+
+def _decode_json_line(line: int, text: str) -> dict[str, Any] | RowError:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        return RowError(line, "row_unreadable", "not valid JSON")
+    return document if isinstance(document, dict) else RowError(line, "row_unreadable", "not a JSON object")
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A valid row, encrypted; its card serial and PIN hash are filled in once it is known to be new."""
+
+    line: int
+    index: bytes
+    row: store.NewPatronRow
+    libraries: list[str]
+    pin: str | None
+
+
+@dataclass(frozen=True)
+class _Preparation:
+    keyring: KeyRing
+    allow_synthetic: bool
+    default_library: str | None
+
+    def prepare(self, records: Sequence[tuple[int, dict[str, Any] | str]]) -> list[_Candidate | RowError]:
+        """Validate and encrypt a batch; one outcome per record, in order."""
+        return [self._prepare_one(line, raw) for line, raw in records]
+
+    def _prepare_one(self, line: int, raw: dict[str, Any] | str) -> _Candidate | RowError:
+        document = _decode_json_line(line, raw) if isinstance(raw, str) else raw
+        if isinstance(document, RowError):
+            return document
+        try:
+            row = ImportRow.model_validate(document)
+        except ValidationError as error:
+            first = error.errors(include_input=False, include_url=False)[0]
+            where = ".".join(str(part) for part in first["loc"])
+            return RowError(line, "row_invalid", f"{where}: {first['msg']}" if where else first["msg"])
+        try:
+            national_id = parse_national_id(row.national_id, allow_synthetic=self.allow_synthetic)
+        except DomainError as error:
+            return RowError(line, error.code, error.message)
+        libraries = list(dict.fromkeys(row.libraries or ([self.default_library] if self.default_library else [])))
+        if not libraries:
+            return RowError(line, "row_invalid", "libraries: a patron needs at least one library")
+        if row.pin is not None and is_trivial_pin(row.pin):
+            return RowError(line, "pin_too_simple", "the PIN is a sequence or repetition")
+        index = blind_index(self.keyring, national_id.digits)
+        return _Candidate(line, index, self._encrypt(row, national_id, index, libraries), libraries, row.pin)
+
+    def _encrypt(
+        self, row: ImportRow, national_id: NationalId, index: bytes, libraries: list[str]
+    ) -> store.NewPatronRow:
+        fields = store.PersonalFields(
+            national_id=national_id.digits,
+            birth_date=national_id.birth_date,
+            gender=national_id.gender,
+            name=row.name,
+            addresses=list(row.addresses),
+            phone_numbers=row.phone_numbers,
+            email=row.email,
+            preferred_contact=row.preferred_contact,
+        )
+        return store.build_patron_row(
+            self.keyring,
+            national_id_index=index,
+            card_serial=0,  # a placeholder: serials are drawn only for rows that turn out to be new
+            fields=fields,
+            home_library=row.home_library if row.home_library in libraries else libraries[0],
+            pin_hash=None,
+        )
+
+
+# The preparation a worker process was started with (set once by the pool's initializer).
+_worker_preparation: _Preparation | None = None
+
+
+def _start_worker(keys: dict[str, Any], allow_synthetic: bool, default_library: str | None) -> None:
+    global _worker_preparation  # noqa: PLW0603 - one per worker process, set before any batch arrives
+    _worker_preparation = _Preparation(KeyRing(**keys), allow_synthetic, default_library)
+
+
+def _prepare_in_worker(records: Sequence[tuple[int, dict[str, Any] | str]]) -> list[_Candidate | RowError]:
+    assert _worker_preparation is not None
+    return _worker_preparation.prepare(records)
+
+
+def _keyring_parts(keyring: KeyRing) -> dict[str, Any]:
+    # KeyRing holds a read-only mapping, which does not pickle; its parts do. They travel over a local pipe.
+    return {
+        "keks": dict(keyring.keks),
+        "blind_index_key": keyring.blind_index_key,
+        "pin_pepper": keyring.pin_pepper,
+        "audit_key": keyring.audit_key,
+        "credential_key": keyring.credential_key,
+    }
+
+
+def _batches(path: Path) -> Iterator[list[tuple[int, dict[str, Any] | str]]]:
+    batch: list[tuple[int, dict[str, Any] | str]] = []
+    for record in _raw_records(path):
+        batch.append(record)
+        if len(batch) >= BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 async def import_patrons(
@@ -125,26 +236,36 @@ async def import_patrons(
     *,
     allow_synthetic: bool,
     default_library: str | None,
+    workers: int | None = None,
 ) -> ImportReport:
-    importer = _Importer(pool, keyring, pin_hasher, allow_synthetic, default_library)
-    report = importer.report
-    batch: list[tuple[int, ImportRow]] = []
-    for line, document in read_documents(path):
-        if isinstance(document, str):
-            report.errors.append(RowError(line, "row_unreadable", document))
-            continue
-        try:
-            batch.append((line, ImportRow.model_validate(document)))
-        except ValidationError as error:
-            first = error.errors(include_input=False, include_url=False)[0]
-            where = ".".join(str(part) for part in first["loc"])
-            report.errors.append(RowError(line, "row_invalid", f"{where}: {first['msg']}" if where else first["msg"]))
-        if len(batch) >= BATCH_SIZE:
-            await importer.load_batch(batch)
-            batch = []
-    if batch:
-        await importer.load_batch(batch)
-    return report
+    """Load every good row of ``path``; ``workers`` processes prepare the rows (default: one per core)."""
+    preparation = _Preparation(keyring, allow_synthetic, default_library)
+    importer = _Importer(pool, keyring, pin_hasher)
+    batches = _batches(path)
+    first = next(batches, None)
+    if first is None:
+        return importer.report
+    second = next(batches, None)
+    if second is None:
+        await importer.load_batch(preparation.prepare(first))
+        return importer.report
+    worker_count = workers or os.cpu_count() or 1
+    loop = asyncio.get_running_loop()
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=worker_count,
+        # spawn: forking a process that runs threads (the PIN hasher's, the event loop's) is unsafe.
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(_keyring_parts(keyring), allow_synthetic, default_library),
+    ) as executor:
+        in_flight: list[asyncio.Future[list[_Candidate | RowError]]] = []
+        for batch in (first, second, *batches):
+            in_flight.append(loop.run_in_executor(executor, _prepare_in_worker, batch))
+            if len(in_flight) > worker_count + BATCHES_AHEAD:
+                await importer.load_batch(await in_flight.pop(0))
+        for prepared in in_flight:
+            await importer.load_batch(await prepared)
+    return importer.report
 
 
 @dataclass
@@ -152,86 +273,51 @@ class _Importer:
     pool: asyncpg.Pool
     keyring: KeyRing
     pin_hasher: PinHasher
-    allow_synthetic: bool
-    default_library: str | None
     report: ImportReport = field(default_factory=ImportReport)
 
-    async def load_batch(self, batch: list[tuple[int, ImportRow]]) -> None:
-        keyring, report, allow_synthetic, default_library = (
-            self.keyring,
-            self.report,
-            self.allow_synthetic,
-            self.default_library,
-        )
-        candidates: list[tuple[int, ImportRow, str, bytes, list[str]]] = []
+    async def load_batch(self, outcomes: list[_Candidate | RowError]) -> None:
+        report = self.report
+        candidates: list[_Candidate] = []
         seen: set[bytes] = set()
-        for line, row in batch:
-            try:
-                national_id = parse_national_id(row.national_id, allow_synthetic=allow_synthetic)
-            except DomainError as error:
-                report.errors.append(RowError(line, error.code, error.message))
-                continue
-            libraries = list(dict.fromkeys(row.libraries or ([default_library] if default_library else [])))
-            if not libraries:
-                report.errors.append(RowError(line, "row_invalid", "libraries: a patron needs at least one library"))
-                continue
-            if row.pin is not None and is_trivial_pin(row.pin):
-                report.errors.append(RowError(line, "pin_too_simple", "the PIN is a sequence or repetition"))
-                continue
-            index = blind_index(keyring, national_id.digits)
-            if index in seen:
+        for outcome in outcomes:
+            if isinstance(outcome, RowError):
+                report.errors.append(outcome)
+            elif outcome.index in seen:
                 report.errors.append(
-                    RowError(line, "duplicate_in_file", "this national ID appears earlier in the file")
+                    RowError(outcome.line, "duplicate_in_file", "this national ID appears earlier in the file")
                 )
-                continue
-            seen.add(index)
-            candidates.append((line, row, national_id.digits, index, libraries))
-
+            else:
+                seen.add(outcome.index)
+                candidates.append(outcome)
+        if not candidates:
+            return
         async with self.pool.acquire() as connection:
             existing = {
                 bytes(value)
                 for value in await connection.fetchval(
                     "SELECT coalesce(array_agg(national_id_index), '{}') FROM patrons "
                     "WHERE national_id_index = ANY($1)",
-                    [index for _, _, _, index, _ in candidates],
+                    [candidate.index for candidate in candidates],
                 )
             }
-            fresh = [candidate for candidate in candidates if candidate[3] not in existing]
-            report.already_registered.extend(line for line, _, _, index, _ in candidates if index in existing)
+            fresh = [candidate for candidate in candidates if candidate.index not in existing]
+            report.already_registered.extend(candidate.line for candidate in candidates if candidate.index in existing)
             serials = await connection.fetchval(
                 "SELECT array_agg(nextval('card_serial_sequence')) FROM generate_series(1, $1)", len(fresh)
             ) if fresh else []  # fmt: skip
-        pin_hashes = await asyncio.gather(
-            *(self.pin_hasher.hash_pin(row.pin) if row.pin else _no_pin() for _, row, _, _, _ in fresh)
-        )
-        ready = []
-        for (line, row, digits, index, libraries), serial, pin_hash in zip(fresh, serials, pin_hashes, strict=True):
-            national_id = parse_national_id(digits, allow_synthetic=allow_synthetic)
-            fields = store.PersonalFields(
-                national_id=digits,
-                birth_date=national_id.birth_date,
-                gender=national_id.gender,
-                name=row.name,
-                addresses=[PostalAddress.model_validate(address.model_dump()) for address in row.addresses],
-                phone_numbers=row.phone_numbers,
-                email=row.email,
-                preferred_contact=row.preferred_contact,
+        # Argon2 only for the rows that carry a PIN; most migrated patrons set theirs later at a library.
+        with_pin = [candidate for candidate in fresh if candidate.pin is not None]
+        hashes = await asyncio.gather(*(self.pin_hasher.hash_pin(candidate.pin or "") for candidate in with_pin))
+        pin_hashes = dict(zip((candidate.line for candidate in with_pin), hashes, strict=True))
+        ready = [
+            _ReadyRow(
+                candidate.line,
+                dataclasses.replace(candidate.row, card_serial=serial, pin_hash=pin_hashes.get(candidate.line)),
+                candidate.libraries,
             )
-            home = row.home_library if row.home_library in libraries else libraries[0]
-            new_row = store.build_patron_row(
-                keyring,
-                national_id_index=index,
-                card_serial=serial,
-                fields=fields,
-                home_library=home,
-                pin_hash=pin_hash,
-            )
-            ready.append(_ReadyRow(line, new_row, libraries))
-        await _write(self.pool, keyring, ready, report)
-
-
-async def _no_pin() -> None:
-    return None
+            for candidate, serial in zip(fresh, serials, strict=True)
+        ]
+        await _write(self.pool, self.keyring, ready, report)
 
 
 async def _write(pool: asyncpg.Pool, keyring: KeyRing, ready: list[_ReadyRow], report: ImportReport) -> None:

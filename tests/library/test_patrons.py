@@ -112,7 +112,7 @@ async def test_pin_change_and_lockout(
     await change_pin(conn, hasher, patron.patron_id, "5927")
     with pytest.raises(DomainError) as old_pin:
         await authenticate_card(conn, hasher, patron.card_number, GOOD_PIN, clock.now())
-    assert old_pin.value.code == "pin_wrong"
+    assert old_pin.value.code == "pin_invalid"
     assert (
         await authenticate_card(conn, hasher, patron.card_number, "5927", clock.now())
     ).patron_id == patron.patron_id

@@ -144,7 +144,7 @@ async def test_a_day_at_the_asker_desk(client: tuple[Client, FixedClock]) -> Non
     kiosk = {"card_number": card, "barcode": "Q-1", "pin": "9999"}
     assert (await call(api, "POST", "/api/staff/kiosk/checkouts", token=desk, json=kiosk, expect=403))[
         "code"
-    ] == "pin_wrong"
+    ] == "pin_invalid"
     quick = await call(
         api, "POST", "/api/staff/kiosk/checkouts", token=desk, json={**kiosk, "pin": GOOD_PIN}, expect=201
     )

@@ -72,7 +72,7 @@ async def test_patron_registered_at_asker_borrows_at_sandnes_with_the_same_card_
     status, refused = await sandnes.call(
         "POST", "/api/staff/kiosk/checkouts", {"card_number": card, "pin": "9071", "barcode": "SANDNES-1"}
     )
-    assert (status, refused["code"]) == (401, "pin_invalid")
+    assert (status, refused["code"]) == (403, "pin_invalid")
 
 
 async def test_registration_while_the_registry_is_down_completes_exactly_once(

@@ -1,0 +1,35 @@
+"""The patron's "Min side" on the library node: loans, renewals, reservations, fees and the node's insight.
+
+Server-rendered HTML in Norwegian bokmål and English that works without JavaScript, under ``/minside`` on
+the node's HTTPS listener. Patrons log in with card number and PIN through ``registry_link.login`` (local
+cards here, national cards at the registry); sessions are signed cookies.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from local_library.app_keys import SETTINGS
+
+from . import views
+from .sessions import node_signer
+from .views import DEFAULT_REGISTRY_INSIGHT_URL, REGISTRY_INSIGHT_URL
+
+__all__ = ["REGISTRY_INSIGHT_URL", "add_minside_routes"]
+
+
+def add_minside_routes(app: web.Application) -> None:
+    """Register Min side on a node app built by ``create_app`` (its settings must already be in place)."""
+    app[views.SIGNER] = node_signer(app[SETTINGS])
+    if REGISTRY_INSIGHT_URL not in app:
+        app[REGISTRY_INSIGHT_URL] = DEFAULT_REGISTRY_INSIGHT_URL
+    app.router.add_get("/minside", views.start_page)
+    app.router.add_get("/minside/", views.start_page)
+    app.router.add_get("/minside/style.css", views.stylesheet)
+    app.router.add_post("/minside/login", views.log_in)
+    app.router.add_get("/minside/me", views.overview)
+    # Row ids are bounded, so an absurd number is a 404 rather than an overflow in the database driver.
+    app.router.add_post("/minside/loans/{loan_id:[0-9]{1,18}}/renew", views.renew_loan)
+    app.router.add_post("/minside/reservations/{reservation_id:[0-9]{1,18}}/cancel", views.cancel_own_reservation)
+    app.router.add_get("/minside/my-data", views.my_data)
+    app.router.add_post("/minside/logout", views.log_out)

@@ -1,0 +1,263 @@
+"""The words of "Min side" in Norwegian bokmål and English, and how dates and money are written in each."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+
+from registry.insight.texts import LANGUAGES, Language
+
+__all__ = ["LANGUAGES", "Language", "format_date", "format_datetime", "format_money", "text"]
+
+TEXTS: dict[str, dict[Language, str]] = {
+    "site_title": {"nb": "Min side", "en": "My page"},
+    "language": {"nb": "English", "en": "Norsk (bokmål)"},
+    "skip": {"nb": "Hopp til innholdet", "en": "Skip to content"},
+    # Logging in.
+    "login_heading": {"nb": "Logg inn på Min side", "en": "Log in to My page"},
+    "login_intro": {
+        "nb": "Logg inn med lånekortnummer og PIN-kode for å se lånene, reservasjonene og gebyrene dine hos {library}.",
+        "en": "Log in with your card number and PIN to see your loans, reservations and fees at {library}.",
+    },
+    "card_number": {"nb": "Lånekortnummer", "en": "Card number"},
+    "card_number_hint": {
+        "nb": "10 siffer for nasjonalt lånekort, eller L og 8 siffer for lokalt lånekort.",
+        "en": "10 digits for a national library card, or L and 8 digits for a local card.",
+    },
+    "pin": {"nb": "PIN-kode (4 siffer)", "en": "PIN (4 digits)"},
+    "log_in": {"nb": "Logg inn", "en": "Log in"},
+    "log_out": {"nb": "Logg ut", "en": "Log out"},
+    "logged_out": {"nb": "Du er logget ut.", "en": "You are logged out."},
+    "session_expired": {"nb": "Økten er utløpt. Logg inn igjen.", "en": "Your session has expired. Log in again."},
+    "form_expired": {"nb": "Skjemaet er utløpt. Prøv igjen.", "en": "The form has expired. Please try again."},
+    "missing_fields": {
+        "nb": "Fyll inn både lånekortnummer og PIN-kode.",
+        "en": "Fill in both your card number and your PIN.",
+    },
+    "card_format": {
+        "nb": "Lånekortnummeret har 10 siffer (nasjonalt kort) eller L og 8 siffer (lokalt kort).",
+        "en": "The card number is 10 digits (national card) or L and 8 digits (local card).",
+    },
+    "pin_format": {"nb": "PIN-koden har 4 siffer.", "en": "The PIN is 4 digits."},
+    "wrong_pin": {"nb": "Feil lånekortnummer eller PIN-kode.", "en": "Wrong card number or PIN."},
+    "throttled": {
+        "nb": "For mange feil PIN-koder. Vent {seconds} sekunder og prøv igjen.",
+        "en": "Too many wrong PINs. Wait {seconds} seconds and try again.",
+    },
+    "locked_for": {
+        "nb": "Kortet er sperret etter for mange feil PIN-koder. Prøv igjen om {minutes} minutter, "
+        "eller spør i skranken.",
+        "en": "The card is locked after too many wrong PINs. Try again in {minutes} minutes, or ask at the desk.",
+    },
+    "locked": {
+        "nb": "Kortet er sperret etter for mange feil PIN-koder. Spør i skranken om en ny PIN-kode.",
+        "en": "The card is locked after too many wrong PINs. Ask at the desk for a new PIN.",
+    },
+    "no_pin": {
+        "nb": "Kortet har ingen PIN-kode ennå. Du får satt en i skranken.",
+        "en": "This card has no PIN yet. The desk can set one for you.",
+    },
+    "card_replaced": {
+        "nb": "Dette kortet er meldt tapt og erstattet. Bruk det nye kortet.",
+        "en": "This card was reported lost and replaced. Use your new card.",
+    },
+    "registry_unavailable": {
+        "nb": "Nasjonale lånekort kan ikke sjekkes akkurat nå. Prøv igjen om litt.",
+        "en": "National library cards cannot be checked right now. Please try again shortly.",
+    },
+    "login_failed": {
+        "nb": "Innloggingen mislyktes. Spør i skranken hvis det skjer igjen.",
+        "en": "Logging in failed. Ask at the desk if it happens again.",
+    },
+    # The overview.
+    "overview": {"nb": "Lånene mine", "en": "My loans"},
+    "greeting": {"nb": "Innlogget som {name}, lånekort {card}.", "en": "Logged in as {name}, card {card}."},
+    "card_blocked": {
+        "nb": "Kortet ditt er sperret for nye lån. Ta kontakt med biblioteket.",
+        "en": "Your card is blocked for new loans. Please contact the library.",
+    },
+    "loans": {"nb": "Lån", "en": "Loans"},
+    "no_loans": {"nb": "Du har ingen lån.", "en": "You have no loans."},
+    "title": {"nb": "Tittel", "en": "Title"},
+    "material": {"nb": "Type", "en": "Type"},
+    "barcode": {"nb": "Strekkode", "en": "Barcode"},
+    "checked_out_on": {"nb": "Lånt", "en": "Borrowed"},
+    "due_on": {"nb": "Leveres innen", "en": "Due"},
+    "renewals": {"nb": "Fornyet", "en": "Renewed"},
+    "reminders": {"nb": "Purringer", "en": "Reminders"},
+    "returned_on": {"nb": "Levert", "en": "Returned"},
+    "not_returned": {"nb": "Ikke levert", "en": "Not returned"},
+    "action": {"nb": "Handling", "en": "Action"},
+    "renew": {"nb": "Forny «{title}»", "en": "Renew “{title}”"},
+    "overdue": {"nb": "for sent", "en": "overdue"},
+    "claimed": {"nb": "erstatningskrav sendt", "en": "replacement claimed"},
+    "renewed": {"nb": "«{title}» er fornyet. Ny frist: {due}.", "en": "“{title}” is renewed. New due date: {due}."},
+    "renewal_refused": {"nb": "«{title}» kan ikke fornyes: {reason}", "en": "“{title}” cannot be renewed: {reason}"},
+    "renewal_limit_reached": {
+        "nb": "lånet er fornyet så mange ganger som biblioteket tillater.",
+        "en": "the loan has been renewed as many times as the library allows.",
+    },
+    "reserved_by_another": {
+        "nb": "en annen låner har reservert det. Lever det innen fristen.",
+        "en": "another patron has reserved it. Please return it by the due date.",
+    },
+    "someone_waiting": {
+        "nb": "noen står i kø for det. Lever det innen fristen.",
+        "en": "someone is waiting for it. Please return it by the due date.",
+    },
+    "not_renewable": {"nb": "denne typen materiale kan ikke fornyes.", "en": "this kind of item cannot be renewed."},
+    "loan_claimed": {
+        "nb": "det er sendt erstatningskrav for lånet. Ta kontakt med biblioteket.",
+        "en": "a replacement has been claimed for this loan. Please contact the library.",
+    },
+    "loan_not_found": {
+        "nb": "Fant ikke lånet. Det kan være levert.",
+        "en": "The loan was not found; it may be returned.",
+    },
+    "reservations": {"nb": "Reservasjoner", "en": "Reservations"},
+    "no_reservations": {"nb": "Du har ingen reservasjoner.", "en": "You have no reservations."},
+    "status": {"nb": "Status", "en": "Status"},
+    "placed_at": {"nb": "Reservert", "en": "Reserved"},
+    "reference_number": {"nb": "Referansenummer", "en": "Reference number"},
+    "pickup_deadline": {"nb": "Hentefrist", "en": "Pick up by"},
+    "cancel": {"nb": "Avbestill «{title}»", "en": "Cancel “{title}”"},
+    "cancelled": {
+        "nb": "Reservasjonen av «{title}» er avbestilt.",
+        "en": "Your reservation of “{title}” is cancelled.",
+    },
+    "reservation_not_found": {
+        "nb": "Fant ikke reservasjonen. Den kan være hentet eller avsluttet.",
+        "en": "The reservation was not found; it may be collected or closed.",
+    },
+    "reservation_closed": {"nb": "Reservasjonen er allerede avsluttet.", "en": "The reservation is already closed."},
+    "reservation_waiting": {"nb": "I kø", "en": "Waiting in the queue"},
+    "reservation_ready": {"nb": "Klar til henting", "en": "Ready for pickup"},
+    "reservation_collected": {"nb": "Hentet", "en": "Collected"},
+    "reservation_expired": {"nb": "Ikke hentet innen fristen", "en": "Not collected in time"},
+    "reservation_cancelled": {"nb": "Avbestilt", "en": "Cancelled"},
+    "fees": {"nb": "Gebyrer", "en": "Fees"},
+    "no_fees": {"nb": "Du har ingen ubetalte gebyrer.", "en": "You have no unpaid fees."},
+    "no_fees_at_all": {"nb": "Ingen gebyrer.", "en": "No fees."},
+    "fees_total": {"nb": "Til sammen ubetalt: {amount}", "en": "Unpaid in total: {amount}"},
+    "fee_kind": {"nb": "Gebyr", "en": "Fee"},
+    "charged_on": {"nb": "Dato", "en": "Date"},
+    "amount": {"nb": "Beløp", "en": "Amount"},
+    "fee_reminder": {"nb": "Purregebyr (purring {number})", "en": "Reminder fee (reminder {number})"},
+    "fee_replacement": {"nb": "Erstatning", "en": "Replacement"},
+    "fee_new_card": {"nb": "Nytt lånekort", "en": "New library card"},
+    "open": {"nb": "Ubetalt", "en": "Unpaid"},
+    "paid": {"nb": "Betalt", "en": "Paid"},
+    "waived": {"nb": "Frafalt", "en": "Waived"},
+    "refunded": {"nb": "Refundert", "en": "Refunded"},
+    "my_data_link": {"nb": "Se alt biblioteket lagrer om deg", "en": "See everything the library stores about you"},
+    "nav": {"nb": "Min side", "en": "My page"},
+    "back": {"nb": "Tilbake til lånene mine", "en": "Back to my loans"},
+    "bad_request": {"nb": "Det du ba om finnes ikke.", "en": "What you asked for does not exist."},
+    # The node's insight ("my data here").
+    "my_data": {"nb": "Dette lagrer {library} om deg", "en": "This is what {library} stores about you"},
+    "my_data_intro": {
+        "nb": "Lån, reservasjoner, gebyrer og varsler lagres bare hos dette biblioteket og sendes aldri til det "
+        "nasjonale registeret. Feil i opplysningene? Spør i skranken.",
+        "en": "Loans, reservations, fees and notices are kept only at this library and are never sent to the "
+        "national registry. Something wrong? Ask at the desk.",
+    },
+    "record": {"nb": "Låneropplysninger", "en": "Your patron record"},
+    "field": {"nb": "Opplysning", "en": "Field"},
+    "value": {"nb": "Verdi", "en": "Value"},
+    "kind": {"nb": "Korttype", "en": "Kind of card"},
+    "kind_national": {"nb": "Nasjonalt lånekort", "en": "National library card"},
+    "kind_local": {
+        "nb": "Lokalt lånekort (bare dette biblioteket; ingenting lagres sentralt)",
+        "en": "Local card (this library only; nothing is stored centrally)",
+    },
+    "kind_institution": {"nb": "Institusjonskort (lokalt)", "en": "Institution card (local)"},
+    "name": {"nb": "Navn", "en": "Name"},
+    "birth_date": {"nb": "Fødselsdato", "en": "Date of birth"},
+    "responsible_person": {"nb": "Ansvarlig person", "en": "Responsible person"},
+    "guardian_name": {"nb": "Foresatt", "en": "Guardian"},
+    "guardian_contact": {"nb": "Foresattes kontaktinformasjon", "en": "Guardian's contact details"},
+    "email": {"nb": "E-post", "en": "E-mail"},
+    "phone": {"nb": "Telefon", "en": "Phone"},
+    "postal_address": {"nb": "Postadresse", "en": "Postal address"},
+    "preferred_contact": {"nb": "Foretrukket kontaktmåte", "en": "Preferred contact method"},
+    "channel_letter": {"nb": "Brev", "en": "Letter"},
+    "channel_email": {"nb": "E-post", "en": "E-mail"},
+    "channel_sms": {"nb": "SMS", "en": "SMS"},
+    "pre_due_notice": {"nb": "Varsel før forfall", "en": "Notice before the due date"},
+    "yes": {"nb": "Ja", "en": "Yes"},
+    "no": {"nb": "Nei", "en": "No"},
+    "pin_stored": {
+        "nb": "Lagret som kryptografisk hash (kan ikke leses)",
+        "en": "Stored as a cryptographic hash (unreadable)",
+    },
+    "pin_stored_centrally": {
+        "nb": "Lagres i det nasjonale registeret, ikke her",
+        "en": "Kept by the national registry, not here",
+    },
+    "pin_missing": {"nb": "Ikke satt", "en": "Not set"},
+    "failed_pin_attempts": {"nb": "Feil PIN-koder på rad", "en": "Wrong PINs in a row"},
+    "pin_locked_until": {"nb": "PIN sperret til", "en": "PIN locked until"},
+    "blocked": {"nb": "Sperret for lån", "en": "Blocked for loans"},
+    "blocked_reminders": {"nb": "Ja, etter purringer", "en": "Yes, after reminders"},
+    "blocked_staff": {"nb": "Ja, av biblioteket", "en": "Yes, by the library"},
+    "registry_patron_id": {"nb": "Nøkkel i det nasjonale registeret", "en": "Key in the national registry"},
+    "created_at": {"nb": "Registrert her", "en": "Registered here"},
+    "updated_at": {"nb": "Sist endret", "en": "Last changed"},
+    "retired_cards": {"nb": "Tidligere kort (meldt tapt)", "en": "Earlier cards (reported lost)"},
+    "none": {"nb": "Ingen", "en": "None"},
+    "national_id_not_here": {
+        "nb": "Fødselsnummeret ditt lagres ikke hos biblioteket.",
+        "en": "Your national ID number is not stored at the library.",
+    },
+    "loan_history": {"nb": "Alle lån, også leverte", "en": "All loans, including returned ones"},
+    "all_reservations": {"nb": "Alle reservasjoner", "en": "All reservations"},
+    "all_fees": {"nb": "Alle gebyrer", "en": "All fees"},
+    "notices": {"nb": "Varsler vi har sendt eller skal sende", "en": "Notices sent or queued"},
+    "no_notices": {"nb": "Ingen varsler.", "en": "No notices."},
+    "notice_kind": {"nb": "Varsel", "en": "Notice"},
+    "channel": {"nb": "Kanal", "en": "Channel"},
+    "content": {"nb": "Innhold", "en": "Content"},
+    "created": {"nb": "Laget", "en": "Created"},
+    "sent_at": {"nb": "Sendt", "en": "Sent"},
+    "not_sent": {"nb": "Ikke sendt ennå", "en": "Not sent yet"},
+    "notice_pre_due": {"nb": "Varsel før forfall", "en": "Notice before the due date"},
+    "notice_reminder": {"nb": "Purring", "en": "Reminder"},
+    "notice_pickup": {"nb": "Hentemelding", "en": "Pickup notice"},
+    "notice_claim": {"nb": "Erstatningskrav", "en": "Replacement claim"},
+    "notice_receipt": {"nb": "Lånekvittering", "en": "Loan receipt"},
+    "registry_heading": {"nb": "Det nasjonale registeret", "en": "The national registry"},
+    "registry_text": {
+        "nb": "Det nasjonale lånekortregisteret lagrer kontaktopplysningene dine, PIN-koden og hvilke bibliotek du "
+        "er knyttet til. Der kan du også be om sletting.",
+        "en": "The national library card registry keeps your contact details, your PIN and which libraries you "
+        "are associated with. There you can also ask for deletion.",
+    },
+    "registry_link": {
+        "nb": "Se hva det nasjonale registeret lagrer om deg",
+        "en": "See what the national registry stores about you",
+    },
+    "local_only_text": {
+        "nb": "Du har et lokalt lånekort. Ingenting om deg er lagret i det nasjonale registeret.",
+        "en": "You have a local card. Nothing about you is stored in the national registry.",
+    },
+}
+
+_DATE_FORMATS: dict[Language, str] = {"nb": "%d.%m.%Y", "en": "%Y-%m-%d"}
+
+
+def text(key: str, language: Language, **values: object) -> str:
+    return TEXTS[key][language].format(**values)
+
+
+def format_date(value: date | None, language: Language) -> str:
+    return "" if value is None else value.strftime(_DATE_FORMATS[language])
+
+
+def format_datetime(value: datetime | None, language: Language, zone: tzinfo) -> str:
+    """In the library's time zone: the database hands out UTC, the patron thinks in local time."""
+    return "" if value is None else value.astimezone(zone).strftime(_DATE_FORMATS[language] + " %H:%M")
+
+
+def format_money(amount_ore: int, language: Language) -> str:
+    """NOK with two decimals; Norwegian writes a decimal comma ("kr 450,00"), English a point ("NOK 450.00")."""
+    kroner, ore = divmod(amount_ore, 100)
+    return f"kr {kroner},{ore:02d}" if language == "nb" else f"NOK {kroner}.{ore:02d}"

@@ -1,0 +1,345 @@
+"""HTTP views of "Min side" on the node's HTTPS listener: log in, overview, renew, cancel, my data, log out.
+
+Every page is HTML, whatever goes wrong: refusals from the domain become messages in the patron's language,
+never problem+json and never a 500. Forms post back with a CSRF token derived from the session (or, before
+login, from a login cookie); after a change the browser is sent back to the overview (post/redirect/get), so
+reloading the page never renews a loan twice.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from local_library.app_keys import CLOCK, POLICY, SETTINGS
+from local_library.circulation.lending import renew
+from local_library.circulation.models import Reservation
+from local_library.circulation.reservations import cancel_reservation
+from local_library.registry_link.login import log_in_patron
+from local_library.web import transaction
+from natreg.errors import DomainError, ErrorKind
+
+from . import pages, service
+from .sessions import COOKIE_PATH, LANGUAGE_COOKIE, PRE_SESSION_COOKIE, SESSION_COOKIE, Session, SessionSigner
+from .texts import LANGUAGES, Language, format_date, text
+
+SIGNER = web.AppKey("minside_signer", SessionSigner)
+REGISTRY_INSIGHT_URL = web.AppKey("minside_registry_insight_url", str)
+"""Where national patrons see the registry's own insight page (until settings carry ``registry_insight_url``)."""
+DEFAULT_REGISTRY_INSIGHT_URL = "https://localhost:8444/"
+
+SECURITY_HEADERS = {
+    # Nothing but our own stylesheet: no scripts at all, no inline styles, no framing, forms only to us.
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+# What a refused login means to the patron. An unknown card reads like a wrong PIN on purpose: saying "no
+# such card" would let anyone test which card numbers exist.
+LOGIN_REFUSALS: dict[str, tuple[str, int]] = {
+    "pin_invalid": ("wrong_pin", 401),  # the registry's code for a wrong PIN on a national card
+    "card_not_found": ("wrong_pin", 401),
+    "patron_not_found": ("wrong_pin", 401),
+    "card_number_checksum": ("wrong_pin", 401),
+    "card_number_format": ("card_format", 422),
+    "pin_attempts_throttled": ("throttled", 429),
+    "pin_locked": ("locked", 423),
+    "pin_not_set": ("no_pin", 403),
+    "card_replaced": ("card_replaced", 410),
+    "registry_unavailable": ("registry_unavailable", 503),
+}
+RENEWAL_REFUSALS = frozenset(
+    {"renewal_limit_reached", "reserved_by_another", "someone_waiting", "not_renewable", "loan_claimed"}
+)
+CANCEL_REFUSALS = frozenset({"reservation_closed", "reservation_not_found"})
+
+# A local card is "L" and digits (this library's series); a national card is ten digits.
+_CARD_NUMBER = re.compile(r"L[0-9]{1,12}|[0-9]{10}")
+_PIN = re.compile(r"[0-9]{4}")
+# Row ids in a query string; bounded so a huge number is "not found", not an overflow in the database driver.
+_ROW_ID = re.compile(r"[0-9]{1,18}")
+
+
+def _page_response(body: str, language: Language, *, status: int = 200) -> web.Response:
+    response = web.Response(text=body, content_type="text/html", charset="utf-8", status=status)
+    response.headers.update(SECURITY_HEADERS)
+    _set_cookie(response, LANGUAGE_COOKIE, language)
+    return response
+
+
+def _redirect(location: str) -> web.Response:
+    # Returned, not raised: the cookies set on it must reach the browser, and every response gets the headers.
+    response = web.Response(status=303, headers={"Location": location})
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _set_cookie(response: web.StreamResponse, name: str, value: str) -> None:
+    response.set_cookie(name, value, secure=True, httponly=True, samesite="Strict", path=COOKIE_PATH)
+
+
+def _language(request: web.Request, form_value: object = None) -> Language:
+    for candidate in (form_value, request.query.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        for language in LANGUAGES:
+            if candidate == language:
+                return language
+    return "en" if request.headers.get("Accept-Language", "").lower().startswith("en") else "nb"
+
+
+def _context(request: web.Request, language: Language, csrf: str, here: str) -> pages.PageContext:
+    app = request.app
+    return pages.PageContext(
+        language=language, policy=app[POLICY], csrf=csrf, zone=ZoneInfo(app[SETTINGS].timezone), here=here
+    )
+
+
+def _session(request: web.Request) -> Session | None:
+    return request.app[SIGNER].decode(request.cookies.get(SESSION_COOKIE), request.app[CLOCK].now())
+
+
+def _session_csrf(request: web.Request, session: Session) -> str:
+    return request.app[SIGNER].csrf_token("session|" + session.nonce)
+
+
+def _refresh(request: web.Request, response: web.StreamResponse, session: Session) -> None:
+    """Re-sign the session with this moment as its last activity: the idle timeout slides, the lifetime not."""
+    signer = request.app[SIGNER]
+    _set_cookie(response, SESSION_COOKIE, signer.encode(signer.touched(session, request.app[CLOCK].now())))
+
+
+def _expired(language: Language) -> web.Response:
+    response = _redirect(f"{pages.BASE}?expired=1&lang={language}")
+    response.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+    return response
+
+
+async def _form(request: web.Request) -> dict[str, str]:
+    data = await request.post()
+    return {key: value for key, value in data.items() if isinstance(value, str)}
+
+
+def _login_page(
+    request: web.Request,
+    language: Language,
+    *,
+    message: str | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> web.Response:
+    binding = request.cookies.get(PRE_SESSION_COOKIE) or secrets.token_urlsafe(16)
+    csrf = request.app[SIGNER].csrf_token("login|" + binding)
+    page = pages.login_page(_context(request, language, csrf, pages.BASE), message=message, notice=notice)
+    response = _page_response(page, language, status=status)
+    _set_cookie(response, PRE_SESSION_COOKIE, binding)
+    return response
+
+
+async def start_page(request: web.Request) -> web.Response:
+    language = _language(request)
+    if _session(request) is not None:
+        return _redirect(f"{pages.BASE}/me?lang={language}")
+    message = text("session_expired", language) if "expired" in request.query else None
+    notice = text("logged_out", language) if "logged_out" in request.query else None
+    return _login_page(request, language, message=message, notice=notice)
+
+
+def _refusal_message(error: DomainError, language: Language) -> tuple[str, int]:
+    key, status = LOGIN_REFUSALS.get(error.code, ("login_failed", 401))
+    if error.kind is ErrorKind.UNAVAILABLE:
+        key, status = "registry_unavailable", 503
+    seconds = error.retry_after_seconds or 0
+    if key == "locked" and seconds:
+        return text("locked_for", language, minutes=max(1, -(-seconds // 60))), status
+    return text(key, language, seconds=seconds), status
+
+
+def _typing_error(card_number: str, pin: str) -> str | None:
+    """The text key for a login that cannot be right as typed, checked before anything is asked: a malformed
+    card number or PIN is a typing error, not a guess worth counting against the card."""
+    if not card_number or not pin:
+        return "missing_fields"
+    if not _CARD_NUMBER.fullmatch(card_number):
+        return "card_format"
+    if not _PIN.fullmatch(pin):
+        return "pin_format"
+    return None
+
+
+async def log_in(request: web.Request) -> web.Response:
+    form = await _form(request)
+    language = _language(request, form.get("lang"))
+    signer = request.app[SIGNER]
+    binding = request.cookies.get(PRE_SESSION_COOKIE)
+    if not binding or not signer.csrf_valid("login|" + binding, form.get("csrf")):
+        return _login_page(request, language, message=text("form_expired", language), status=400)
+    # Patrons type local cards with a small "l" too; national numbers are digits either way.
+    card_number = form.get("card_number", "").strip().upper()
+    pin = form.get("pin", "")
+    typing_error = _typing_error(card_number, pin)
+    if typing_error is not None:
+        return _login_page(request, language, message=text(typing_error, language), status=422)
+    try:
+        patron = await log_in_patron(request.app, card_number, pin)
+    except ValidationError:  # the registry client's own check of the card number; the regex should prevent it
+        return _login_page(request, language, message=text("card_format", language), status=422)
+    except DomainError as error:
+        message, status = _refusal_message(error, language)
+        response = _login_page(request, language, message=message, status=status)
+        if error.retry_after_seconds:
+            response.headers["Retry-After"] = str(error.retry_after_seconds)
+        return response
+    response = _redirect(f"{pages.BASE}/me?lang={language}")
+    # A fresh session (and nonce) at every login, so a token planted before login is worth nothing after it.
+    _set_cookie(response, SESSION_COOKIE, signer.encode(signer.issue(patron.patron_id, request.app[CLOCK].now())))
+    response.del_cookie(PRE_SESSION_COOKIE, path=COOKIE_PATH)
+    return response
+
+
+def _row_id(value: str | None) -> int | None:
+    return int(value) if value is not None and _ROW_ID.fullmatch(value) else None
+
+
+def _outcome(
+    request: web.Request, data: service.Overview, cancelled: Reservation | None, language: Language
+) -> tuple[str | None, str | None]:
+    """The message and notice for the overview after a renewal or cancellation (from the redirect's query).
+
+    Only ids and whitelisted codes travel in the query; titles come from the patron's own data, so a crafted
+    link cannot make the page say anything the library did not.
+    """
+    query = request.query
+    loans = {loan.loan_id: loan for loan in data.loans}
+    renewed = loans.get(_row_id(query.get("renewed")) or -1)
+    if renewed is not None:
+        return None, text("renewed", language, title=renewed.title, due=format_date(renewed.due_on, language))
+    refused = query.get("refused")
+    if refused is not None:
+        loan = loans.get(_row_id(query.get("loan")) or -1)
+        if refused in RENEWAL_REFUSALS and loan is not None:
+            reason = text(refused, language)
+            return text("renewal_refused", language, title=loan.title, reason=reason), None
+        return text("loan_not_found", language), None
+    if cancelled is not None and cancelled.status == "cancelled":
+        return None, text("cancelled", language, title=cancelled.title)
+    cancel_refused = query.get("cancel_refused")
+    if cancel_refused is not None:
+        key = cancel_refused if cancel_refused in CANCEL_REFUSALS else "reservation_not_found"
+        return text(key, language), None
+    return None, None
+
+
+async def overview(request: web.Request) -> web.Response:
+    language = _language(request)
+    session = _session(request)
+    if session is None:
+        return _expired(language)
+    cancelled_id = _row_id(request.query.get("cancelled"))
+    try:
+        async with transaction(request) as conn:
+            data = await service.overview(conn, session.patron_id)
+            cancelled = None
+            if cancelled_id is not None:
+                cancelled = await service.own_reservation(conn, session.patron_id, cancelled_id)
+    except DomainError as error:
+        if error.code == "patron_not_found":  # removed (opted out, erased) while logged in
+            return _expired(language)
+        raise
+    message, notice = _outcome(request, data, cancelled, language)
+    ctx = _context(request, language, _session_csrf(request, session), f"{pages.BASE}/me")
+    page = pages.overview_page(ctx, data, request.app[CLOCK].today(), message=message, notice=notice)
+    response = _page_response(page, language)
+    _refresh(request, response, session)
+    return response
+
+
+async def my_data(request: web.Request) -> web.Response:
+    language = _language(request)
+    session = _session(request)
+    if session is None:
+        return _expired(language)
+    try:
+        async with transaction(request) as conn:
+            data = await service.stored_data(conn, session.patron_id)
+    except DomainError as error:
+        if error.code == "patron_not_found":
+            return _expired(language)
+        raise
+    ctx = _context(request, language, _session_csrf(request, session), f"{pages.BASE}/my-data")
+    page = pages.my_data_page(ctx, data, registry_insight_url=request.app[REGISTRY_INSIGHT_URL])
+    response = _page_response(page, language)
+    _refresh(request, response, session)
+    return response
+
+
+async def _checked_form(request: web.Request) -> tuple[Session | None, Language, web.Response | None]:
+    """The session and language of a form post, or the response that refuses it (expired session or form)."""
+    form = await _form(request)
+    language = _language(request, form.get("lang"))
+    session = _session(request)
+    if session is None:
+        return None, language, _expired(language)
+    if not request.app[SIGNER].csrf_valid("session|" + session.nonce, form.get("csrf")):
+        ctx = _context(request, language, _session_csrf(request, session), f"{pages.BASE}/me")
+        page = pages.message_page(ctx, text("form_expired", language), logged_in=True)
+        return session, language, _page_response(page, language, status=403)
+    return session, language, None
+
+
+async def renew_loan(request: web.Request) -> web.Response:
+    session, language, refusal = await _checked_form(request)
+    if refusal is not None or session is None:
+        return refusal or _expired(language)
+    loan_id = int(request.match_info["loan_id"])
+    app = request.app
+    try:
+        async with transaction(request) as conn:
+            await renew(conn, app[POLICY], app[CLOCK], loan_id, patron_id=session.patron_id)
+    except DomainError as error:
+        code = error.code if error.code in RENEWAL_REFUSALS else "loan_not_found"
+        response = _redirect(f"{pages.BASE}/me?lang={language}&refused={code}&loan={loan_id}")
+    else:
+        response = _redirect(f"{pages.BASE}/me?lang={language}&renewed={loan_id}")
+    _refresh(request, response, session)
+    return response
+
+
+async def cancel_own_reservation(request: web.Request) -> web.Response:
+    session, language, refusal = await _checked_form(request)
+    if refusal is not None or session is None:
+        return refusal or _expired(language)
+    reservation_id = int(request.match_info["reservation_id"])
+    app = request.app
+    try:
+        async with transaction(request) as conn:
+            await cancel_reservation(conn, app[POLICY], app[CLOCK], reservation_id, patron_id=session.patron_id)
+    except DomainError as error:
+        code = error.code if error.code in CANCEL_REFUSALS else "reservation_not_found"
+        response = _redirect(f"{pages.BASE}/me?lang={language}&cancel_refused={code}")
+    else:
+        response = _redirect(f"{pages.BASE}/me?lang={language}&cancelled={reservation_id}")
+    _refresh(request, response, session)
+    return response
+
+
+async def log_out(request: web.Request) -> web.Response:
+    _, language, refusal = await _checked_form(request)
+    if refusal is not None:
+        return refusal
+    response = _redirect(f"{pages.BASE}?logged_out=1&lang={language}")
+    response.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+    return response
+
+
+async def stylesheet(request: web.Request) -> web.Response:
+    response = web.Response(text=pages.STYLESHEET, content_type="text/css", charset="utf-8")
+    response.headers.update(SECURITY_HEADERS)
+    return response
