@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import asyncpg
 from aiohttp import web
 
 from natreg.db.migrations import apply_migrations
@@ -16,6 +19,7 @@ from natreg.keys.files import read_data_key_file
 from natreg.keys.layout import KeyLayout
 from natreg.tls import public_server_context, registry_node_api_context
 from registry import app_keys
+from registry.audit.log import seal_all
 from registry.auth.libraries import LibraryDirectory
 from registry.auth.middleware import authentication_middleware
 from registry.crypto.keyring import KeyRingWatcher
@@ -70,9 +74,30 @@ def create_app(settings: RegistrySettings) -> web.Application:
         )
         yield
 
-    app.cleanup_ctx.extend([database, patron_core])
+    async def audit_sealer(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(seal_audit_entries(app[app_keys.POOL], app[app_keys.CORE]))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.extend([database, patron_core, audit_sealer])
     add_routes(app)
     return app
+
+
+AUDIT_SEAL_INTERVAL_SECONDS = 0.5
+
+
+async def seal_audit_entries(pool: asyncpg.Pool, core: RegistryCore) -> None:
+    """Chain recorded accesses into the audit log, continuously (one instance seals; others find it busy)."""
+    while True:
+        try:
+            async with pool.acquire() as connection:
+                await seal_all(connection, core.keyring.audit_key)
+        except (OSError, asyncpg.PostgresError):
+            logger.exception("sealing audit entries failed; retrying")
+        await asyncio.sleep(AUDIT_SEAL_INTERVAL_SECONDS)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from natreg.db.migrations import apply_migrations
 from natreg.db.pool import create_pool
 from natreg.keys.layout import KeyLayout
 from registry.app import MIGRATIONS_PACKAGE
-from registry.audit.log import ChainVerdict, verify_chain
+from registry.audit.log import ChainVerdict, seal_all, verify_chain
 from registry.bulk_import.importer import ImportReport, import_patrons
 from registry.crypto.keyring import KeyRing
 from registry.crypto.pins import PinHasher
@@ -54,6 +54,8 @@ def load_keyring(settings: RegistrySettings) -> KeyRing:
 async def verify_audit_log(settings: RegistrySettings) -> ChainVerdict:
     keyring = load_keyring(settings)
     async with registry_pool(settings) as pool, pool.acquire() as connection:
+        # Entries recorded but not sealed yet (a registry may have stopped before sealing) join the chain first.
+        await seal_all(connection, keyring.audit_key)
         return await verify_chain(connection, keyring.audit_key)
 
 

@@ -1,8 +1,11 @@
-"""Appending to and verifying the hash-chained audit log.
+"""Recording, sealing and verifying the hash-chained audit log.
 
-Each entry's hash is an HMAC (audit key, kept outside the database) over the previous entry's hash and the
-entry's own fields. Someone who can write to the database but lacks the key cannot forge a consistent
-chain; editing, inserting or deleting a row breaks every link from there on.
+An access is recorded in ``audit_pending`` inside the transaction of the access (it commits or rolls back
+with it) and without any lock, so audited requests run in parallel. A single sealer — whichever registry
+instance holds the sealing lock — moves committed entries into ``audit_log`` in commit order, giving each its
+sequence number and hash: an HMAC (audit key, kept outside the database) over the previous entry's hash and
+the entry's own fields. Someone who can write to the database but lacks the key cannot forge a consistent
+chain; editing, inserting or deleting a sealed row breaks every link from there on.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ import asyncpg
 from natreg.db.types import DbConnection
 
 GENESIS_HASH = b"\x00" * 32
-# Serialises appends: each entry needs the hash of the one before it. Held until the caller's transaction
-# commits, so the chain order is the commit order.
-AUDIT_APPEND_LOCK_ID = 7_425_118_002
+# Only one sealer at a time: each sealed entry needs the hash of the one before it.
+AUDIT_SEALER_LOCK_ID = 7_425_118_002
+SEAL_BATCH_SIZE = 5000
 
 
 @dataclass(frozen=True)
@@ -73,47 +76,91 @@ def _entry_hash(audit_key: bytes, previous_hash: bytes, entry: AuditEntry) -> by
     return hmac.new(audit_key, previous_hash + canonical, hashlib.sha256).digest()
 
 
-async def record(connection: DbConnection, audit_key: bytes, event: AuditEvent) -> None:
-    """Append one entry inside the caller's transaction (so it commits or rolls back with the access)."""
-    await record_many(connection, audit_key, [event])
-
-
-async def record_many(connection: DbConnection, audit_key: bytes, events: list[AuditEvent]) -> None:
-    """Append entries in order, taking the chain lock once (bulk import writes thousands at a time)."""
-    await connection.execute("SELECT pg_advisory_xact_lock($1)", AUDIT_APPEND_LOCK_ID)
-    head = await connection.fetchrow(
-        "SELECT sequence_number, entry_hash FROM audit_log ORDER BY sequence_number DESC LIMIT 1"
+async def record(connection: DbConnection, event: AuditEvent) -> None:
+    """Record one access inside the caller's transaction (so it commits or rolls back with the access)."""
+    await connection.execute(
+        "INSERT INTO audit_pending (actor, library_id, operation, purpose, patron_id) VALUES ($1, $2, $3, $4, $5)",
+        event.actor,
+        event.library_id,
+        event.operation,
+        event.purpose,
+        event.patron_id,
     )
-    sequence_number = 0 if head is None else head["sequence_number"]
-    previous_hash = GENESIS_HASH if head is None else bytes(head["entry_hash"])
-    # Python's datetime has microsecond precision, like timestamptz, so the stored value hashes the same.
-    occurred_at = dt.datetime.now(dt.UTC)
-    rows = []
-    for event in events:
-        sequence_number += 1
-        entry = AuditEntry(
-            sequence_number=sequence_number,
-            occurred_at=occurred_at,
-            actor=event.actor,
-            library_id=event.library_id,
-            operation=event.operation,
-            purpose=event.purpose,
-            patron_id=event.patron_id,
+
+
+async def record_many(connection: DbConnection, events: list[AuditEvent]) -> None:
+    """Record many accesses at once (bulk import), in order."""
+    await connection.copy_records_to_table(
+        "audit_pending",
+        records=[(e.actor, e.library_id, e.operation, e.purpose, e.patron_id) for e in events],
+        columns=["actor", "library_id", "operation", "purpose", "patron_id"],
+    )
+
+
+async def seal_pending(connection: DbConnection, audit_key: bytes, *, batch_size: int = SEAL_BATCH_SIZE) -> int:
+    """Chain one batch of committed pending entries; return how many (0 if another sealer is at work).
+
+    Only entries of transactions older than every transaction still running are taken, in (transaction,
+    entry) order: an entry that commits later can then never belong before one already sealed.
+    """
+    async with connection.transaction():
+        if not await connection.fetchval("SELECT pg_try_advisory_xact_lock($1)", AUDIT_SEALER_LOCK_ID):
+            return 0
+        pending = await connection.fetch(
+            """
+            SELECT entry_id, occurred_at, actor, library_id, operation, purpose, patron_id FROM audit_pending
+            WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+            ORDER BY transaction_id, entry_id
+            LIMIT $1
+            """,
+            batch_size,
         )
-        entry_hash = _entry_hash(audit_key, previous_hash, entry)
-        rows.append((
-            sequence_number, occurred_at, event.actor, event.library_id, event.operation, event.purpose,
-            event.patron_id, previous_hash, entry_hash,
-        ))  # fmt: skip
-        previous_hash = entry_hash
-    await connection.executemany(
-        """
-        INSERT INTO audit_log (sequence_number, occurred_at, actor, library_id, operation, purpose, patron_id,
-                               previous_hash, entry_hash)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-        """,
-        rows,
-    )
+        if not pending:
+            return 0
+        head = await connection.fetchrow(
+            "SELECT sequence_number, entry_hash FROM audit_log ORDER BY sequence_number DESC LIMIT 1"
+        )
+        sequence_number = 0 if head is None else head["sequence_number"]
+        previous_hash = GENESIS_HASH if head is None else bytes(head["entry_hash"])
+        sealed = []
+        for row in pending:
+            sequence_number += 1
+            entry = AuditEntry(
+                sequence_number=sequence_number,
+                occurred_at=row["occurred_at"],
+                actor=row["actor"],
+                library_id=row["library_id"],
+                operation=row["operation"],
+                purpose=row["purpose"],
+                patron_id=row["patron_id"],
+            )
+            entry_hash = _entry_hash(audit_key, previous_hash, entry)
+            sealed.append((
+                sequence_number, entry.occurred_at, entry.actor, entry.library_id, entry.operation, entry.purpose,
+                entry.patron_id, previous_hash, entry_hash,
+            ))  # fmt: skip
+            previous_hash = entry_hash
+        await connection.copy_records_to_table(
+            "audit_log",
+            records=sealed,
+            columns=[
+                "sequence_number", "occurred_at", "actor", "library_id", "operation", "purpose", "patron_id",
+                "previous_hash", "entry_hash",
+            ],
+        )  # fmt: skip
+        await connection.execute("SET LOCAL natreg.audit_sealer = 'on'")
+        await connection.execute(
+            "DELETE FROM audit_pending WHERE entry_id = ANY($1::bigint[])", [row["entry_id"] for row in pending]
+        )
+        return len(pending)
+
+
+async def seal_all(connection: DbConnection, audit_key: bytes) -> int:
+    """Seal until nothing committed is left pending (before verifying the chain, say)."""
+    total = 0
+    while sealed := await seal_pending(connection, audit_key):
+        total += sealed
+    return total
 
 
 async def verify_chain(connection: DbConnection, audit_key: bytes, *, batch_size: int = 10_000) -> ChainVerdict:
@@ -160,11 +207,22 @@ def _entry_from_row(row: asyncpg.Record) -> AuditEntry:
 
 
 async def entries_for_patron(connection: DbConnection, patron_id: uuid.UUID) -> list[AuditEntry]:
-    """Every access to one patron's record, oldest first (for the patron's insight page)."""
+    """Every access to one patron's record, oldest first, sealed or not yet (for the patron's insight page).
+
+    Entries not yet sealed have no sequence number yet; they are listed after the sealed ones as 0.
+    """
     rows = await connection.fetch(
         """
         SELECT sequence_number, occurred_at, actor, library_id, operation, purpose, patron_id
-        FROM audit_log WHERE patron_id = $1 ORDER BY sequence_number
+        FROM (
+            SELECT sequence_number, 0 AS transaction_id, 0 AS entry_id, occurred_at, actor, library_id, operation,
+                   purpose, patron_id
+            FROM audit_log WHERE patron_id = $1
+            UNION ALL
+            SELECT 0, transaction_id, entry_id, occurred_at, actor, library_id, operation, purpose, patron_id
+            FROM audit_pending WHERE patron_id = $1
+        ) accesses
+        ORDER BY sequence_number = 0, sequence_number, transaction_id, entry_id
         """,
         patron_id,
     )

@@ -356,7 +356,6 @@ async def _copy_links_feed_audit(connection: DbConnection, keyring: KeyRing, rea
     )
     await record_many(
         connection,
-        keyring.audit_key,
         [AuditEvent(actor=IMPORT_ACTOR, operation="import", purpose="migration", patron_id=item.row.patron_id)
          for item in ready],
     )  # fmt: skip

@@ -89,7 +89,7 @@ class RegistryCore:
         event = AuditEvent(
             actor=caller.actor, library_id=caller.library_id, operation=operation, purpose=purpose, patron_id=patron_id
         )
-        await record(connection, self.keyring.audit_key, event)
+        await record(connection, event)
 
     async def in_transaction(self, work: Callable[[DbConnection], Awaitable[ResultT]]) -> ResultT:
         async with self.pool.acquire() as connection, connection.transaction():

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import asyncpg
 import pytest
 
 from registry.api.models import CardAuthentication, NationalIdLookup, PatronRecord
-from registry.audit.log import verify_chain
+from registry.audit.log import AuditEvent, record, seal_all, seal_pending, verify_chain
 from registry.client import RegistryClient
 from registry.crypto.keyring import KeyRing
 from tests.registry.conftest import GOOD_PIN, RawApi, Register, refusal
 
 
-async def _entries(db: asyncpg.Connection, after: int = 0) -> list[tuple[str | None, str, uuid.UUID | None]]:
+async def _entries(
+    db: asyncpg.Connection, keyring: KeyRing, after: int = 0
+) -> list[tuple[str | None, str, uuid.UUID | None]]:
+    await seal_all(db, keyring.audit_key)
     rows = await db.fetch(
         "SELECT library_id, operation, patron_id FROM audit_log WHERE sequence_number > $1 ORDER BY sequence_number",
         after,
@@ -42,7 +46,7 @@ async def test_each_access_adds_an_audit_entry(
         body=CardAuthentication(card_number=patron.record.card_number, pin=GOOD_PIN),
     )  # fmt: skip
 
-    assert await _entries(db) == [
+    assert await _entries(db, keyring) == [
         ("asker", "register", patron_id),
         ("asker", "read", patron_id),
         ("sandnes", "lookup_by_national_id", patron_id),
@@ -67,13 +71,14 @@ async def test_each_access_adds_an_audit_entry(
 
 
 async def test_a_refused_access_writes_no_entry_for_a_patron_it_did_not_reach(
-    sandnes: RegistryClient, asker: RegistryClient, register: Register, db: asyncpg.Connection
+    sandnes: RegistryClient, asker: RegistryClient, register: Register, db: asyncpg.Connection, keyring: KeyRing
 ) -> None:
     patron = await register(asker)
+    await seal_all(db, keyring.audit_key)
     before = await db.fetchval("SELECT max(sequence_number) FROM audit_log")
     refused = await refusal(sandnes.request("GET", f"/v1/patrons/{patron.record.patron_id}", PatronRecord))
     assert refused == (404, "patron_not_found")
-    assert await _entries(db, before) == []
+    assert await _entries(db, keyring, before) == []
 
 
 async def test_tampering_with_one_entry_is_detected_at_that_entry(
@@ -82,6 +87,7 @@ async def test_tampering_with_one_entry_is_detected_at_that_entry(
     patron = await register(asker)
     for _ in range(4):
         await asker.request("GET", f"/v1/patrons/{patron.record.patron_id}", PatronRecord)
+    await seal_all(db, keyring.audit_key)
     assert (await verify_chain(db, keyring.audit_key)).entries_checked == 5
 
     # Only a superuser who switches the trigger off can edit the log at all; the chain still shows it.
@@ -100,6 +106,7 @@ async def test_a_deleted_entry_is_detected(
     patron = await register(asker)
     for _ in range(3):
         await asker.request("GET", f"/v1/patrons/{patron.record.patron_id}", PatronRecord)
+    await seal_all(db, keyring.audit_key)
     await db.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
     await db.execute("DELETE FROM audit_log WHERE sequence_number = 2")
     await db.execute("ALTER TABLE audit_log ENABLE TRIGGER USER")
@@ -108,14 +115,43 @@ async def test_a_deleted_entry_is_detected(
 
 
 async def test_the_log_refuses_update_delete_and_truncate(
-    asker: RegistryClient, register: Register, db: asyncpg.Connection
+    asker: RegistryClient, register: Register, db: asyncpg.Connection, keyring: KeyRing
 ) -> None:
     await register(asker)
-    for statement in (
-        "UPDATE audit_log SET purpose = 'x'",
-        "DELETE FROM audit_log",
-        "TRUNCATE audit_log",
-    ):
-        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
-            await db.execute(statement)
+    await asker.whoami()
+    await register(asker)
+    # One entry sealed into the chain, one still pending: neither can be changed or removed.
+    await seal_pending(db, keyring.audit_key, batch_size=1)
+    for table in ("audit_log", "audit_pending"):
+        statements = [f"UPDATE {table} SET purpose = 'x'", f"DELETE FROM {table}", f"TRUNCATE {table}"]  # noqa: S608
+        for statement in statements:
+            with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
+                await db.execute(statement)
     assert await db.fetchval("SELECT count(*) FROM audit_log") == 1
+    assert await db.fetchval("SELECT count(*) FROM audit_pending") == 1
+
+
+async def test_parallel_accesses_are_chained_in_commit_order(
+    asker: RegistryClient, register: Register, db: asyncpg.Connection, keyring: KeyRing, registry_database_url: str
+) -> None:
+    patron = await register(asker)
+    await seal_all(db, keyring.audit_key)
+    holder = await asyncpg.connect(registry_database_url)
+    try:
+        transaction = holder.transaction()
+        await transaction.start()
+        await record(holder, AuditEvent(actor="test", operation="held_open", purpose="ordering"))
+        path = f"/v1/patrons/{patron.record.patron_id}"
+        await asyncio.gather(*(asker.request("GET", path, PatronRecord) for _ in range(10)))
+        # The ten reads committed, but an entry of a transaction still open sorts before them: none is sealed.
+        await seal_all(db, keyring.audit_key)
+        assert await db.fetchval("SELECT count(*) FROM audit_log WHERE operation = 'read'") == 0
+        await transaction.commit()
+    finally:
+        await holder.close()
+    await seal_all(db, keyring.audit_key)
+    rows = await db.fetch("SELECT operation FROM audit_log ORDER BY sequence_number")
+    operations = [row["operation"] for row in rows]
+    assert operations == ["register", "held_open", *["read"] * 10]
+    assert (await verify_chain(db, keyring.audit_key)).intact
+    assert await db.fetchval("SELECT count(*) FROM audit_pending") == 0

@@ -23,6 +23,17 @@ ALLOWED_SCHEMA: dict[str, dict[str, str]] = {
         "previous_hash": "bytea",
         "entry_hash": "bytea",
     },
+    # Accesses recorded but not yet chained into audit_log (the sealer moves them, moments later).
+    "audit_pending": {
+        "entry_id": "bigint",
+        "transaction_id": "bigint",
+        "occurred_at": TIMESTAMP,
+        "actor": "text",
+        "library_id": "text",
+        "operation": "text",
+        "purpose": "text",
+        "patron_id": "uuid",
+    },
     "patrons": {
         "patron_id": "uuid",
         "national_id_index": "bytea",
