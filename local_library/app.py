@@ -14,6 +14,7 @@ from local_library.catalogue.views import routes as catalogue_routes
 from local_library.circulation.views import routes as circulation_routes
 from local_library.daily import run_scheduler
 from local_library.daily.views import routes as daily_routes
+from local_library.migrations import MIGRATIONS_PACKAGE
 from local_library.minside import add_minside_routes
 from local_library.patrons.views import routes as patron_routes
 from local_library.registry_link.sync import registry_sync
@@ -25,15 +26,12 @@ from local_library.staff.auth import staff_auth_middleware
 from local_library.staff.passwords import StaffPasswordHasher
 from local_library.staff.views import routes as staff_routes
 from local_library.status.views import health, registry_status
-from natreg.db.migrations import apply_migrations
-from natreg.db.pool import create_pool
+from natreg.db.pool import create_migrated_pool
 from natreg.http.problems import problem_middleware
 from natreg.http.sites import start_site, url_host
 from natreg.keys.layout import KeyLayout
 from natreg.tls import public_server_context
 from registry.client import RegistryClient
-
-MIGRATIONS_PACKAGE = "local_library.migrations"
 
 
 def create_app(settings: LibrarySettings) -> web.Application:
@@ -59,12 +57,10 @@ def create_app(settings: LibrarySettings) -> web.Application:
     app[app_keys.NOTICE_SENDER] = notice_sender(settings)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
-        pool = await create_pool(database_url)
-        async with pool.acquire() as connection:
-            await apply_migrations(connection, MIGRATIONS_PACKAGE)
-            if bootstrap_password is not None:
-                async with connection.transaction():
-                    await ensure_bootstrap_admin(connection, app[app_keys.STAFF_HASHER], bootstrap_password)
+        pool = await create_migrated_pool(database_url, MIGRATIONS_PACKAGE)
+        if bootstrap_password is not None:
+            async with pool.acquire() as connection, connection.transaction():
+                await ensure_bootstrap_admin(connection, app[app_keys.STAFF_HASHER], bootstrap_password)
         app[app_keys.POOL] = pool
         yield
         await pool.close()

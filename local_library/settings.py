@@ -20,6 +20,9 @@ class LibrarySettings(BaseSettings):
     registry_url: str = Field(default="https://localhost:8443", description="the registry's node API")
     registry_timeout_seconds: float = 5.0
     registry_retries: int = 3
+    registry_insight_url: str = Field(
+        default="https://localhost:8444/", description="the registry's insight page, linked from Min side"
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8501, description="the node's HTTPS listener (staff API, Min side)")
     policy_path: Path | None = Field(

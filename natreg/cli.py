@@ -187,6 +187,17 @@ def library_run_daily(arguments: argparse.Namespace) -> int:
     return 0 if report.notices_failed == 0 else 1
 
 
+def library_create_staff(arguments: argparse.Namespace) -> int:
+    from local_library.settings import LibrarySettings  # noqa: PLC0415 - as above
+    from local_library.staff.accounts import create_staff_account_for_settings  # noqa: PLC0415
+
+    password = Path(arguments.password_file).read_text(encoding="utf-8").strip()
+    settings = LibrarySettings(library_id=arguments.library)
+    member = asyncio.run(create_staff_account_for_settings(settings, arguments.username, password, arguments.role))
+    print(f"staff account {member.username!r} ({member.role}) created at {settings.library_id}")
+    return 0
+
+
 def library_whoami(arguments: argparse.Namespace) -> int:
     from local_library.settings import LibrarySettings  # noqa: PLC0415 - as above
     from registry.client import RegistryClient  # noqa: PLC0415
@@ -275,6 +286,25 @@ def _add_bench_command(commands: Subcommands) -> None:
     bench_command.add_argument("--markdown-out", help="write the Markdown tables here")
 
 
+def _add_library_commands(commands: Subcommands) -> None:
+    library = commands.add_parser("library", help="a library node").add_subparsers(
+        dest="library_command", required=True
+    )
+    serve = add(library, "serve", library_serve, "serve a library node (settings from NATREG_LIBRARY_*)")
+    serve.add_argument("--library", required=True, help="library id")
+    daily = add(library, "run-daily", library_run_daily, "send due notices and reminders, block cards, raise claims")
+    daily.add_argument("--library", required=True, help="library id")
+    staff = add(library, "create-staff", library_create_staff, "create a staff account (desk or admin)")
+    staff.add_argument("--library", required=True, help="library id")
+    staff.add_argument("username")
+    staff.add_argument("--role", choices=["desk", "admin"], default="desk")
+    staff.add_argument(
+        "--password-file", required=True, help="file holding the password (kept out of the shell history)"
+    )
+    who = add(library, "whoami", library_whoami, "ask the registry which library this node is")
+    who.add_argument("--library", required=True, help="library id")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="natreg", description=__doc__)
     parser.add_argument("--log-level", default=os.environ.get("NATREG_LOG_LEVEL", "INFO"))
@@ -314,15 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_admin_commands(commands)
 
-    library = commands.add_parser("library", help="a library node").add_subparsers(
-        dest="library_command", required=True
-    )
-    serve = add(library, "serve", library_serve, "serve a library node (settings from NATREG_LIBRARY_*)")
-    serve.add_argument("--library", required=True, help="library id")
-    daily = add(library, "run-daily", library_run_daily, "send due notices and reminders, block cards, raise claims")
-    daily.add_argument("--library", required=True, help="library id")
-    who = add(library, "whoami", library_whoami, "ask the registry which library this node is")
-    who.add_argument("--library", required=True, help="library id")
+    _add_library_commands(commands)
 
     demo_command = add(commands, "demo", demo, "run the registry and the asker and sandnes nodes")
     keys_dir_option(demo_command)

@@ -7,6 +7,7 @@ service, and the key material. Ctrl-C stops the services and the database cleanl
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from local_library.app import RunningLibrary, start_library
 from local_library.settings import LibrarySettings
 from natreg.db.embedded import EmbeddedPostgres, database_dsn, ensure_database
+from natreg.keys.files import write_new_file
 from natreg.keys.layout import KeyLayout
 from natreg.keys.pki import init_keys
 from natreg.services import stop_signal
@@ -34,6 +36,14 @@ class DemoOptions:
     health_port: int
     public_port: int
     first_library_port: int
+
+
+def demo_admin_password_file(data_dir: Path, library_id: str) -> Path:
+    """A random staff admin password per demo library, made once (0600) so the staff API can be tried."""
+    path = data_dir / f"{library_id}-admin-password"
+    if not path.exists():
+        write_new_file(path, secrets.token_urlsafe(18).encode() + b"\n")
+    return path
 
 
 async def run_demo(options: DemoOptions) -> None:
@@ -78,8 +88,10 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
                 keys_dir=options.keys_dir,
                 data_dir=options.data_dir,
                 registry_url=registry.api_url,
+                registry_insight_url=registry.public_url + "/",
                 host=options.host,
                 port=options.first_library_port + offset,
+                bootstrap_admin_password_file=demo_admin_password_file(options.data_dir, library_id),
             )
             await ensure_database(server_dsn, library_settings.database_name)
             library = await start_library(
@@ -88,7 +100,8 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
                 )
             )
             libraries.append(library)
-            print(f"library    {library_id:<10} {library.url}")
+            print(f"library    {library_id:<10} {library.url}   Min side {library.url}/minside/")
+            print(f"           staff login 'admin', password in {library_settings.bootstrap_admin_password_file}")
         async with RegistryClient.for_library(
             registry.api_url, KeyLayout(options.keys_dir), DEMO_LIBRARIES[0]
         ) as client:

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 import asyncpg
 from aiohttp import web
 
-from natreg.db.migrations import apply_migrations
-from natreg.db.pool import create_pool
+from natreg.db.pool import create_migrated_pool
 from natreg.http.problems import problem_middleware
 from natreg.http.sites import start_site, url_host
 from natreg.keys.files import read_data_key_file
@@ -26,13 +25,12 @@ from registry.crypto.keyring import KeyRingWatcher
 from registry.crypto.pins import PinHasher
 from registry.erasure.ledger_file import ErasureLedgerFile
 from registry.insight.site import create_public_app
+from registry.migrations import MIGRATIONS_PACKAGE
 from registry.patrons.service import RegistryCore
 from registry.routes import add_routes
 from registry.settings import RegistrySettings
 
 logger = logging.getLogger(__name__)
-
-MIGRATIONS_PACKAGE = "registry.migrations"
 
 
 def create_app(settings: RegistrySettings) -> web.Application:
@@ -49,9 +47,7 @@ def create_app(settings: RegistrySettings) -> web.Application:
     app[app_keys.LIBRARY_DIRECTORY] = LibraryDirectory(layout)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
-        pool = await create_pool(database_url)
-        async with pool.acquire() as connection:
-            await apply_migrations(connection, MIGRATIONS_PACKAGE)
+        pool = await create_migrated_pool(database_url, MIGRATIONS_PACKAGE)
         app[app_keys.POOL] = pool
         yield
         await pool.close()

@@ -154,10 +154,12 @@ class RegistryClient:
             "PUT", f"/v1/patrons/{patron_id}/pin", PatronRecord, body=PinChange(new_pin=new_pin), retry=True
         )
 
-    async def report_lost_card(self, patron_id: uuid.UUID, *, version: int) -> PatronRecord:
+    async def report_lost_card(
+        self, patron_id: uuid.UUID, *, version: int, idempotency_key: str | None = None
+    ) -> PatronRecord:
         return await self.request(
             "POST", f"/v1/patrons/{patron_id}/lost-card", PatronRecord, headers={"If-Match": f'"{version}"'},
-            retry=True,
+            idempotency_key=idempotency_key, retry=True,
         )  # fmt: skip
 
     async def link(self, patron_id: uuid.UUID) -> PatronRecord:

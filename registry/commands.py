@@ -13,11 +13,8 @@ from pathlib import Path
 
 import asyncpg
 
-from natreg.db.embedded import resolve_database_url
-from natreg.db.migrations import apply_migrations
-from natreg.db.pool import create_pool
+from natreg.db.pool import service_database
 from natreg.keys.layout import KeyLayout
-from registry.app import MIGRATIONS_PACKAGE
 from registry.audit.log import ChainVerdict, seal_all, verify_chain
 from registry.bulk_import.importer import ImportReport, import_patrons
 from registry.crypto.keyring import KeyRing
@@ -25,26 +22,13 @@ from registry.crypto.pins import PinHasher
 from registry.crypto.rotation import RotationReport, rotate_data_keys
 from registry.erasure import admin
 from registry.erasure.ledger_file import ErasureLedgerFile
+from registry.migrations import MIGRATIONS_PACKAGE
 from registry.patrons.service import RegistryCore
 from registry.settings import RegistrySettings
 
 
-@contextlib.asynccontextmanager
-async def registry_pool(settings: RegistrySettings) -> AsyncIterator[asyncpg.Pool]:
-    database_url, embedded = await resolve_database_url(
-        settings.database_url, settings.data_dir, settings.database_name
-    )
-    try:
-        pool = await create_pool(database_url, max_size=4)
-        try:
-            async with pool.acquire() as connection:
-                await apply_migrations(connection, MIGRATIONS_PACKAGE)
-            yield pool
-        finally:
-            await pool.close()
-    finally:
-        if embedded is not None:
-            embedded.stop()
+def registry_pool(settings: RegistrySettings) -> contextlib.AbstractAsyncContextManager[asyncpg.Pool]:
+    return service_database(settings.database_url, settings.data_dir, settings.database_name, MIGRATIONS_PACKAGE)
 
 
 def load_keyring(settings: RegistrySettings) -> KeyRing:

@@ -55,7 +55,7 @@ ENDPOINTS = [
     Endpoint(
         "POST", "/v1/patrons/{patron_id}/lost-card", patrons.report_lost_card,
         "report the card lost: a new number is issued and the old one stops working", models.PatronRecord,
-        headers=("If-Match", PURPOSE), errors=("version_mismatch",),
+        headers=("If-Match", "Idempotency-Key", PURPOSE), errors=("version_mismatch",),
     ),
     Endpoint(
         "PUT", "/v1/patrons/{patron_id}/link", patrons.link_library, "associate the calling library with the patron",

@@ -17,11 +17,11 @@ import asyncpg
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from local_library.app import MIGRATIONS_PACKAGE as LIBRARY_MIGRATIONS
+from local_library.migrations import MIGRATIONS_PACKAGE as LIBRARY_MIGRATIONS
 from natreg.db.embedded import EmbeddedPostgres
 from natreg.db.migrations import apply_migrations
 from natreg.keys.pki import init_keys
-from registry.app import MIGRATIONS_PACKAGE as REGISTRY_MIGRATIONS
+from registry.migrations import MIGRATIONS_PACKAGE as REGISTRY_MIGRATIONS
 
 TEST_LIBRARIES = ("asker", "sandnes", "oslo")
 TEMPLATES = {"registry": REGISTRY_MIGRATIONS, "library": LIBRARY_MIGRATIONS}

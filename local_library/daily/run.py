@@ -19,20 +19,17 @@ from local_library.circulation.overdue import queue_pre_due_notice, raise_claim,
 from local_library.circulation.queries import open_loan_ids
 from local_library.circulation.reservations import expire_pickups
 from local_library.clock import Clock
+from local_library.migrations import MIGRATIONS_PACKAGE
 from local_library.notices.outbox import deliver_pending_notices
 from local_library.notices.senders import NoticeSender
 from local_library.policy import LibraryPolicy
 from local_library.resources import load_library_policy, notice_sender, system_clock
 from local_library.settings import LibrarySettings
-from natreg.db.embedded import resolve_database_url
-from natreg.db.migrations import apply_migrations
-from natreg.db.pool import create_pool
+from natreg.db.pool import service_database
 from natreg.db.types import DbConnection
 from natreg.errors import DomainError
 
 logger = logging.getLogger(__name__)
-
-MIGRATIONS_PACKAGE = "local_library.migrations"
 
 
 @dataclass
@@ -94,17 +91,7 @@ async def _record_run(conn: DbConnection, report: DailyReport, clock: Clock) -> 
 async def run_daily_for_settings(settings: LibrarySettings) -> DailyReport:
     """Run today's work for the node described by ``settings`` (the command line's ``library run-daily``)."""
     policy = load_library_policy(settings)
-    database_url, embedded = await resolve_database_url(
-        settings.database_url, settings.data_dir, settings.database_name
-    )
-    try:
-        pool = await create_pool(database_url, max_size=2)
-        try:
-            async with pool.acquire() as conn:
-                await apply_migrations(conn, MIGRATIONS_PACKAGE)
-            return await run_daily(pool, policy, system_clock(settings), notice_sender(settings))
-        finally:
-            await pool.close()
-    finally:
-        if embedded is not None:
-            embedded.stop()
+    async with service_database(
+        settings.database_url, settings.data_dir, settings.database_name, MIGRATIONS_PACKAGE, max_size=2
+    ) as pool:
+        return await run_daily(pool, policy, system_clock(settings), notice_sender(settings))

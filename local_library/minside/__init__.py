@@ -13,7 +13,7 @@ from local_library.app_keys import SETTINGS
 
 from . import views
 from .sessions import node_signer
-from .views import DEFAULT_REGISTRY_INSIGHT_URL, REGISTRY_INSIGHT_URL
+from .views import REGISTRY_INSIGHT_URL
 
 __all__ = ["REGISTRY_INSIGHT_URL", "add_minside_routes"]
 
@@ -21,8 +21,7 @@ __all__ = ["REGISTRY_INSIGHT_URL", "add_minside_routes"]
 def add_minside_routes(app: web.Application) -> None:
     """Register Min side on a node app built by ``create_app`` (its settings must already be in place)."""
     app[views.SIGNER] = node_signer(app[SETTINGS])
-    if REGISTRY_INSIGHT_URL not in app:
-        app[REGISTRY_INSIGHT_URL] = DEFAULT_REGISTRY_INSIGHT_URL
+    app[REGISTRY_INSIGHT_URL] = app[SETTINGS].registry_insight_url
     app.router.add_get("/minside", views.start_page)
     app.router.add_get("/minside/", views.start_page)
     app.router.add_get("/minside/style.css", views.stylesheet)

@@ -22,6 +22,7 @@ from local_library.circulation.reservations import cancel_reservation
 from local_library.registry_link.login import log_in_patron
 from local_library.web import transaction
 from natreg.errors import DomainError, ErrorKind
+from natreg.http.pages import form_fields, security_headers, set_private_cookie
 
 from . import pages, service
 from .sessions import COOKIE_PATH, LANGUAGE_COOKIE, PRE_SESSION_COOKIE, SESSION_COOKIE, Session, SessionSigner
@@ -29,19 +30,12 @@ from .texts import LANGUAGES, Language, format_date, text
 
 SIGNER = web.AppKey("minside_signer", SessionSigner)
 REGISTRY_INSIGHT_URL = web.AppKey("minside_registry_insight_url", str)
-"""Where national patrons see the registry's own insight page (until settings carry ``registry_insight_url``)."""
-DEFAULT_REGISTRY_INSIGHT_URL = "https://localhost:8444/"
+"""Where national patrons see the registry's own insight page (``registry_insight_url`` in the settings)."""
 
-SECURITY_HEADERS = {
-    # Nothing but our own stylesheet: no scripts at all, no inline styles, no framing, forms only to us.
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
+# Nothing but our own stylesheet: no scripts at all, no inline styles.
+SECURITY_HEADERS = security_headers(
+    "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 
 # What a refused login means to the patron. An unknown card reads like a wrong PIN on purpose: saying "no
 # such card" would let anyone test which card numbers exist.
@@ -84,7 +78,7 @@ def _redirect(location: str) -> web.Response:
 
 
 def _set_cookie(response: web.StreamResponse, name: str, value: str) -> None:
-    response.set_cookie(name, value, secure=True, httponly=True, samesite="Strict", path=COOKIE_PATH)
+    set_private_cookie(response, name, value, path=COOKIE_PATH)
 
 
 def _language(request: web.Request, form_value: object = None) -> Language:
@@ -120,11 +114,6 @@ def _expired(language: Language) -> web.Response:
     response = _redirect(f"{pages.BASE}?expired=1&lang={language}")
     response.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)
     return response
-
-
-async def _form(request: web.Request) -> dict[str, str]:
-    data = await request.post()
-    return {key: value for key, value in data.items() if isinstance(value, str)}
 
 
 def _login_page(
@@ -175,7 +164,7 @@ def _typing_error(card_number: str, pin: str) -> str | None:
 
 
 async def log_in(request: web.Request) -> web.Response:
-    form = await _form(request)
+    form = await form_fields(request)
     language = _language(request, form.get("lang"))
     signer = request.app[SIGNER]
     binding = request.cookies.get(PRE_SESSION_COOKIE)
@@ -282,7 +271,7 @@ async def my_data(request: web.Request) -> web.Response:
 
 async def _checked_form(request: web.Request) -> tuple[Session | None, Language, web.Response | None]:
     """The session and language of a form post, or the response that refuses it (expired session or form)."""
-    form = await _form(request)
+    form = await form_fields(request)
     language = _language(request, form.get("lang"))
     session = _session(request)
     if session is None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Protocol
+
+from natreg.files import append_private_line
 
 from .models import OutgoingNotice
 
@@ -34,13 +35,5 @@ class LogFileNoticeSender:
         record["created_at"] = notice.created_at.isoformat()
         line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
         async with self._lock:
-            await asyncio.to_thread(self._append, line)
-
-    def _append(self, line: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # 0600: notices carry names and addresses.
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        with os.fdopen(fd, "a", encoding="utf-8") as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
+            # A private file: notices carry names and addresses.
+            await asyncio.to_thread(append_private_line, self.path, line)

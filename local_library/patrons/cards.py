@@ -94,6 +94,13 @@ async def change_contact(conn: DbConnection, patron_id: UUID, contact: ContactDe
 
 
 async def change_pin(conn: DbConnection, hasher: PinHasher, patron_id: UUID, pin: str) -> Patron:
+    patron = await patron_by_id(conn, patron_id, for_update=True)
+    if patron.kind == "national":
+        raise DomainError(
+            ErrorKind.CONFLICT,
+            "national_pin_at_registry",
+            "a national card's PIN is kept by the registry: use the national PIN change",
+        )
     pin_hash = await hash_new_pin(hasher, pin)
     # A new PIN set at the desk also lifts a lockout: staff have seen the patron.
     return await update_patron(conn, patron_id, pin_hash=pin_hash, failed_pin_attempts=0, pin_locked_until=None)

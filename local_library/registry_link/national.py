@@ -14,12 +14,13 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from local_library.circulation.fees import charge_fee
 from local_library.clock import Clock
 from local_library.patrons.cards import age_on, prepare_national_upgrade
 from local_library.patrons.models import Guardian, Patron
 from local_library.patrons.pins import hash_new_pin
 from local_library.patrons.queries import next_local_card_number, patron_by_id, retire_card, update_patron
-from local_library.policy import LibraryPolicy, needs_guardian
+from local_library.policy import LibraryPolicy, needs_guardian, new_card_fee
 from local_library.registry_link.cache import cached_columns
 from local_library.registry_link.outbox import Deliverer, OutboxCipher, OutboxEntry, enqueue
 from local_library.request_model import RequestModel
@@ -181,6 +182,37 @@ async def _cached_version(conn: DbConnection, patron_id: uuid.UUID) -> int | Non
     return version
 
 
+class NationalPinChange(RequestModel):
+    pin: Pin = Field(repr=False)
+
+
+async def change_national_pin(
+    conn: DbConnection, cipher: OutboxCipher, patron_id: uuid.UUID, change: NationalPinChange
+) -> Patron:
+    """A new PIN for a national card (staff have seen the patron's ID); it travels encrypted, once."""
+    patron, registry_patron_id = await _national(conn, patron_id)
+    _refuse_trivial(change.pin)
+    await enqueue(
+        conn, cipher, "change_pin", patron_id, {"registry_patron_id": str(registry_patron_id), "pin": change.pin}
+    )
+    return patron
+
+
+async def report_national_lost_card(
+    conn: DbConnection, cipher: OutboxCipher, policy: LibraryPolicy, clock: Clock, patron_id: uuid.UUID
+) -> Patron:
+    """The registry issues the new national number; this library charges its own new-card fee."""
+    patron, registry_patron_id = await _national(conn, patron_id)
+    fee_ore = new_card_fee(policy, had_card_before=True)
+    if fee_ore > 0:
+        await charge_fee(conn, patron_id=patron_id, kind="new_card", amount_ore=fee_ore, charged_on=clock.today())
+    await enqueue(
+        conn, cipher, "lost_card", patron_id,
+        {"registry_patron_id": str(registry_patron_id), "base_version": await _cached_version(conn, patron_id)},
+    )  # fmt: skip
+    return patron
+
+
 async def file_erasure(conn: DbConnection, cipher: OutboxCipher, patron_id: uuid.UUID, filing: ErasureFiling) -> Patron:
     """A deletion request or death notice, passed on to the registry's administrators."""
     patron, registry_patron_id = await _national(conn, patron_id)
@@ -259,10 +291,36 @@ async def deliver_erasure_request(client: RegistryClient, entry: OutboxEntry) ->
     return _nothing_more
 
 
+async def deliver_pin_change(client: RegistryClient, entry: OutboxEntry) -> LocalUpdate:
+    await client.change_pin(_registry_id(entry), entry.payload["pin"])
+    return _nothing_more
+
+
+async def deliver_lost_card(client: RegistryClient, entry: OutboxEntry) -> LocalUpdate:
+    registry_patron_id = _registry_id(entry)
+    base_version = entry.payload["base_version"]
+    if base_version is None:
+        base_version = (await client.get_patron(registry_patron_id)).version
+    # The idempotency key makes a redelivery after a crash return the card issued the first time.
+    record = await client.report_lost_card(
+        registry_patron_id, version=base_version, idempotency_key=str(entry.idempotency_key)
+    )
+
+    async def apply(conn: DbConnection) -> None:
+        patron = await patron_by_id(conn, entry.patron_id, for_update=True)
+        if patron.card_number is not None and patron.card_number != record.card_number:
+            await retire_card(conn, entry.patron_id, patron.card_number, dt.datetime.now(dt.UTC))
+        await update_patron(conn, entry.patron_id, registry_version=record.version, **cached_columns(record))
+
+    return apply
+
+
 DELIVERERS: dict[str, Deliverer] = {
     "register": deliver_registration,
     "update_contact": deliver_correction,
     "opt_out": deliver_opt_out,
     "deletion_request": deliver_erasure_request,
     "death_notice": deliver_erasure_request,
+    "change_pin": deliver_pin_change,
+    "lost_card": deliver_lost_card,
 }

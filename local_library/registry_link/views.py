@@ -121,6 +121,26 @@ async def correct_contact(request: web.Request) -> web.Response:
     return await _after_sync(request, patron)
 
 
+@routes.put("/api/staff/patrons/{patron_id}/national-pin")
+async def change_national_pin(request: web.Request) -> web.Response:
+    body = await parse_json_body(request, national.NationalPinChange)
+    async with transaction(request) as conn:
+        patron = await national.change_national_pin(
+            conn, request.app[OUTBOX_CIPHER], path_uuid(request, "patron_id"), body
+        )
+    return await _after_sync(request, patron)
+
+
+@routes.post("/api/staff/patrons/{patron_id}/national-lost-card")
+async def report_national_lost_card(request: web.Request) -> web.Response:
+    app = request.app
+    async with transaction(request) as conn:
+        patron = await national.report_national_lost_card(
+            conn, app[OUTBOX_CIPHER], app[POLICY], app[CLOCK], path_uuid(request, "patron_id")
+        )
+    return await _after_sync(request, patron)
+
+
 @routes.post("/api/staff/patrons/{patron_id}/erasure-requests")
 async def file_erasure(request: web.Request) -> web.Response:
     body = await parse_json_body(request, national.ErasureFiling)

@@ -8,6 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from local_library.clock import Clock
+from local_library.migrations import MIGRATIONS_PACKAGE
+from local_library.settings import LibrarySettings
+from natreg.db.pool import service_database
 from natreg.db.types import DbConnection
 from natreg.errors import DomainError, ErrorKind
 
@@ -84,3 +87,16 @@ async def staff_for_token(conn: DbConnection, clock: Clock, token: str) -> Staff
 
 async def log_out(conn: DbConnection, token: str) -> None:
     await delete_token(conn, token_hash(token))
+
+
+async def create_staff_account_for_settings(
+    settings: LibrarySettings, username: str, password: str, role: StaffRole
+) -> StaffMember:
+    """``natreg library create-staff``: an account on the node described by ``settings``."""
+    async with (
+        service_database(
+            settings.database_url, settings.data_dir, settings.database_name, MIGRATIONS_PACKAGE, max_size=1
+        ) as pool,
+        pool.acquire() as conn,
+    ):
+        return await create_staff_account(conn, username, password, role)

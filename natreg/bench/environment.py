@@ -22,8 +22,9 @@ from natreg.http.sites import start_site
 from natreg.keys.layout import KeyLayout
 from natreg.keys.pki import init_keys
 from natreg.tls import registry_node_api_context
-from registry.app import MIGRATIONS_PACKAGE, RunningRegistry, start_registry
+from registry.app import RunningRegistry, start_registry
 from registry.crypto.keyring import KeyRing
+from registry.migrations import MIGRATIONS_PACKAGE
 from registry.settings import RegistrySettings
 
 DATABASE = "natreg_bench"

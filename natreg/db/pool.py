@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
+
+from natreg.db.embedded import resolve_database_url
+from natreg.db.migrations import apply_migrations
 
 logger = logging.getLogger(__name__)
 
@@ -28,3 +34,32 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
         raise
     logger.info("connected to %s", mask_dsn(dsn))
     return pool
+
+
+async def create_migrated_pool(dsn: str, migrations_package: str, *, max_size: int = 10) -> asyncpg.Pool:
+    """A pool on a database whose schema is brought up to date first (services and commands alike)."""
+    pool = await create_pool(dsn, max_size=max_size)
+    try:
+        async with pool.acquire() as connection:
+            await apply_migrations(connection, migrations_package)
+    except BaseException:
+        await pool.close()
+        raise
+    return pool
+
+
+@contextlib.asynccontextmanager
+async def service_database(
+    database_url: str | None, data_dir: Path, database_name: str, migrations_package: str, *, max_size: int = 4
+) -> AsyncIterator[asyncpg.Pool]:
+    """For commands run beside a service: its configured database, or its database on the embedded server."""
+    dsn, embedded = await resolve_database_url(database_url, data_dir, database_name)
+    try:
+        pool = await create_migrated_pool(dsn, migrations_package, max_size=max_size)
+        try:
+            yield pool
+        finally:
+            await pool.close()
+    finally:
+        if embedded is not None:
+            embedded.stop()

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+from natreg.files import append_private_line
 
 
 @dataclass(frozen=True)
@@ -31,15 +32,7 @@ class ErasureLedgerFile:
     async def append(self, patron_id: uuid.UUID, reason: str, erased_at: dt.datetime) -> None:
         line = json.dumps({"patron_id": str(patron_id), "reason": reason, "erased_at": erased_at.isoformat()})
         async with self._lock:
-            await asyncio.to_thread(self._append, line + "\n")
-
-    def _append(self, line: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        with os.fdopen(fd, "a", encoding="utf-8") as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
+            await asyncio.to_thread(append_private_line, self.path, line)
 
     def read(self) -> list[LedgerLine]:
         if not self.path.exists():

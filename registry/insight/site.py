@@ -18,7 +18,7 @@ def create_public_app(
     core_provider: Callable[[], RegistryCore], *, session_master_key: bytes, controller: str
 ) -> web.Application:
     """``core_provider`` hands out the node API app's core: one pool and key ring for both sites."""
-    app = web.Application(middlewares=[views.security_headers, problem_middleware], client_max_size=FORM_BODY_LIMIT)
+    app = web.Application(middlewares=[views.add_security_headers, problem_middleware], client_max_size=FORM_BODY_LIMIT)
     app[views.CORE_PROVIDER] = core_provider
     app[views.SIGNER] = SessionSigner(derive_session_key(session_master_key))
     app[views.CONTROLLER] = controller

@@ -11,6 +11,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from natreg.errors import DomainError, ErrorKind
+from natreg.http.pages import form_fields, security_headers, set_private_cookie
 from natreg.http.problems import Handler
 from registry.insight import pages
 from registry.insight import service as insight
@@ -22,19 +23,14 @@ CORE_PROVIDER: web.AppKey[Callable[[], RegistryCore]] = web.AppKey("core_provide
 SIGNER = web.AppKey("signer", SessionSigner)
 CONTROLLER = web.AppKey("controller", str)
 LANGUAGE_COOKIE = "natreg_lang"
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
+# The pages carry their (static) stylesheet inline; no scripts run anywhere.
+SECURITY_HEADERS = security_headers(
+    "default-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 @web.middleware
-async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def add_security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     response = await handler(request)
     response.headers.update(SECURITY_HEADERS)
     return response
@@ -53,7 +49,7 @@ def _language(request: web.Request, form_value: object = None) -> Language:
 
 
 def _set_cookie(response: web.StreamResponse, name: str, value: str) -> None:
-    response.set_cookie(name, value, secure=True, httponly=True, samesite="Strict", path="/")
+    set_private_cookie(response, name, value)
 
 
 def _html(request: web.Request, body: str, language: Language, *, status: int = 200) -> web.Response:
@@ -78,11 +74,6 @@ def _require_session(request: web.Request) -> Session:
 def _refresh(request: web.Request, response: web.StreamResponse, session: Session) -> None:
     signer = request.app[SIGNER]
     _set_cookie(response, SESSION_COOKIE, signer.encode(signer.touched(session, _now())))
-
-
-async def _form(request: web.Request) -> dict[str, str]:
-    data = await request.post()
-    return {key: value for key, value in data.items() if isinstance(value, str)}
 
 
 def _login_page(
@@ -123,7 +114,7 @@ LOGIN_REFUSALS = {
 
 
 async def log_in(request: web.Request) -> web.Response:
-    form = await _form(request)
+    form = await form_fields(request)
     language = _language(request, form.get("lang"))
     signer = request.app[SIGNER]
     binding = "login|" + request.cookies.get(PRE_SESSION_COOKIE, "")
@@ -169,7 +160,7 @@ async def my_data(request: web.Request) -> web.Response:
 
 async def _checked_form(request: web.Request) -> tuple[Session, dict[str, str], Language]:
     session = _require_session(request)
-    form = await _form(request)
+    form = await form_fields(request)
     language = _language(request, form.get("lang"))
     if not request.app[SIGNER].csrf_valid("session|" + session.nonce, form.get("csrf")):
         raise DomainError(ErrorKind.FORBIDDEN, "csrf_token_invalid", text("form_expired", language))

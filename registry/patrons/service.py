@@ -411,15 +411,36 @@ async def change_pin(
 
 
 async def report_lost_card(
-    core: RegistryCore, caller: Caller, patron_id: uuid.UUID, *, expected_version: int, purpose: str
+    core: RegistryCore,
+    caller: Caller,
+    patron_id: uuid.UUID,
+    *,
+    expected_version: int,
+    purpose: str,
+    idempotency_key: str | None = None,
 ) -> PatronRecord:
     """Issue a new card number; the old one stops working at once.
 
-    Needs the version the library saw, so a retried request cannot replace the card a second time.
+    Needs the version the library saw, so two desks cannot both replace the card. With an idempotency key, a
+    retry of a request that was applied (its answer lost) returns the card issued then instead of a refusal.
     """
+    operation = f"lost_card:{patron_id}"
+    fingerprint = idempotency.request_fingerprint(
+        core.keyring.blind_index_key, operation, str(expected_version).encode()
+    )
 
     async def work(connection: DbConnection) -> PatronRecord:
         row = await _linked_row(connection, caller, patron_id)
+        if idempotency_key is not None and caller.library_id is not None:
+            earlier = await idempotency.find_outcome(
+                connection, caller.library_id, idempotency.check_key(idempotency_key), operation, fingerprint
+            )
+            if earlier is not None:
+                return store.decrypt_record(core.keyring, row)
+            await idempotency.store_outcome(
+                connection, library_id=caller.library_id, idempotency_key=idempotency_key, operation=operation,
+                fingerprint=fingerprint, outcome=idempotency.StoredOutcome(patron_id, 200),
+            )  # fmt: skip
         _check_version(row, expected_version)
         await connection.execute(
             "INSERT INTO replaced_cards (card_serial, patron_id) VALUES ($1, $2)", row["card_serial"], patron_id

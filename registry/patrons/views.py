@@ -139,6 +139,7 @@ async def report_lost_card(request: web.Request) -> web.Response:
         _patron_id(request),
         expected_version=_expected_version(request),
         purpose=_purpose(request, "lost card"),
+        idempotency_key=request.headers.get("Idempotency-Key"),
     )
     return record_response(record)
 

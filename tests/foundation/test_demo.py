@@ -52,7 +52,8 @@ def _run_demo_and_stop_it(keys_dir: Path, data_dir: Path) -> None:
             output = "".join(lines)
             assert "press Ctrl-C" in output, output
             assert "the registry knows the asker node as 'asker'" in output
-            assert f"library    asker      https://127.0.0.1:{ports[2]}" in output
+            assert f"library    asker      https://127.0.0.1:{ports[2]}   Min side" in output
+            assert "staff login 'admin', password in" in output
             assert f"library    sandnes    https://127.0.0.1:{ports[2] + 1}" in output
             demo.send_signal(signal.SIGINT)
             rest, _ = demo.communicate(timeout=30)

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from natreg.db.migrations import MigrationError, apply_migrations, load_migrations
-from registry.app import MIGRATIONS_PACKAGE as REGISTRY_MIGRATIONS
+from registry.migrations import MIGRATIONS_PACKAGE as REGISTRY_MIGRATIONS
 
 
 def test_migrations_are_numbered_in_order() -> None:

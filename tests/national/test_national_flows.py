@@ -201,3 +201,36 @@ async def test_national_operations_refuse_local_patrons(registry: RunningRegistr
     with pytest.raises(NodeError) as refused:
         await asker.ok("POST", f"/api/staff/patrons/{local['patron_id']}/opt-out", {"pin": "5062"})
     assert (refused.value.status, refused.value.body["code"]) == (409, "not_national_yet")
+
+
+async def test_a_national_card_reported_lost_at_sandnes_is_replaced_everywhere(
+    registry: RunningRegistry, start_node: NodeFactory
+) -> None:
+    asker = await start_node("asker", registry.api_url)
+    sandnes = await start_node("sandnes", registry.api_url)
+    _, registered = await _adult_registration(asker, seed=17)
+    old_card = registered["patron"]["card_number"]
+    linked = await sandnes.ok("POST", "/api/staff/national-patrons/link", {"card_number": old_card})
+
+    replaced = await sandnes.ok("POST", f"/api/staff/patrons/{linked['patron_id']}/national-lost-card")
+    new_card = replaced["patron"]["card_number"]
+    assert new_card != old_card
+    account = await sandnes.ok("GET", f"/api/staff/patrons/{linked['patron_id']}")
+    assert [fee["amount_ore"] for fee in account["fees"]] == [4000]  # Sandnes: 40 kr for a new card
+
+    await asker.ok("POST", "/api/staff/registry-sync")
+    at_asker = await asker.ok("GET", f"/api/staff/cards/{new_card}")
+    assert at_asker["name"] == "Nora Nasjonal"
+    status, old = await asker.call("GET", f"/api/staff/cards/{old_card}")
+    assert (status, old["code"]) == (403, "card_replaced")
+
+    # A new national PIN is set at the registry, not locally; then the kiosk at Asker takes it.
+    with pytest.raises(NodeError) as local_pin:
+        await asker.ok("PUT", f"/api/staff/patrons/{at_asker['patron_id']}/pin", {"pin": "3917"})
+    assert local_pin.value.body["code"] == "national_pin_at_registry"
+    changed = await asker.ok("PUT", f"/api/staff/patrons/{at_asker['patron_id']}/national-pin", {"pin": "3917"})
+    assert changed["registry"] == "done"
+    loan = await asker.ok(
+        "POST", "/api/staff/kiosk/checkouts", {"card_number": new_card, "pin": "3917", "barcode": "ASKER-1"}
+    )
+    assert loan["due_on"]
