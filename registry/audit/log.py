@@ -88,6 +88,22 @@ async def record(connection: DbConnection, event: AuditEvent) -> None:
     )
 
 
+def recording_from(source: str, first_parameter: int) -> str:
+    """SQL that records an access for every patron row of the CTE ``source``, inside another statement.
+
+    For reads, so that the row and its audit entry come from one statement: atomic without a transaction.
+    The four parameters from ``first_parameter`` on are actor, library_id, operation and purpose; the
+    patron comes from the row.
+    """
+    n = first_parameter
+    columns = "INSERT INTO audit_pending (actor, library_id, operation, purpose, patron_id) "
+    return columns + f"SELECT ${n}, ${n + 1}, ${n + 2}, ${n + 3}, patron_id FROM {source}"  # noqa: S608
+
+
+def recording_arguments(event: AuditEvent) -> tuple[str, str | None, str, str]:
+    return (event.actor, event.library_id, event.operation, event.purpose)
+
+
 async def record_many(connection: DbConnection, events: list[AuditEvent]) -> None:
     """Record many accesses at once (bulk import), in order."""
     await connection.copy_records_to_table(

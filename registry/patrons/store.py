@@ -14,6 +14,7 @@ import asyncpg
 
 from natreg.db.types import DbConnection
 from registry.api.models import ContactMethod, Gender, PatronRecord, PostalAddress
+from registry.audit.log import AuditEvent, recording_arguments, recording_from
 from registry.crypto.envelope import (
     decrypt_field,
     decrypt_json,
@@ -171,7 +172,26 @@ async def fetch_patron_row(
     )
 
 
+async def read_patron_row(
+    connection: DbConnection, *, where: str, arguments: tuple[object, ...], access: AuditEvent
+) -> asyncpg.Record | None:
+    """One patron, with the access recorded in the same statement (so no transaction is needed for reads)."""
+    return await connection.fetchrow(
+        f"""
+        WITH found AS (SELECT {PATRON_COLUMNS} FROM patrons p WHERE {where}),
+             recorded AS ({recording_from("found", len(arguments) + 1)})
+        SELECT * FROM found
+        """,  # noqa: S608 - fixed fragments only
+        *arguments,
+        *recording_arguments(access),
+    )
+
+
 BY_ID = "p.patron_id = $1"
+BY_ID_LINKED_TO = (
+    "p.patron_id = $1 AND EXISTS (SELECT 1 FROM patron_libraries l WHERE l.patron_id = p.patron_id "
+    "AND l.library_id = $2)"
+)
 BY_CARD_SERIAL = "p.card_serial = $1"
 BY_NATIONAL_ID_INDEX = "p.national_id_index = $1"
 
