@@ -10,9 +10,12 @@ import asyncio
 import secrets
 import time
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
+from local_library import app_keys
 from local_library.app import RunningLibrary, start_library
+from local_library.catalogue.importing import import_items_csv
 from local_library.settings import LibrarySettings
 from natreg.db.embedded import EmbeddedPostgres, database_dsn, ensure_database
 from natreg.keys.files import write_new_file
@@ -36,6 +39,14 @@ class DemoOptions:
     health_port: int
     public_port: int
     first_library_port: int
+
+
+async def stock_demo_catalogue(library: RunningLibrary) -> None:
+    """A few items on each demo library's shelves, so lending can be tried at once (import is idempotent)."""
+    app = library.runner.app
+    text = resources.files("natreg").joinpath("demo_catalogue.csv").read_text(encoding="utf-8")
+    async with app[app_keys.POOL].acquire() as connection, connection.transaction():
+        await import_items_csv(connection, app[app_keys.POLICY], text)
 
 
 def demo_admin_password_file(data_dir: Path, library_id: str) -> Path:
@@ -100,6 +111,7 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
                 )
             )
             libraries.append(library)
+            await stock_demo_catalogue(library)
             print(f"library    {library_id:<10} {library.url}   Min side {library.url}/minside/")
             print(f"           staff login 'admin', password in {library_settings.bootstrap_admin_password_file}")
         async with RegistryClient.for_library(

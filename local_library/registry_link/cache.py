@@ -27,6 +27,8 @@ def cached_columns(record: PatronRecord) -> dict[str, object]:
         "phone": record.phone_numbers[0] if record.phone_numbers else None,
         "postal_address": format_address(record.addresses[0]) if record.addresses else None,
         "preferred_contact": record.preferred_contact,
+        # The version these values come from: a correction from this desk is sent with it as If-Match.
+        "registry_version": record.version,
     }
 
 

@@ -87,9 +87,6 @@ async def _refresh(conn: DbConnection, record: PatronRecord) -> None:
     patron = await store_national_patron(conn, record)
     if old_card is not None and old_card != record.card_number:
         await retire_card(conn, patron.patron_id, old_card, await conn.fetchval("SELECT now()"))
-    await conn.execute(
-        "UPDATE patrons SET registry_version = $2 WHERE patron_id = $1", patron.patron_id, record.version
-    )
 
 
 async def apply_tombstone(conn: DbConnection, registry_patron_id: uuid.UUID, change: str) -> int:

@@ -247,7 +247,7 @@ async def deliver_registration(client: RegistryClient, entry: OutboxEntry) -> Lo
             await retire_card(conn, entry.patron_id, patron.card_number, dt.datetime.now(dt.UTC))
         await update_patron(
             conn, entry.patron_id, kind="national", registry_patron_id=record.patron_id,
-            registry_version=record.version, pin_hash=None, **cached_columns(record),
+            pin_hash=None, **cached_columns(record),
         )  # fmt: skip
 
     return apply
@@ -310,7 +310,7 @@ async def deliver_lost_card(client: RegistryClient, entry: OutboxEntry) -> Local
         patron = await patron_by_id(conn, entry.patron_id, for_update=True)
         if patron.card_number is not None and patron.card_number != record.card_number:
             await retire_card(conn, entry.patron_id, patron.card_number, dt.datetime.now(dt.UTC))
-        await update_patron(conn, entry.patron_id, registry_version=record.version, **cached_columns(record))
+        await update_patron(conn, entry.patron_id, **cached_columns(record))
 
     return apply
 

@@ -86,9 +86,6 @@ async def link_national_patron(request: web.Request) -> web.Response:
         raise registry_refusal(error) from None
     async with transaction(request) as conn:
         patron = await store_national_patron(conn, record)
-        await conn.execute(
-            "UPDATE patrons SET registry_version = $2 WHERE patron_id = $1", patron.patron_id, record.version
-        )
     return json_ok(patron)
 
 

@@ -442,10 +442,9 @@ async def report_lost_card(
     Needs the version the library saw, so two desks cannot both replace the card. With an idempotency key, a
     retry of a request that was applied (its answer lost) returns the card issued then instead of a refusal.
     """
+    # The key and the patron identify the request: a retry may carry a newer If-Match than the first attempt.
     operation = f"lost_card:{patron_id}"
-    fingerprint = idempotency.request_fingerprint(
-        core.keyring.blind_index_key, operation, str(expected_version).encode()
-    )
+    fingerprint = idempotency.request_fingerprint(core.keyring.blind_index_key, operation, b"")
 
     async def work(connection: DbConnection) -> PatronRecord:
         row = await _linked_row(connection, caller, patron_id)
