@@ -101,7 +101,7 @@ def _session(request: web.Request) -> Session | None:
 
 
 def _session_csrf(request: web.Request, session: Session) -> str:
-    return request.app[SIGNER].csrf_token("session|" + session.nonce)
+    return request.app[SIGNER].session_form_token(session)
 
 
 def _refresh(request: web.Request, response: web.StreamResponse, session: Session) -> None:
@@ -125,7 +125,7 @@ def _login_page(
     status: int = 200,
 ) -> web.Response:
     binding = request.cookies.get(PRE_SESSION_COOKIE) or secrets.token_urlsafe(16)
-    csrf = request.app[SIGNER].csrf_token("login|" + binding)
+    csrf = request.app[SIGNER].login_form_token(binding)
     page = pages.login_page(_context(request, language, csrf, pages.BASE), message=message, notice=notice)
     response = _page_response(page, language, status=status)
     _set_cookie(response, PRE_SESSION_COOKIE, binding)
@@ -168,7 +168,7 @@ async def log_in(request: web.Request) -> web.Response:
     language = _language(request, form.get("lang"))
     signer = request.app[SIGNER]
     binding = request.cookies.get(PRE_SESSION_COOKIE)
-    if not binding or not signer.csrf_valid("login|" + binding, form.get("csrf")):
+    if not signer.login_form_valid(binding, form.get("csrf")):
         return _login_page(request, language, message=text("form_expired", language), status=400)
     # Patrons type local cards with a small "l" too; national numbers are digits either way.
     card_number = form.get("card_number", "").strip().upper()
@@ -276,7 +276,7 @@ async def _checked_form(request: web.Request) -> tuple[Session | None, Language,
     session = _session(request)
     if session is None:
         return None, language, _expired(language)
-    if not request.app[SIGNER].csrf_valid("session|" + session.nonce, form.get("csrf")):
+    if not request.app[SIGNER].session_form_valid(session, form.get("csrf")):
         ctx = _context(request, language, _session_csrf(request, session), f"{pages.BASE}/me")
         page = pages.message_page(ctx, text("form_expired", language), logged_in=True)
         return session, language, _page_response(page, language, status=403)

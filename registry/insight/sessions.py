@@ -84,6 +84,21 @@ class SessionSigner:
     def touched(self, session: Session, now: dt.datetime) -> Session:
         return Session(session.patron_id, session.issued_at, now, session.nonce)
 
+    # Form tokens are bound either to the login cookie (before login) or to the session: two namespaces, so a
+    # token of one kind can never pass as the other.
+
+    def login_form_token(self, login_cookie: str) -> str:
+        return self.csrf_token("login|" + login_cookie)
+
+    def login_form_valid(self, login_cookie: str | None, token: str | None) -> bool:
+        return bool(login_cookie) and self.csrf_valid("login|" + (login_cookie or ""), token)
+
+    def session_form_token(self, session: Session) -> str:
+        return self.csrf_token("session|" + session.nonce)
+
+    def session_form_valid(self, session: Session, token: str | None) -> bool:
+        return self.csrf_valid("session|" + session.nonce, token)
+
     def csrf_token(self, binding: str) -> str:
         """The form token for a session (bound to its nonce) or, before login, to the login cookie."""
         return base64.urlsafe_b64encode(self._mac(b"csrf|" + binding.encode())[:24]).decode()

@@ -85,7 +85,7 @@ def _login_page(
     status: int = 200,
 ) -> web.Response:
     binding = request.cookies.get(PRE_SESSION_COOKIE) or secrets.token_urlsafe(16)
-    csrf = request.app[SIGNER].csrf_token("login|" + binding)
+    csrf = request.app[SIGNER].login_form_token(binding)
     page = pages.login_page(language, csrf, controller=request.app[CONTROLLER], message=message, notice=notice)
     response = _html(request, page, language, status=status)
     _set_cookie(response, PRE_SESSION_COOKIE, binding)
@@ -117,8 +117,7 @@ async def log_in(request: web.Request) -> web.Response:
     form = await form_fields(request)
     language = _language(request, form.get("lang"))
     signer = request.app[SIGNER]
-    binding = "login|" + request.cookies.get(PRE_SESSION_COOKIE, "")
-    if not request.cookies.get(PRE_SESSION_COOKIE) or not signer.csrf_valid(binding, form.get("csrf")):
+    if not signer.login_form_valid(request.cookies.get(PRE_SESSION_COOKIE), form.get("csrf")):
         return _login_page(request, language, message=text("form_expired", language), status=400)
     try:
         patron_id = await insight.log_in(
@@ -146,7 +145,7 @@ async def _page_for(request: web.Request, session: Session, language: Language, 
         if error.kind is ErrorKind.NOT_FOUND:  # erased while logged in
             raise web.HTTPSeeOther(f"/?expired=1&lang={language}") from None
         raise
-    csrf = request.app[SIGNER].csrf_token("session|" + session.nonce)
+    csrf = request.app[SIGNER].session_form_token(session)
     notice = text("deletion_filed", language) if "filed" in request.query else None
     page = pages.insight_page(language, data, csrf, controller=request.app[CONTROLLER], notice=notice)
     response = _html(request, page, language)
@@ -162,7 +161,7 @@ async def _checked_form(request: web.Request) -> tuple[Session, dict[str, str], 
     session = _require_session(request)
     form = await form_fields(request)
     language = _language(request, form.get("lang"))
-    if not request.app[SIGNER].csrf_valid("session|" + session.nonce, form.get("csrf")):
+    if not request.app[SIGNER].session_form_valid(session, form.get("csrf")):
         raise DomainError(ErrorKind.FORBIDDEN, "csrf_token_invalid", text("form_expired", language))
     return session, form, language
 
