@@ -32,6 +32,7 @@ from registry.crypto.keyring import KEY_SIZE, KeyRing, KeyRingError
 
 __all__ = [
     "CryptoError",
+    "FieldCipher",
     "JsonInput",
     "JsonValue",
     "blind_index",
@@ -139,44 +140,64 @@ def rewrap_data_key(keyring: KeyRing, wrapped: bytes, patron_id: uuid.UUID) -> b
     return wrap_data_key(keyring, unwrap_data_key(keyring, wrapped, patron_id), patron_id)
 
 
+class FieldCipher:
+    """One patron's field encryption: a single AES-GCM instance for all of that patron's columns."""
+
+    def __init__(self, data_key: bytes, patron_id: uuid.UUID) -> None:
+        _check_data_key(data_key)
+        self._aead = AESGCM(data_key)
+        self._patron_id = patron_id
+
+    def encrypt(self, column: str, plaintext: str) -> bytes:
+        nonce = secrets.token_bytes(_NONCE_SIZE)
+        associated = _field_associated_data(self._patron_id, column)
+        return bytes([_FIELD_FORMAT_V1]) + nonce + self._aead.encrypt(nonce, plaintext.encode("utf-8"), associated)
+
+    def decrypt(self, column: str, blob: bytes) -> str:
+        if len(blob) < _FIELD_MIN_SIZE:
+            raise CryptoError(f"encrypted field must be at least {_FIELD_MIN_SIZE} bytes, got {len(blob)}")
+        if blob[0] != _FIELD_FORMAT_V1:
+            raise CryptoError(f"unknown encrypted field format {blob[0]}")
+        nonce = blob[1 : 1 + _NONCE_SIZE]
+        sealed = blob[1 + _NONCE_SIZE :]
+        try:
+            plaintext = self._aead.decrypt(nonce, sealed, _field_associated_data(self._patron_id, column))
+        except InvalidTag:
+            raise CryptoError(
+                f"encrypted field {column!r} failed to authenticate (tampered, wrong key, patron or column)"
+            ) from None
+        return plaintext.decode("utf-8")
+
+    def encrypt_json(self, column: str, value: JsonInput) -> bytes:
+        """A list or dict field (e.g. addresses) as canonical JSON."""
+        # Sorted keys and compact separators give one encoding per value; ensure_ascii=False keeps æøå as
+        # two UTF-8 bytes instead of six escape characters.
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return self.encrypt(column, text)
+
+    def decrypt_json(self, column: str, blob: bytes) -> JsonValue:
+        # json.loads can only build JsonValue shapes; the cast just tells mypy so.
+        return cast(JsonValue, json.loads(self.decrypt(column, blob)))
+
+
 def encrypt_field(data_key: bytes, patron_id: uuid.UUID, column: str, plaintext: str) -> bytes:
     """Encrypt one personal field of ``patron_id`` for storage in ``column``."""
-    _check_data_key(data_key)
-    nonce = secrets.token_bytes(_NONCE_SIZE)
-    sealed = AESGCM(data_key).encrypt(nonce, plaintext.encode("utf-8"), _field_associated_data(patron_id, column))
-    return bytes([_FIELD_FORMAT_V1]) + nonce + sealed
+    return FieldCipher(data_key, patron_id).encrypt(column, plaintext)
 
 
 def decrypt_field(data_key: bytes, patron_id: uuid.UUID, column: str, blob: bytes) -> str:
     """Decrypt a field written by :func:`encrypt_field` for the same patron and column."""
-    _check_data_key(data_key)
-    if len(blob) < _FIELD_MIN_SIZE:
-        raise CryptoError(f"encrypted field must be at least {_FIELD_MIN_SIZE} bytes, got {len(blob)}")
-    if blob[0] != _FIELD_FORMAT_V1:
-        raise CryptoError(f"unknown encrypted field format {blob[0]}")
-    nonce = blob[1 : 1 + _NONCE_SIZE]
-    sealed = blob[1 + _NONCE_SIZE :]
-    try:
-        plaintext = AESGCM(data_key).decrypt(nonce, sealed, _field_associated_data(patron_id, column))
-    except InvalidTag:
-        raise CryptoError(
-            f"encrypted field {column!r} failed to authenticate (tampered, wrong key, patron or column)"
-        ) from None
-    return plaintext.decode("utf-8")
+    return FieldCipher(data_key, patron_id).decrypt(column, blob)
 
 
 def encrypt_json(data_key: bytes, patron_id: uuid.UUID, column: str, value: JsonInput) -> bytes:
     """Encrypt a list or dict field (e.g. addresses) as canonical JSON."""
-    # Sorted keys and compact separators give one encoding per value; ensure_ascii=False keeps æøå as
-    # two UTF-8 bytes instead of six escape characters.
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return encrypt_field(data_key, patron_id, column, text)
+    return FieldCipher(data_key, patron_id).encrypt_json(column, value)
 
 
 def decrypt_json(data_key: bytes, patron_id: uuid.UUID, column: str, blob: bytes) -> JsonValue:
     """Decrypt a field written by :func:`encrypt_json`."""
-    # json.loads can only build JsonValue shapes; the cast just tells mypy so.
-    return cast(JsonValue, json.loads(decrypt_field(data_key, patron_id, column, blob)))
+    return FieldCipher(data_key, patron_id).decrypt_json(column, blob)
 
 
 def _check_data_key(data_key: bytes) -> None:

@@ -71,8 +71,10 @@ async def read_changes(connection: DbConnection, library_id: str, cursor: str | 
         after_sequence,
         limit,
     )
+    # Rows come from our own table, already in the contract's shape: constructing without re-validating
+    # keeps a 1,000-row page cheap.
     changes = [
-        Change(
+        Change.model_construct(
             patron_id=row["patron_id"],
             change=row["change"],
             patron_version=row["patron_version"],
@@ -85,4 +87,4 @@ async def read_changes(connection: DbConnection, library_id: str, cursor: str | 
         next_cursor = encode_cursor(last["transaction_id"], last["sequence_number"])
     else:
         next_cursor = encode_cursor(after_transaction, after_sequence)
-    return ChangePage(changes=changes, next_cursor=next_cursor, has_more=len(rows) == limit)
+    return ChangePage.model_construct(changes=changes, next_cursor=next_cursor, has_more=len(rows) == limit)

@@ -16,10 +16,7 @@ from natreg.db.types import DbConnection
 from registry.api.models import ContactMethod, Gender, PatronRecord, PostalAddress
 from registry.audit.log import AuditEvent, recording_arguments, recording_from
 from registry.crypto.envelope import (
-    decrypt_field,
-    decrypt_json,
-    encrypt_field,
-    encrypt_json,
+    FieldCipher,
     new_data_key,
     unwrap_data_key,
     wrap_data_key,
@@ -102,6 +99,7 @@ INSERT_COLUMNS = (
 
 
 def encrypt_personal_fields(data_key: bytes, patron_id: uuid.UUID, fields: PersonalFields) -> dict[str, bytes | None]:
+    cipher = FieldCipher(data_key, patron_id)
     plain: dict[str, str | None] = {
         "national_id": fields.national_id,
         "birth_date": fields.birth_date.isoformat(),
@@ -111,13 +109,12 @@ def encrypt_personal_fields(data_key: bytes, patron_id: uuid.UUID, fields: Perso
         "preferred_contact": fields.preferred_contact,
     }
     ciphertexts: dict[str, bytes | None] = {
-        column: None if value is None else encrypt_field(data_key, patron_id, column, value)
-        for column, value in plain.items()
+        column: None if value is None else cipher.encrypt(column, value) for column, value in plain.items()
     }
-    ciphertexts["addresses"] = encrypt_json(
-        data_key, patron_id, "addresses", [address.model_dump(mode="json") for address in fields.addresses]
+    ciphertexts["addresses"] = cipher.encrypt_json(
+        "addresses", [address.model_dump(mode="json") for address in fields.addresses]
     )
-    ciphertexts["phone_numbers"] = encrypt_json(data_key, patron_id, "phone_numbers", fields.phone_numbers)
+    ciphertexts["phone_numbers"] = cipher.encrypt_json("phone_numbers", fields.phone_numbers)
     return ciphertexts
 
 
@@ -202,18 +199,14 @@ def data_key_of(keyring: KeyRing, row: asyncpg.Record) -> bytes:
 
 def decrypt_record(keyring: KeyRing, row: asyncpg.Record) -> PatronRecord:
     patron_id: uuid.UUID = row["patron_id"]
-    data_key = data_key_of(keyring, row)
+    cipher = FieldCipher(data_key_of(keyring, row), patron_id)
 
     def text(column: str) -> str:
-        return decrypt_field(data_key, patron_id, column, bytes(row[f"{column}_ciphertext"]))
+        return cipher.decrypt(column, bytes(row[f"{column}_ciphertext"]))
 
     email_ciphertext = row["email_ciphertext"]
-    addresses = cast(
-        list[dict[str, Any]], decrypt_json(data_key, patron_id, "addresses", bytes(row["addresses_ciphertext"]))
-    )
-    phone_numbers = cast(
-        list[str], decrypt_json(data_key, patron_id, "phone_numbers", bytes(row["phone_numbers_ciphertext"]))
-    )
+    addresses = cast(list[dict[str, Any]], cipher.decrypt_json("addresses", bytes(row["addresses_ciphertext"])))
+    phone_numbers = cast(list[str], cipher.decrypt_json("phone_numbers", bytes(row["phone_numbers_ciphertext"])))
     return PatronRecord(
         patron_id=patron_id,
         card_number=format_card_number(row["card_serial"]),
@@ -222,9 +215,7 @@ def decrypt_record(keyring: KeyRing, row: asyncpg.Record) -> PatronRecord:
         name=text("name"),
         addresses=[PostalAddress.model_validate(address) for address in addresses],
         phone_numbers=phone_numbers,
-        email=None
-        if email_ciphertext is None
-        else decrypt_field(data_key, patron_id, "email", bytes(email_ciphertext)),
+        email=None if email_ciphertext is None else cipher.decrypt("email", bytes(email_ciphertext)),
         preferred_contact=cast(ContactMethod, text("preferred_contact")),
         home_library=row["home_library"],
         libraries=list(row["libraries"]),

@@ -62,7 +62,7 @@ def _expected_version(request: web.Request) -> int:
 
 
 def record_response(record: PatronRecord, *, status: int = 200) -> web.Response:
-    response = web.json_response(record.model_dump(mode="json"), status=status)
+    response = web.Response(text=record.model_dump_json(), content_type="application/json", status=status)
     response.headers["ETag"] = f'"{record.version}"'
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -185,4 +185,4 @@ async def list_changes(request: web.Request) -> web.Response:
     query = parse_query(request, ChangePageQuery)
     async with request.app[CORE].pool.acquire() as connection:
         page = await read_changes(connection, _caller(request).library_id or "", query.cursor, query.limit)
-    return web.json_response(page.model_dump(mode="json"))
+    return web.Response(text=page.model_dump_json(), content_type="application/json")
