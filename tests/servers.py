@@ -35,4 +35,4 @@ async def run_library(
 
 
 def registry_client(registry: RunningRegistry, keys_dir: Path, library_id: str, **options: object) -> RegistryClient:
-    return RegistryClient.for_library(registry.api_url, KeyLayout(keys_dir), library_id, **options)  # type: ignore[arg-type]
+    return RegistryClient.for_library(registry.api_url, KeyLayout(keys_dir), library_id, **options)

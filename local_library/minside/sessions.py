@@ -8,12 +8,9 @@ for one purpose can never pass for another.
 
 from __future__ import annotations
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from local_library.patrons.pins import load_or_create_pin_pepper
 from local_library.settings import LibrarySettings
-from registry.insight.sessions import Session, SessionSigner
+from registry.insight.sessions import Session, SessionSigner, derive_session_key
 
 __all__ = ["LANGUAGE_COOKIE", "PRE_SESSION_COOKIE", "SESSION_COOKIE", "Session", "SessionSigner", "node_signer"]
 
@@ -24,14 +21,8 @@ PRE_SESSION_COOKIE = "natreg_minside_login"
 LANGUAGE_COOKIE = "natreg_minside_lang"
 COOKIE_PATH = "/minside"
 
-_HKDF_INFO = b"natreg/minside-session/v1"
-
-
-def derive_minside_session_key(master_key: bytes) -> bytes:
-    # registry.insight.sessions.derive_session_key has its label fixed to the insight site's; until it takes
-    # an ``info`` argument this is the same derivation under Min side's label.
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(master_key)
+MINSIDE_SESSION_LABEL = b"natreg/minside-session/v1"
 
 
 def node_signer(settings: LibrarySettings) -> SessionSigner:
-    return SessionSigner(derive_minside_session_key(load_or_create_pin_pepper(settings)))
+    return SessionSigner(derive_session_key(load_or_create_pin_pepper(settings), MINSIDE_SESSION_LABEL))

@@ -26,9 +26,12 @@ SESSION_COOKIE = "natreg_insight"
 PRE_SESSION_COOKIE = "natreg_login"
 
 
-def derive_session_key(master_key: bytes) -> bytes:
-    """A key for this purpose alone, derived from a registry key so no new key file is needed."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"natreg/insight-session/v1").derive(master_key)
+INSIGHT_SESSION_LABEL = b"natreg/insight-session/v1"
+
+
+def derive_session_key(master_key: bytes, label: bytes = INSIGHT_SESSION_LABEL) -> bytes:
+    """A key for one purpose alone (named by ``label``), derived from a secret the service already keeps."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(master_key)
 
 
 @dataclass(frozen=True)

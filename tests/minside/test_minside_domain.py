@@ -13,7 +13,7 @@ from local_library.circulation.models import ReservationStatus
 from local_library.circulation.reservations import cancel_reservation
 from local_library.clock import FixedClock
 from local_library.minside import pages, service
-from local_library.minside.sessions import derive_minside_session_key
+from local_library.minside.sessions import MINSIDE_SESSION_LABEL
 from local_library.minside.texts import TEXTS, format_money
 from local_library.minside.views import LOGIN_REFUSALS, RENEWAL_REFUSALS
 from local_library.notices.models import NoticeKind
@@ -122,5 +122,5 @@ async def test_both_pages_render_in_both_languages_with_everything_escaped(
 
 def test_the_session_key_is_not_the_insight_sites() -> None:
     master = bytes(range(32))
-    assert derive_minside_session_key(master) != derive_session_key(master)
-    assert len(derive_minside_session_key(master)) == 32
+    assert derive_session_key(master, MINSIDE_SESSION_LABEL) != derive_session_key(master)
+    assert len(derive_session_key(master, MINSIDE_SESSION_LABEL)) == 32
