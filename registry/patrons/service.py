@@ -337,13 +337,22 @@ async def authenticate(
     # Anything but four digits cannot be right; it still counted as an attempt above.
     well_formed = len(credentials.pin) == 4 and credentials.pin.isascii() and credentials.pin.isdigit()
     correct = well_formed and await core.pin_hasher.verify_pin(credentials.pin, pin_hash)
+    # A right PIN hashed with older Argon2 parameters is re-hashed now, the only time the PIN is at hand.
+    upgraded_hash = (
+        await core.pin_hasher.hash_pin(credentials.pin) if correct and core.pin_hasher.needs_rehash(pin_hash) else None
+    )
 
     async def settle(connection: DbConnection) -> PatronRecord:
         if not correct:
             await core.audit(connection, caller, "authenticate_failed", purpose, patron_id)
             return await _record_for(core, connection, patron_id)
         await connection.execute(
-            "UPDATE patrons SET pin_failed_attempts = 0, pin_locked_until = NULL WHERE patron_id = $1", patron_id
+            """
+            UPDATE patrons SET pin_failed_attempts = 0, pin_locked_until = NULL, pin_hash = coalesce($2, pin_hash)
+            WHERE patron_id = $1
+            """,
+            patron_id,
+            upgraded_hash,
         )
         await core.audit(connection, caller, "authenticate", purpose, patron_id)
         return await _record_for(core, connection, patron_id)

@@ -164,3 +164,22 @@ async def test_pin_change_refuses_trivial_pins_and_replaces_the_old_one(
     old = await refusal(asker.request("POST", "/v1/patrons/authenticate", PatronRecord, body=_login(card, GOOD_PIN)))
     assert old == (401, "pin_invalid")
     await asker.request("POST", "/v1/patrons/authenticate", PatronRecord, body=_login(card, OTHER_PIN))
+
+
+async def test_a_pin_hashed_with_older_argon2_parameters_is_rehashed_at_login(
+    asker: RegistryClient, register: Register, pool: asyncpg.Pool, keyring: KeyRing
+) -> None:
+    patron = await register(asker)  # hashed by the running registry: time_cost=1
+    stronger = RegistryCore(
+        pool=pool,
+        current_keyring=lambda: keyring,
+        pin_hasher=PinHasher(keyring.pin_pepper, time_cost=2, memory_cost=1024),
+        allow_synthetic_national_ids=True,
+    )
+    stored_before = await pool.fetchval("SELECT pin_hash FROM patrons WHERE patron_id = $1", patron.record.patron_id)
+    assert ",t=1," in stored_before
+    await service.authenticate(stronger, Caller.library("asker"), _login(patron.record.card_number, GOOD_PIN), "test")
+    stored_after = await pool.fetchval("SELECT pin_hash FROM patrons WHERE patron_id = $1", patron.record.patron_id)
+    assert ",t=2," in stored_after
+    # Still the same PIN, under the new parameters.
+    await service.authenticate(stronger, Caller.library("asker"), _login(patron.record.card_number, GOOD_PIN), "test")
