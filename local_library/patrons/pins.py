@@ -27,7 +27,7 @@ LOCKOUT = timedelta(minutes=15)
 def pin_pepper_path(settings: LibrarySettings) -> Path:
     if settings.local_pin_pepper_path is not None:
         return settings.local_pin_pepper_path
-    return KeyLayout(settings.keys_dir).library_dir(settings.library_id) / "pin-pepper.key"
+    return KeyLayout(settings.keys_dir).library_pin_pepper(settings.library_id)
 
 
 def load_or_create_pin_pepper(settings: LibrarySettings) -> bytes:

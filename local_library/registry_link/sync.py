@@ -37,8 +37,7 @@ class SyncReport:
 
 
 def outbox_cipher(settings: LibrarySettings) -> OutboxCipher:
-    path = KeyLayout(settings.keys_dir).library_dir(settings.library_id) / "outbox.key"
-    return OutboxCipher(load_or_create_key_file(path))
+    return OutboxCipher(load_or_create_key_file(KeyLayout(settings.keys_dir).library_outbox_key(settings.library_id)))
 
 
 async def sync_with_registry(app: web.Application, *, now: bool = False) -> SyncReport:

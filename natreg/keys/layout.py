@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DATA_KEY_NAMES = ("blind-index", "pin-pepper", "audit", "credential")
+# Keys a library node makes for itself on first start; they outlive a re-issue of its certificate.
+NODE_PIN_PEPPER_FILE = "pin-pepper.key"
+NODE_OUTBOX_KEY_FILE = "outbox.key"
+NODE_LOCAL_KEY_FILES = (NODE_PIN_PEPPER_FILE, NODE_OUTBOX_KEY_FILE)
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,12 @@ class KeyLayout:
 
     def library_credential(self, library_id: str) -> Path:
         return self.library_dir(library_id) / "credential"
+
+    def library_pin_pepper(self, library_id: str) -> Path:
+        return self.library_dir(library_id) / NODE_PIN_PEPPER_FILE
+
+    def library_outbox_key(self, library_id: str) -> Path:
+        return self.library_dir(library_id) / NODE_OUTBOX_KEY_FILE
 
     def library_server_key(self, library_id: str) -> Path:
         return self.library_dir(library_id) / "server.key"

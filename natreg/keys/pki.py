@@ -25,12 +25,13 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from natreg.keys.files import (
     KeyMaterialError,
+    ensure_private_dir,
     new_data_key_file,
     read_data_key_file,
     replace_file,
     write_new_file,
 )
-from natreg.keys.layout import DATA_KEY_NAMES, KeyLayout
+from natreg.keys.layout import DATA_KEY_NAMES, NODE_LOCAL_KEY_FILES, KeyLayout
 
 __all__ = [
     "KeyMaterialError",
@@ -260,7 +261,14 @@ def add_library(root: Path, library_id: str, *, server_names: Sequence[str] = ()
         raise KeyMaterialError(f"library {library_id!r} already has keys; revoke it first to re-issue")
     library_dir = layout.library_dir(library_id)
     if library_dir.exists():
-        library_dir.rename(library_dir.with_name(f"{library_id}.revoked-{_now():%Y%m%dT%H%M%S}"))
+        retired = library_dir.with_name(f"{library_id}.revoked-{_now():%Y%m%dT%H%M%S}")
+        library_dir.rename(retired)
+        # The node's own keys (its local PIN pepper, its outbox key) belong to the node, not to the revoked
+        # certificate: without them local PINs and queued registry writes would be lost.
+        ensure_private_dir(library_dir)
+        for name in NODE_LOCAL_KEY_FILES:
+            if (retired / name).exists():
+                (retired / name).rename(library_dir / name)
 
     client_key, client_certificate = _issue_leaf(layout, common_name=library_id, usage=ExtendedKeyUsageOID.CLIENT_AUTH)
     write_new_file(layout.library_client_key(library_id), _private_key_pem(client_key))

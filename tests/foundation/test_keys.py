@@ -90,6 +90,18 @@ def test_revocation_lists_the_serial_and_reissue_gets_new_keys(tmp_path: Path) -
     assert old_serial in revoked_serials(layout)
 
 
+def test_reissue_keeps_the_nodes_own_keys(tmp_path: Path) -> None:
+    init_keys(tmp_path, ["asker"])
+    layout = KeyLayout(tmp_path)
+    pepper = layout.library_dir("asker") / "pin-pepper.key"
+    pepper.write_bytes(b"the node's pepper\n")
+    old_credential = layout.library_credential("asker").read_bytes()
+    revoke_library(tmp_path, "asker")
+    add_library(tmp_path, "asker")
+    assert pepper.read_bytes() == b"the node's pepper\n"
+    assert layout.library_credential("asker").read_bytes() != old_credential
+
+
 def test_revoking_an_unknown_library_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     init_keys(tmp_path)
     assert main(["keys", "revoke", "nowhere", "--keys-dir", str(tmp_path)]) == 2
