@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import secrets
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -21,6 +23,7 @@ from local_library.circulation.models import Reservation
 from local_library.circulation.reservations import cancel_reservation
 from local_library.registry_link.login import log_in_patron
 from local_library.web import transaction
+from natreg.db.types import DbConnection
 from natreg.errors import DomainError, ErrorKind
 from natreg.http.pages import form_fields, security_headers, set_private_cookie
 
@@ -283,40 +286,55 @@ async def _checked_form(request: web.Request) -> tuple[Session | None, Language,
     return session, language, None
 
 
-async def renew_loan(request: web.Request) -> web.Response:
+PatronAction = Callable[[DbConnection, int, uuid.UUID], Awaitable[object]]
+
+
+async def _act_on_own(
+    request: web.Request, target: str, action: PatronAction, *, done: str, refused: str, known: Iterable[str]
+) -> web.Response:
+    """Run one of the patron's own actions on ``target`` (a loan or reservation) and go back to the overview.
+
+    The outcome travels in the redirect's query (``done=<id>`` or ``refused=<code>``), so a reload repeats
+    nothing; a refusal the page has no words for is shown as "not found".
+    """
     session, language, refusal = await _checked_form(request)
     if refusal is not None or session is None:
         return refusal or _expired(language)
-    loan_id = int(request.match_info["loan_id"])
-    app = request.app
+    target_id = int(request.match_info[target])
     try:
         async with transaction(request) as conn:
-            await renew(conn, app[POLICY], app[CLOCK], loan_id, patron_id=session.patron_id)
+            await action(conn, target_id, session.patron_id)
     except DomainError as error:
-        code = error.code if error.code in RENEWAL_REFUSALS else "loan_not_found"
-        response = _redirect(f"{pages.BASE}/me?lang={language}&refused={code}&loan={loan_id}")
+        code = error.code if error.code in known else f"{target.removesuffix('_id')}_not_found"
+        outcome = refused.format(code=code, id=target_id)
     else:
-        response = _redirect(f"{pages.BASE}/me?lang={language}&renewed={loan_id}")
+        outcome = done.format(id=target_id)
+    response = _redirect(f"{pages.BASE}/me?lang={language}&{outcome}")
     _refresh(request, response, session)
     return response
+
+
+async def renew_loan(request: web.Request) -> web.Response:
+    app = request.app
+
+    async def renew_it(conn: DbConnection, loan_id: int, patron_id: uuid.UUID) -> object:
+        return await renew(conn, app[POLICY], app[CLOCK], loan_id, patron_id=patron_id)
+
+    return await _act_on_own(
+        request, "loan_id", renew_it, done="renewed={id}", refused="refused={code}&loan={id}", known=RENEWAL_REFUSALS
+    )
 
 
 async def cancel_own_reservation(request: web.Request) -> web.Response:
-    session, language, refusal = await _checked_form(request)
-    if refusal is not None or session is None:
-        return refusal or _expired(language)
-    reservation_id = int(request.match_info["reservation_id"])
     app = request.app
-    try:
-        async with transaction(request) as conn:
-            await cancel_reservation(conn, app[POLICY], app[CLOCK], reservation_id, patron_id=session.patron_id)
-    except DomainError as error:
-        code = error.code if error.code in CANCEL_REFUSALS else "reservation_not_found"
-        response = _redirect(f"{pages.BASE}/me?lang={language}&cancel_refused={code}")
-    else:
-        response = _redirect(f"{pages.BASE}/me?lang={language}&cancelled={reservation_id}")
-    _refresh(request, response, session)
-    return response
+
+    async def cancel_it(conn: DbConnection, reservation_id: int, patron_id: uuid.UUID) -> object:
+        return await cancel_reservation(conn, app[POLICY], app[CLOCK], reservation_id, patron_id=patron_id)
+
+    return await _act_on_own(
+        request, "reservation_id", cancel_it, done="cancelled={id}", refused="cancel_refused={code}",
+        known=CANCEL_REFUSALS,
+    )  # fmt: skip
 
 
 async def log_out(request: web.Request) -> web.Response:
