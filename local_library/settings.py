@@ -40,6 +40,13 @@ class LibrarySettings(BaseSettings):
         default=True, description="deliver queued registry writes and follow the change feed in the background"
     )
     registry_sync_interval_seconds: float = Field(default=5.0, gt=0, description="pause between sync rounds")
+    registry_desk_wait_seconds: float = Field(
+        default=2.0, ge=0, description="how long a desk request waits for its own writes to reach the registry"
+    )
+    outbox_payload_max_age_hours: float = Field(
+        default=72.0, gt=0,
+        description="longest a queued national ID or PIN waits (encrypted) for the registry before it is destroyed",
+    )  # fmt: skip
     daily_run_enabled: bool = Field(default=True, description="run the daily circulation job inside the node")
     bootstrap_admin_password_file: Path | None = Field(
         default=None, description="if set and no admin exists, create staff account 'admin' with this password"

@@ -2,6 +2,10 @@
 
 Mutual TLS with the library's certificate plus its credential, a timeout on every call, and retries with
 exponential backoff for calls that are safe to repeat (reads, and writes that carry an idempotency key).
+
+Which failures are worth another try: no answer (connection refused or lost, timeout), any 5xx and 429.
+Those end in ``RegistryUnavailableError`` ("try again later": an outbox keeps the write pending); only a 4xx
+refusal is a ``RegistryError``, an answer that sending the same request again would not change.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from registry.api.models import (
 logger = logging.getLogger(__name__)
 
 ResponseT = TypeVar("ResponseT", bound=BaseModel)
-RETRYABLE_STATUSES = frozenset({502, 503, 504})
+TOO_MANY_REQUESTS = 429
 
 
 class RegistryError(Exception):
@@ -54,7 +58,19 @@ class RegistryError(Exception):
 
 
 class RegistryUnavailableError(Exception):
-    """The registry could not be reached (after retries, where retrying was safe)."""
+    """The registry could not be reached or could not take the call now (after retries, where safe).
+
+    ``status`` is the HTTP status of a temporary refusal (5xx, 429), None when no answer came at all.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def is_temporary(status: int) -> bool:
+    """An answer worth sending the same request again for: the registry (or its database) is busy or away."""
+    return status >= 500 or status == TOO_MANY_REQUESTS
 
 
 class RegistryClient:
@@ -233,10 +249,14 @@ class RegistryClient:
                 async with self._http().request(
                     method, self._base_url + path, json=payload, headers=send_headers
                 ) as response:
-                    if response.status in RETRYABLE_STATUSES and attempt + 1 < attempts:
-                        await self._pause(attempt)
-                        continue
-                    data = await response.json(content_type=None) if response.content_length != 0 else None
+                    if is_temporary(response.status):
+                        if attempt + 1 < attempts:
+                            await self._pause(attempt)
+                            continue
+                        raise RegistryUnavailableError(
+                            f"registry answered {response.status}; try again later", status=response.status
+                        )
+                    data = await _json_or_none(response)
                     if response.status >= 400:
                         raise _registry_error(response.status, data)
                     return data
@@ -249,6 +269,16 @@ class RegistryClient:
     async def _pause(self, attempt: int) -> None:
         # Full jitter keeps many nodes that lost the registry at once from retrying in lockstep.
         await asyncio.sleep(random.uniform(0, self._backoff_seconds * 2**attempt))  # noqa: S311 - jitter only
+
+
+async def _json_or_none(response: aiohttp.ClientResponse) -> Any:
+    """The decoded body; None when empty or not JSON (a proxy's error page says nothing we could use)."""
+    if response.content_length == 0:
+        return None
+    try:
+        return await response.json(content_type=None)
+    except ValueError:
+        return None
 
 
 def _purpose(purpose: str | None) -> dict[str, str]:

@@ -22,7 +22,9 @@ from local_library.patrons.pins import hash_new_pin
 from local_library.patrons.queries import next_local_card_number, patron_by_id, retire_card, update_patron
 from local_library.policy import LibraryPolicy, needs_guardian, new_card_fee
 from local_library.registry_link.cache import cached_columns
+from local_library.registry_link.corrections import correction_base, send_correction
 from local_library.registry_link.outbox import Deliverer, OutboxCipher, OutboxEntry, enqueue
+from local_library.registry_link.registration import apply_registration
 from local_library.request_model import RequestModel
 from natreg.db.types import DbConnection
 from natreg.errors import DomainError, ErrorKind
@@ -157,6 +159,7 @@ async def correct_contact(
 ) -> Patron:
     """Correct a national patron's contact data here and at the registry (which tells every linked library)."""
     patron, registry_patron_id = await _national(conn, patron_id)
+    base = correction_base(patron, correction)
     local: dict[str, Any] = {}
     fields = correction.model_fields_set
     if "name" in fields:
@@ -172,7 +175,7 @@ async def correct_contact(
     await enqueue(
         conn, cipher, "update_contact", patron_id,
         {"registry_patron_id": str(registry_patron_id), "base_version": await _cached_version(conn, patron_id),
-         "correction": correction.model_dump(mode="json", exclude_unset=True)},
+         "correction": correction.model_dump(mode="json", exclude_unset=True), "base": base},
     )  # fmt: skip
     return patron
 
@@ -239,16 +242,11 @@ async def deliver_registration(client: RegistryClient, entry: OutboxEntry) -> Lo
             raise
         # Already a national card holder (registered at another library): find and link instead.
         found = await client.lookup_by_national_id(registration.national_id, purpose="registration at the desk")
-        record = await client.link(found.patron_id)
+        # Already linked here (a repeated registration): the local side folds the duplicate record.
+        record = found if client.library_id in found.libraries else await client.link(found.patron_id)
 
     async def apply(conn: DbConnection) -> None:
-        patron = await patron_by_id(conn, entry.patron_id, for_update=True)
-        if patron.card_number is not None and patron.card_number != record.card_number:
-            await retire_card(conn, entry.patron_id, patron.card_number, dt.datetime.now(dt.UTC))
-        await update_patron(
-            conn, entry.patron_id, kind="national", registry_patron_id=record.patron_id,
-            pin_hash=None, **cached_columns(record),
-        )  # fmt: skip
+        await apply_registration(conn, entry, record)
 
     return apply
 
@@ -258,12 +256,11 @@ def _registry_id(entry: OutboxEntry) -> uuid.UUID:
 
 
 async def deliver_correction(client: RegistryClient, entry: OutboxEntry) -> LocalUpdate:
-    registry_patron_id = _registry_id(entry)
-    base_version = entry.payload["base_version"]
-    if base_version is None:
-        base_version = (await client.get_patron(registry_patron_id)).version
     correction = ContactUpdate.model_validate(entry.payload["correction"])
-    record = await client.update_contact(registry_patron_id, correction, version=base_version)
+    record = await send_correction(
+        client, _registry_id(entry), correction, base_version=entry.payload["base_version"],
+        base=entry.payload.get("base"),
+    )  # fmt: skip
 
     async def apply(conn: DbConnection) -> None:
         await conn.execute(

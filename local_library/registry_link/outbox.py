@@ -1,8 +1,23 @@
-"""The registry outbox: durable, ordered, retried delivery of this node's writes to the registry.
+"""The registry outbox: durable, retried delivery of this node's writes to the registry, each entry on its own.
 
 A write is queued in the same transaction as the local change that causes it, so either both happen or
-neither. Delivery sends the oldest pending write first with its idempotency key; a registry that is away
-only delays it (exponential backoff), a retried request is applied once, and a refusal is recorded for staff.
+neither. Delivery rules:
+
+- **Each entry on its own.** An entry is claimed with ``FOR UPDATE SKIP LOCKED`` in a transaction that stays
+  open while the registry is called and the local change is applied, so two node processes on one database
+  (or the background loop and a desk request) never send the same entry twice; a process that dies releases
+  its claim with its connection, and the entry is sent again with the same idempotency key.
+- **Per-patron order.** An entry waits while an earlier entry of the same patron is open (pending or waiting
+  for staff): a contact change never overtakes the registration it belongs to. Other patrons' entries pass.
+- **Faults.** "Try again" answers (no answer, 5xx, 429: ``RegistryUnavailableError``) keep the entry pending
+  with exponential backoff, however long the outage, and end the round. A 4xx refusal cannot succeed by
+  resending: the entry goes to ``needs_staff`` with the registry's code. Any other error (an unexpected
+  answer, a local change that fails) counts an attempt with backoff, and after ``ATTEMPTS_BEFORE_STAFF`` such
+  attempts the entry goes to ``needs_staff`` too. Staff see these entries (``GET /api/staff/registry-outbox``)
+  and retry or discard them.
+- **Secrets have a time limit.** A registration's national ID and PIN, and a new PIN, wait encrypted in the
+  payload only until the registry answers, and never longer than the configured maximum age: then the payload
+  is destroyed and the entry waits for staff with ``payload_expired`` (the desk registers the patron again).
 """
 
 from __future__ import annotations
@@ -13,7 +28,7 @@ import logging
 import os
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -21,6 +36,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from natreg.db.types import DbConnection
+from natreg.errors import DomainError, ErrorKind
 from registry.client import RegistryClient, RegistryError, RegistryUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -28,6 +44,10 @@ logger = logging.getLogger(__name__)
 NONCE_BYTES = 12
 FIRST_RETRY_DELAY = dt.timedelta(seconds=2)
 LONGEST_RETRY_DELAY = dt.timedelta(minutes=10)
+# Unexpected errors (not an outage, not a refusal) tried this many times before staff are asked to look.
+ATTEMPTS_BEFORE_STAFF = 5
+# Operations whose payload holds a national ID or a PIN: the payload age limit applies to these.
+OPERATIONS_WITH_SECRETS = ("register", "change_pin")
 
 
 class OutboxCipher:
@@ -59,6 +79,14 @@ class OutboxEntry:
     attempts: int
 
 
+class NeedsStaff(Exception):  # noqa: N818 - an outcome, not a fault: the entry waits for staff with this code
+    """Raised by a deliverer (or its local change) when the entry cannot succeed without a person deciding."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 async def enqueue(
     conn: DbConnection, cipher: OutboxCipher, operation: str, patron_id: uuid.UUID, payload: dict[str, Any]
 ) -> uuid.UUID:
@@ -77,15 +105,36 @@ async def enqueue(
     return key
 
 
-# Applies one delivered entry: calls the registry, then updates local rows in the given transaction.
-Deliverer = Callable[[RegistryClient, OutboxEntry], Awaitable[Callable[[DbConnection], Awaitable[None]]]]
+LocalUpdate = Callable[[DbConnection], Awaitable[None]]
+# Applies one delivered entry: calls the registry, then returns the local update for the claim's transaction.
+Deliverer = Callable[[RegistryClient, OutboxEntry], Awaitable[LocalUpdate]]
 
 
 @dataclass
 class DeliveryReport:
     delivered: int = 0
-    failed: int = 0
+    needs_staff: int = 0
+    retrying: int = 0
     postponed: int = 0
+
+
+_CLAIM_NEXT = """
+    SELECT entry.outbox_id, entry.idempotency_key, entry.operation, entry.patron_id, entry.payload_ciphertext,
+           entry.attempts
+    FROM registry_outbox AS entry
+    WHERE entry.status = 'pending'
+      AND ($2 OR entry.next_attempt_at <= $1)
+      AND ($3::uuid IS NULL OR entry.patron_id = $3)
+      AND entry.outbox_id <> ALL ($4::bigint[])
+      AND NOT EXISTS (
+          SELECT 1 FROM registry_outbox AS earlier
+          WHERE earlier.patron_id = entry.patron_id AND earlier.outbox_id < entry.outbox_id
+            AND earlier.status IN ('pending', 'needs_staff')
+      )
+    ORDER BY entry.outbox_id
+    LIMIT 1
+    FOR UPDATE OF entry SKIP LOCKED
+"""
 
 
 async def deliver_pending(
@@ -97,76 +146,180 @@ async def deliver_pending(
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     limit: int = 100,
     ignore_backoff: bool = False,
+    patron_id: uuid.UUID | None = None,
 ) -> DeliveryReport:
-    """Deliver due entries oldest first; stop at the first one the registry cannot take yet (order matters:
-    a contact change must not overtake the registration it belongs to).
+    """Deliver due entries, each on its own, oldest first; stop when the registry cannot take any now.
 
-    ``ignore_backoff`` retries a postponed entry at once: for an operator who knows the registry is back.
+    ``ignore_backoff`` tries postponed entries at once (an operator who knows the registry is back, or a desk
+    acting for the patron); ``patron_id`` limits the round to one patron's entries (the desk's short attempt).
     """
+    delivery = _Round(pool, client, cipher, deliverers, ignore_backoff=ignore_backoff, patron_id=patron_id)
     report = DeliveryReport()
     for _ in range(limit):
-        async with pool.acquire() as conn:
-            row = await conn.fetchrow(
-                """
-                SELECT outbox_id, idempotency_key, operation, patron_id, payload_ciphertext, attempts, next_attempt_at
-                FROM registry_outbox WHERE status = 'pending' ORDER BY outbox_id LIMIT 1
-                """
-            )
-        if row is None or (row["next_attempt_at"] > now() and not ignore_backoff):
-            return report
-        entry = OutboxEntry(
-            outbox_id=row["outbox_id"],
-            idempotency_key=row["idempotency_key"],
-            operation=row["operation"],
-            patron_id=row["patron_id"],
-            payload=cipher.open(row["idempotency_key"], bytes(row["payload_ciphertext"])),
-            attempts=row["attempts"],
-        )
-        try:
-            apply_locally = await deliverers[entry.operation](client, entry)
-        except RegistryUnavailableError:
-            await _postpone(pool, entry, now())
-            report.postponed += 1
-            return report
-        except RegistryError as error:
-            await _finish(pool, entry, status="failed", error=error.code)
-            report.failed += 1
-            logger.warning("registry refused outbox entry %s (%s): %s", entry.outbox_id, entry.operation, error.code)
-            continue
-        async with pool.acquire() as conn, conn.transaction():
-            await apply_locally(conn)
-            await _mark(conn, entry, status="delivered", error=None)
-        report.delivered += 1
+        outcome = await delivery.deliver_next(now())
+        if outcome is None:
+            break
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        if outcome == "postponed":
+            break
     return report
 
 
-async def _postpone(pool: asyncpg.Pool, entry: OutboxEntry, now: dt.datetime) -> None:
-    delay = min(FIRST_RETRY_DELAY * (1 << min(entry.attempts, 20)), LONGEST_RETRY_DELAY)
-    await pool.execute(
+@dataclass
+class _Round:
+    pool: asyncpg.Pool
+    client: RegistryClient
+    cipher: OutboxCipher
+    deliverers: dict[str, Deliverer]
+    ignore_backoff: bool
+    patron_id: uuid.UUID | None
+    tried: list[int] = field(default_factory=list)
+
+    async def deliver_next(self, now: dt.datetime) -> str | None:
+        """Claim and deliver one entry; returns the name of the outcome's counter, or None when none is due."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(_CLAIM_NEXT, now, self.ignore_backoff, self.patron_id, self.tried)
+            if row is None:
+                return None
+            self.tried.append(row["outbox_id"])
+            try:
+                entry = _open_entry(self.cipher, row)
+                apply_locally = await self.deliverers[entry.operation](self.client, entry)
+                async with conn.transaction():  # a savepoint: a failing local change leaves the claim usable
+                    await apply_locally(conn)
+            except Exception as error:  # noqa: BLE001 - every failure is settled per entry, never stops the others
+                return await _settle_failure(conn, row, now, error)
+            await conn.execute(
+                """
+                UPDATE registry_outbox SET status = 'delivered', last_error = NULL, attempts = attempts + 1,
+                                           finished_at = now(), payload_ciphertext = NULL
+                WHERE outbox_id = $1
+                """,
+                row["outbox_id"],
+            )
+            return "delivered"
+
+
+async def _settle_failure(conn: DbConnection, row: asyncpg.Record, now: dt.datetime, error: Exception) -> str:
+    if isinstance(error, RegistryUnavailableError):
+        await _retry_later(conn, row, now, "registry_unavailable")
+        return "postponed"
+    if isinstance(error, NeedsStaff):
+        return await _park(conn, row, error.code)
+    if isinstance(error, RegistryError) and 400 <= error.status < 500:
+        return await _park(conn, row, error.code)  # a refusal: the same request would be refused again
+    if isinstance(error, RegistryError):
+        return await _retry_or_park(conn, row, now, error.code)
+    logger.error("delivering outbox entry %s (%s) failed", row["outbox_id"], row["operation"], exc_info=error)
+    return await _retry_or_park(conn, row, now, "delivery_error")
+
+
+def _open_entry(cipher: OutboxCipher, row: asyncpg.Record) -> OutboxEntry:
+    if row["payload_ciphertext"] is None:
+        raise NeedsStaff("payload_missing")
+    try:
+        payload = cipher.open(row["idempotency_key"], bytes(row["payload_ciphertext"]))
+    except ValueError:
+        raise NeedsStaff("payload_unreadable") from None
+    return OutboxEntry(
+        outbox_id=row["outbox_id"], idempotency_key=row["idempotency_key"], operation=row["operation"],
+        patron_id=row["patron_id"], payload=payload, attempts=row["attempts"],
+    )  # fmt: skip
+
+
+async def _retry_later(conn: DbConnection, row: asyncpg.Record, now: dt.datetime, code: str) -> None:
+    delay = min(FIRST_RETRY_DELAY * (1 << min(row["attempts"], 20)), LONGEST_RETRY_DELAY)
+    await conn.execute(
         """
         UPDATE registry_outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3
         WHERE outbox_id = $1
         """,
-        entry.outbox_id,
+        row["outbox_id"],
         now + delay,
-        "registry_unavailable",
+        code,
     )
 
 
-async def _mark(conn: DbConnection, entry: OutboxEntry, *, status: str, error: str | None) -> None:
-    # The payload goes with the attempt: the national ID and PIN of a registration are no longer needed.
+async def _retry_or_park(conn: DbConnection, row: asyncpg.Record, now: dt.datetime, code: str) -> str:
+    if row["attempts"] + 1 >= ATTEMPTS_BEFORE_STAFF:
+        return await _park(conn, row, code)
+    await _retry_later(conn, row, now, code)
+    return "retrying"
+
+
+async def _park(conn: DbConnection, row: asyncpg.Record, code: str) -> str:
+    # The payload stays (encrypted, and for secrets within the age limit) so that staff can retry.
     await conn.execute(
+        "UPDATE registry_outbox SET status = 'needs_staff', attempts = attempts + 1, last_error = $2 "
+        "WHERE outbox_id = $1",
+        row["outbox_id"],
+        code,
+    )
+    logger.warning("outbox entry %s (%s) waits for staff: %s", row["outbox_id"], row["operation"], code)
+    return "needs_staff"
+
+
+async def expire_secret_payloads(conn: DbConnection, max_age: dt.timedelta, now: dt.datetime) -> int:
+    """Destroy national IDs and PINs that waited longer than ``max_age``; their entries wait for staff."""
+    expired = await conn.fetch(
         """
-        UPDATE registry_outbox SET status = $2, last_error = $3, attempts = attempts + 1, finished_at = now(),
-                                   payload_ciphertext = NULL
-        WHERE outbox_id = $1
+        UPDATE registry_outbox SET payload_ciphertext = NULL, status = 'needs_staff', last_error = 'payload_expired'
+        WHERE operation = ANY ($1::text[]) AND status IN ('pending', 'needs_staff')
+          AND payload_ciphertext IS NOT NULL AND created_at < $2
+        RETURNING outbox_id
         """,
-        entry.outbox_id,
-        status,
-        error,
+        list(OPERATIONS_WITH_SECRETS),
+        now - max_age,
+    )
+    if expired:
+        logger.warning(
+            "%d outbox entries held a national ID or PIN longer than %s; destroyed, staff must redo them",
+            len(expired),
+            max_age,
+        )
+    return len(expired)
+
+
+# Staff decisions on entries that wait for them.
+
+
+async def _waiting_entry(conn: DbConnection, outbox_id: int) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        "SELECT outbox_id, status, payload_ciphertext IS NOT NULL AS has_payload FROM registry_outbox "
+        "WHERE outbox_id = $1 FOR UPDATE",
+        outbox_id,
+    )
+    if row is None:
+        raise DomainError(ErrorKind.NOT_FOUND, "outbox_entry_not_found", "no such outbox entry")
+    if row["status"] != "needs_staff":
+        raise DomainError(
+            ErrorKind.CONFLICT,
+            "outbox_entry_not_waiting",
+            "only an entry that waits for staff can be retried or discarded",
+        )
+    return row
+
+
+async def retry_entry(conn: DbConnection, outbox_id: int) -> None:
+    """Send a parked entry again (its attempt count starts over)."""
+    row = await _waiting_entry(conn, outbox_id)
+    if not row["has_payload"]:
+        raise DomainError(
+            ErrorKind.CONFLICT, "outbox_payload_gone",
+            "this entry's data was destroyed; discard it and do the operation at the desk again",
+        )  # fmt: skip
+    await conn.execute(
+        "UPDATE registry_outbox SET status = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL "
+        "WHERE outbox_id = $1",
+        outbox_id,
     )
 
 
-async def _finish(pool: asyncpg.Pool, entry: OutboxEntry, *, status: str, error: str | None) -> None:
-    async with pool.acquire() as conn:
-        await _mark(conn, entry, status=status, error=error)
+async def discard_entry(conn: DbConnection, outbox_id: int) -> None:
+    """Give a parked entry up for good: the registry never gets it, its payload is destroyed."""
+    await _waiting_entry(conn, outbox_id)
+    await conn.execute(
+        "UPDATE registry_outbox SET status = 'discarded', payload_ciphertext = NULL, finished_at = now() "
+        "WHERE outbox_id = $1",
+        outbox_id,
+    )

@@ -1,7 +1,9 @@
 """``/api/staff/`` national-card operations: register, link, upgrade, opt out, correct, erasure; outbox status.
 
-A desk operation commits locally with its queued registry write, then tries one sync round at once: the
-answer says whether the registry has it already (200/201) or it is queued for later (202).
+A desk operation commits locally with its queued registry write, then gives that patron's writes a short,
+bounded attempt (never a whole sync round; the background loop is woken): the answer says whether the
+registry has it already (200/201), it is queued for later (202), or it waits for staff (``registry_refusal``).
+A registration of someone already registered here answers 409 ``already_registered_here`` with that patron.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from typing import Annotated, Any
 
 from aiohttp import web
 from pydantic import StringConstraints
+from pydantic_core import to_jsonable_python
 
 from local_library.app_keys import CLOCK, PIN_HASHER, POLICY, POOL, REGISTRY
 from local_library.patrons.models import Patron
@@ -17,9 +20,11 @@ from local_library.patrons.queries import patron_by_id
 from local_library.registry_link import national
 from local_library.registry_link.cache import store_national_patron
 from local_library.registry_link.login import registry_refusal
-from local_library.registry_link.sync import OUTBOX_CIPHER, sync_with_registry
+from local_library.registry_link.outbox import discard_entry, retry_entry
+from local_library.registry_link.registration import folded_into
+from local_library.registry_link.sync import OUTBOX_CIPHER, deliver_for_patron, sync_with_registry, wake_sync
 from local_library.request_model import RequestModel
-from local_library.web import json_ok, path_uuid, require_admin, transaction
+from local_library.web import json_ok, path_int, path_uuid, require_admin, transaction
 from natreg.db.types import DbConnection
 from natreg.errors import DomainError, ErrorKind
 from natreg.http.problems import parse_json_body
@@ -34,28 +39,38 @@ class CardLookup(RequestModel):
 
 
 async def _after_sync(request: web.Request, patron: Patron, *, created: bool = False) -> web.Response:
-    """Answer with the patron as it stands after trying to reach the registry right away."""
-    report = await sync_with_registry(request.app)
+    """Answer from the local transaction, after a short bounded attempt at this patron's queued writes."""
+    report = await deliver_for_patron(request.app, patron.patron_id)
     async with transaction(request) as conn:
-        current = await patron_by_id(conn, patron.patron_id) if await _exists(conn, patron) else None
+        if not await _exists(conn, patron):
+            existing = await folded_into(conn, patron.patron_id)
+            if existing is None:
+                return json_ok({"patron": None, "registry": "erased"})
+            raise DomainError(
+                ErrorKind.CONFLICT, "already_registered_here",
+                "this person already has a national card at this library; here is their record",
+                extra={"patron": to_jsonable_python(await patron_by_id(conn, existing))},
+            )  # fmt: skip
+        current = await patron_by_id(conn, patron.patron_id)
         pending = await conn.fetchval(
             "SELECT count(*) FROM registry_outbox WHERE patron_id = $1 AND status = 'pending'", patron.patron_id
         )
-        failed = await conn.fetch(
-            "SELECT operation, last_error FROM registry_outbox WHERE patron_id = $1 AND status = 'failed' "
-            "ORDER BY outbox_id DESC LIMIT 1",
+        waiting = await conn.fetch(
+            "SELECT outbox_id, operation, last_error FROM registry_outbox WHERE patron_id = $1 "
+            "AND status = 'needs_staff' ORDER BY outbox_id DESC LIMIT 1",
             patron.patron_id,
         )
-    if current is None:
-        return json_ok({"patron": None, "registry": "erased"})
     status = 202 if pending else (201 if created else 200)
     body: dict[str, Any] = {
         "patron": current,
-        "registry": "queued" if pending else "done",
-        "registry_reachable": report.registry_reachable,
+        "registry": "queued" if pending else ("needs_staff" if waiting else "done"),
+        "registry_reachable": report is not None and not report.postponed,
     }
-    if failed:
-        body["registry_refusal"] = {"operation": failed[0]["operation"], "code": failed[0]["last_error"]}
+    if waiting:
+        entry = waiting[0]
+        body["registry_refusal"] = {
+            "outbox_id": entry["outbox_id"], "operation": entry["operation"], "code": entry["last_error"],
+        }  # fmt: skip
     return json_ok(body, status=status)
 
 
@@ -152,12 +167,33 @@ async def outbox_status(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         rows = await conn.fetch(
             """
-            SELECT outbox_id, operation, patron_id, status, attempts, last_error, created_at, finished_at
-            FROM registry_outbox WHERE status <> 'delivered' OR finished_at > now() - interval '1 day'
+            SELECT outbox_id, operation, patron_id, status, attempts, last_error, next_attempt_at, created_at,
+                   finished_at, folded_from
+            FROM registry_outbox
+            WHERE status IN ('pending', 'needs_staff') OR finished_at > now() - interval '1 day'
             ORDER BY outbox_id DESC LIMIT 500
             """
         )
     return json_ok([dict(row) for row in rows])
+
+
+@routes.post("/api/staff/registry-outbox/{outbox_id}/retry")
+async def retry_outbox_entry(request: web.Request) -> web.Response:
+    """Staff send an entry that waited for them again (after fixing what the registry refused)."""
+    require_admin(request)
+    async with transaction(request) as conn:
+        await retry_entry(conn, path_int(request, "outbox_id"))
+    wake_sync(request.app)
+    return json_ok({"status": "pending"})
+
+
+@routes.post("/api/staff/registry-outbox/{outbox_id}/discard")
+async def discard_outbox_entry(request: web.Request) -> web.Response:
+    """Staff give up an entry that waited for them; the registry never gets it."""
+    require_admin(request)
+    async with transaction(request) as conn:
+        await discard_entry(conn, path_int(request, "outbox_id"))
+    return json_ok({"status": "discarded"})
 
 
 @routes.post("/api/staff/registry-sync")

@@ -1,4 +1,8 @@
-"""Connection pools, and connection strings that are safe to log."""
+"""Connection pools, and connection strings that are safe to log.
+
+Every pool has a deadline for handing out a connection: a request that cannot get one in time (the pool
+exhausted, the server away) is refused as ``database_unavailable`` (503) instead of waiting for ever.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
 
+from natreg.db.availability import CONNECT_TIME_UNAVAILABLE, database_unavailable
 from natreg.db.embedded import resolve_database_url
 from natreg.db.migrations import apply_migrations
 
@@ -24,9 +30,44 @@ def mask_dsn(dsn: str) -> str:
     return _PASSWORD_IN_QUERY.sub(r"\1***", _PASSWORD_IN_URL.sub(r"\1***@", dsn))
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+ACQUIRE_TIMEOUT_SECONDS = 10.0
+
+# asyncpg's classes are generic only in their type stubs.
+if TYPE_CHECKING:
+    _AcquireContext = asyncpg.pool.PoolAcquireContext[asyncpg.Record]
+    _Pool = asyncpg.Pool[asyncpg.Record]
+else:
+    _AcquireContext = asyncpg.pool.PoolAcquireContext
+    _Pool = asyncpg.Pool
+
+
+class _AcquireWithinDeadline(_AcquireContext):
+    async def __aenter__(self) -> asyncpg.pool.PoolConnectionProxy[asyncpg.Record]:
+        try:
+            return await super().__aenter__()
+        except CONNECT_TIME_UNAVAILABLE as error:
+            raise database_unavailable() from error
+
+
+class DeadlinePool(_Pool):
+    """An asyncpg pool whose ``acquire`` gives up after a deadline, as ``database_unavailable``."""
+
+    acquire_timeout_seconds = ACQUIRE_TIMEOUT_SECONDS
+
+    def acquire(self, *, timeout: float | None = None) -> asyncpg.pool.PoolAcquireContext[asyncpg.Record]:
+        return _AcquireWithinDeadline(self, self.acquire_timeout_seconds if timeout is None else timeout)
+
+
+async def create_pool(
+    dsn: str, *, min_size: int = 1, max_size: int = 10, acquire_timeout_seconds: float = ACQUIRE_TIMEOUT_SECONDS
+) -> asyncpg.Pool:
     """Open a pool and prove it works with ``SELECT 1`` before the service accepts requests."""
-    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size)
+    pool = DeadlinePool(
+        dsn, min_size=min_size, max_size=max_size, max_queries=50_000, max_inactive_connection_lifetime=300.0,
+        loop=None, connection_class=asyncpg.Connection, record_class=asyncpg.Record,
+    )  # fmt: skip
+    pool.acquire_timeout_seconds = acquire_timeout_seconds
+    await pool
     try:
         await pool.fetchval("SELECT 1")
     except BaseException:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from natreg.db.availability import database_unavailable, is_database_unavailable
 from natreg.errors import DomainError, ErrorKind
 
 logger = logging.getLogger(__name__)
@@ -122,7 +123,14 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         code = CODE_BY_HTTP_STATUS.get(error.status, f"http_{error.status}")
         headers = {"Allow": error.headers["Allow"]} if "Allow" in error.headers else {}
         return problem_response(error.status, code, error.reason, headers=headers)
-    except Exception:
+    except Exception as error:
+        if is_database_unavailable(error):
+            # The database is restarting or away: "try again" (which clients retry), not a fault.
+            unavailable = database_unavailable()
+            return problem_response(
+                503, unavailable.code, unavailable.message,
+                headers={"Retry-After": str(unavailable.retry_after_seconds)},
+            )  # fmt: skip
         # Log the traceback for operators, but never echo it: it can name internals or personal data.
         logger.exception("unhandled error in %s %s", request.method, request.rel_url.path)
         return problem_response(500, "internal_error", "internal error")

@@ -158,6 +158,11 @@ async def register_patron(
     if request.home_library not in (None, library_id):
         raise _home_library_not_linked()
     fingerprint = idempotency.request_fingerprint(core.keyring.blind_index_key, "register", raw_body)
+    # A replay (a node resending after a lost answer) is answered before any Argon2 work and writes nothing.
+    async with core.pool.acquire() as connection:
+        earlier = await idempotency.find_outcome(connection, library_id, key, "register", fingerprint)
+        if earlier is not None and earlier.patron_id is not None:
+            return await _record_for(core, connection, earlier.patron_id), False
     pin_hash = await core.pin_hasher.hash_pin(request.pin)
     fields = store.PersonalFields(
         national_id=national_id.digits,

@@ -93,18 +93,18 @@ async def test_registration_while_the_registry_is_down_completes_exactly_once(
     assert queued["patron"]["card_number"] is None
     # The desk keeps working: another attempt while the registry is still away changes nothing.
     report = await asker.ok("POST", "/api/staff/registry-sync")
-    assert report["delivery"] == {"delivered": 0, "failed": 0, "postponed": 1}
+    assert report["delivery"] == {"delivered": 0, "needs_staff": 0, "retrying": 0, "postponed": 1}
     outbox = await asker.ok("GET", "/api/staff/registry-outbox")
     assert [(entry["status"], entry["attempts"]) for entry in outbox] == [("pending", 2)]
 
     registry = await start_registry(settings.model_copy(update={"port": port}))
     try:
         report = await asker.ok("POST", "/api/staff/registry-sync")
-        assert report["delivery"] == {"delivered": 1, "failed": 0, "postponed": 0}
+        assert report["delivery"] == {"delivered": 1, "needs_staff": 0, "retrying": 0, "postponed": 0}
         account = await asker.ok("GET", f"/api/staff/patrons/{queued['patron']['patron_id']}")
         assert len(account["patron"]["card_number"]) == 10
         report = await asker.ok("POST", "/api/staff/registry-sync")
-        assert report["delivery"] == {"delivered": 0, "failed": 0, "postponed": 0}
+        assert report["delivery"] == {"delivered": 0, "needs_staff": 0, "retrying": 0, "postponed": 0}
         assert await _registry_patrons(registry_database_url) == 1
         outbox = await asker.ok("GET", "/api/staff/registry-outbox")
         assert [(entry["operation"], entry["status"]) for entry in outbox] == [("register", "delivered")]
