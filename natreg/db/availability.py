@@ -29,8 +29,13 @@ QUERY_TIME_UNAVAILABLE: tuple[type[BaseException], ...] = (
 CONNECT_TIME_UNAVAILABLE: tuple[type[BaseException], ...] = (*QUERY_TIME_UNAVAILABLE, OSError, TimeoutError)
 
 
-def database_unavailable() -> DomainError:
-    return DomainError(
+class DatabaseUnavailableError(DomainError, ConnectionError):
+    """The refusal, and also a ``ConnectionError``: code that already treats a lost connection as "try again
+    later" (background loops, health checks) keeps doing so for a connection the pool could not make."""
+
+
+def database_unavailable() -> DatabaseUnavailableError:
+    return DatabaseUnavailableError(
         ErrorKind.UNAVAILABLE,
         "database_unavailable",
         "the database is unavailable for a moment; try again shortly",
