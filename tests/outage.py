@@ -47,3 +47,11 @@ async def count(database_url: str, query: str, *arguments: object) -> int:
         return int(await connection.fetchval(query, *arguments))
     finally:
         await connection.close()
+
+
+async def execute(database_url: str, statement: str) -> None:
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()

@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from local_library.app_keys import SETTINGS
 from local_library.registry_link.national import DELIVERERS
 from local_library.registry_link.outbox import deliver_pending
 from local_library.registry_link.sync import OUTBOX_CIPHER
@@ -23,10 +24,11 @@ from registry.app import RunningRegistry, start_registry
 from registry.patrons.national_id import generate_synthetic_national_id
 from registry.settings import RegistrySettings
 from tests.national.conftest import ADMIN_PASSWORD, Node, NodeFactory, trusting_session
-from tests.outage import count, separate_cluster
+from tests.outage import count, execute, separate_cluster
 from tests.servers import registry_client, run_library, run_registry
 
 PIN = "4821"
+CONTACT = "national-contact"
 CHEAP_PINS: dict[str, object] = {"pin_hash_time_cost": 1, "pin_hash_memory_kib": 1024}
 AUDITED = "SELECT (SELECT count(*) FROM audit_pending WHERE operation = $1) + (SELECT count(*) FROM audit_log "
 AUDITED += "WHERE operation = $1)"
@@ -122,3 +124,202 @@ async def test_a_registry_database_outage_loses_no_desk_write(
                 assert (await client.lookup_by_card(card)).email == "ny.adresse@example.org"
         finally:
             await registry.stop()
+
+
+async def _waiting_for_staff(node: Node) -> list[dict[str, Any]]:
+    return [entry for entry in await node.ok("GET", "/api/staff/registry-outbox") if entry["status"] == "needs_staff"]
+
+
+async def _restarted(registry: RunningRegistry, settings: RegistrySettings) -> RunningRegistry:
+    """The same registry again, on the same port (nodes keep their URL)."""
+    return await start_registry(settings.model_copy(update={"port": int(registry.api_url.rsplit(":", 1)[1])}))
+
+
+def _registry_settings(database_url: str, keys_dir: Path) -> RegistrySettings:
+    return RegistrySettings(
+        database_url=database_url, keys_dir=keys_dir, port=0, health_port=0, public_port=0,
+        allow_synthetic_national_ids=True, **CHEAP_PINS,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+async def test_a_registry_answering_500_keeps_the_write_pending_until_it_is_delivered(
+    registry: RunningRegistry, registry_database_url: str, start_node: NodeFactory
+) -> None:
+    asker = await start_node("asker", registry.api_url)
+    # A real fault of the registry (not an outage it can recognise): it answers 500 internal_error.
+    await execute(registry_database_url, "ALTER TABLE idempotent_requests RENAME TO idempotent_requests_gone")
+    status, queued = await asker.call("POST", "/api/staff/national-patrons", registration(21))
+    assert (status, queued["registry"], queued["registry_reachable"]) == (202, "queued", False), queued
+    report = await asker.ok("POST", "/api/staff/registry-sync")
+    assert report["delivery"]["postponed"] == 1
+    [entry] = await asker.ok("GET", "/api/staff/registry-outbox")
+    assert (entry["status"], entry["last_error"]) == ("pending", "registry_unavailable")
+
+    await execute(registry_database_url, "ALTER TABLE idempotent_requests_gone RENAME TO idempotent_requests")
+    report = await asker.ok("POST", "/api/staff/registry-sync")
+    assert report["delivery"]["delivered"] == 1
+    assert await count(registry_database_url, "SELECT count(*) FROM patrons") == 1
+    account = await asker.ok("GET", f"/api/staff/patrons/{queued['patron']['patron_id']}")
+    assert len(account["patron"]["card_number"]) == 10
+
+
+async def test_a_double_submitted_registration_makes_one_patron_and_wedges_nothing(
+    registry: RunningRegistry, registry_database_url: str, start_node: NodeFactory
+) -> None:
+    asker = await start_node("asker", registry.api_url)
+    body = registration(22)
+    answers = await asyncio.gather(*(asker.call("POST", "/api/staff/national-patrons", body) for _ in range(2)))
+    by_status = dict(answers)
+    assert sorted(by_status) == [201, 409], answers
+    assert by_status[409]["code"] == "already_registered_here"
+    patron = by_status[201]["patron"]
+    assert by_status[409]["patron"]["patron_id"] == patron["patron_id"]
+    assert by_status[409]["patron"]["card_number"] == patron["card_number"]
+
+    # Once more, after the first one is done: someone already registered here is refused with their record.
+    status, again = await asker.call("POST", "/api/staff/national-patrons", body)
+    assert (status, again["code"], again["patron"]["patron_id"]) == (
+        409,
+        "already_registered_here",
+        patron["patron_id"],
+    )
+
+    # Nothing is wedged: the next national operation at this desk goes through at once.
+    corrected = await asker.ok(
+        "PATCH", f"/api/staff/patrons/{patron['patron_id']}/national-contact", {"email": "rettet@example.org"}
+    )
+    assert corrected["registry"] == "done"
+    outbox = await asker.ok("GET", "/api/staff/registry-outbox")
+    assert {entry["status"] for entry in outbox} == {"delivered"}
+    assert await count(registry_database_url, "SELECT count(*) FROM patrons") == 1
+    assert await count(registry_database_url, AUDITED, "register") == 1
+
+
+async def test_an_entry_that_cannot_be_applied_waits_for_staff_and_blocks_no_other(
+    registry_database_url: str, keys_dir: Path, start_node: NodeFactory
+) -> None:
+    settings = _registry_settings(registry_database_url, keys_dir)
+    registry = await start_registry(settings)
+    asker = await start_node("asker", registry.api_url)
+    body = registration(23)
+    status, first = await asker.call("POST", "/api/staff/national-patrons", body)
+    assert status == 201, first
+    # The same person also holds an old local card here, with history: that record cannot simply be folded.
+    birth_date = first["patron"]["birth_date"]
+    local = await asker.ok(
+        "POST", "/api/staff/patrons",
+        {"name": "Samme Person", "birth_date": birth_date, "email": "s@example.org", "preferred_contact": "email"},
+    )  # fmt: skip
+    await registry.stop()
+    status, upgrade = await asker.call(
+        "POST",
+        f"/api/staff/patrons/{local['patron_id']}/national-upgrade",
+        {"national_id": body["national_id"], "pin": PIN},
+    )
+    assert status == 202, upgrade
+    status, other = await asker.call("POST", "/api/staff/national-patrons", registration(24))
+    assert status == 202, other
+
+    registry = await _restarted(registry, settings)
+    try:
+        report = await asker.ok("POST", "/api/staff/registry-sync")
+        assert (report["delivery"]["delivered"], report["delivery"]["needs_staff"]) == (1, 1)
+        account = await asker.ok("GET", f"/api/staff/patrons/{other['patron']['patron_id']}")
+        assert len(account["patron"]["card_number"]) == 10
+        waiting = [
+            entry for entry in await asker.ok("GET", "/api/staff/registry-outbox") if entry["status"] == "needs_staff"
+        ]
+        assert [(entry["patron_id"], entry["last_error"]) for entry in waiting] == [
+            (local["patron_id"], "already_registered_here")
+        ]
+        outbox_id = waiting[0]["outbox_id"]
+
+        # Staff retry it (still impossible), then discard it; the local card stays as it was.
+        assert (await asker.ok("POST", f"/api/staff/registry-outbox/{outbox_id}/retry"))["status"] == "pending"
+        report = await asker.ok("POST", "/api/staff/registry-sync")
+        assert report["delivery"]["needs_staff"] == 1
+        await asker.ok("POST", f"/api/staff/registry-outbox/{outbox_id}/discard")
+        status, refused = await asker.call("POST", f"/api/staff/registry-outbox/{outbox_id}/discard")
+        assert (status, refused["code"]) == (409, "outbox_entry_not_waiting")
+        statuses = {
+            entry["outbox_id"]: entry["status"] for entry in await asker.ok("GET", "/api/staff/registry-outbox")
+        }
+        assert statuses[outbox_id] == "discarded"
+        assert set(statuses.values()) == {"delivered", "discarded"}
+        assert (await asker.ok("GET", f"/api/staff/patrons/{local['patron_id']}"))["patron"]["kind"] == "local"
+        assert await count(registry_database_url, "SELECT count(*) FROM patrons") == 2
+    finally:
+        await registry.stop()
+
+
+async def test_two_delivery_loops_on_one_database_deliver_each_entry_once(
+    registry_database_url: str, keys_dir: Path, start_node: NodeFactory
+) -> None:
+    settings = _registry_settings(registry_database_url, keys_dir)
+    registry = await start_registry(settings)
+    asker = await start_node("asker", registry.api_url)
+    await registry.stop()
+    for seed in range(30, 42):
+        status, _ = await asker.call("POST", "/api/staff/national-patrons", registration(seed))
+        assert status == 202
+    registry = await _restarted(registry, settings)
+    app = asker.library.runner.app
+    assert app is not None
+    database_url = app[SETTINGS].database_url
+    assert database_url is not None
+    pools = [await asyncpg.create_pool(database_url, min_size=1, max_size=2) for _ in range(2)]
+    try:
+        async with (
+            registry_client(registry, keys_dir, "asker") as first,
+            registry_client(registry, keys_dir, "asker") as second,
+        ):
+            reports = await asyncio.gather(
+                *(
+                    deliver_pending(pool, client, app[OUTBOX_CIPHER], DELIVERERS, ignore_backoff=True)
+                    for pool, client in zip(pools, (first, second), strict=True)
+                )
+            )
+        assert sum(report.delivered for report in reports) == 12
+        assert all(report.delivered for report in reports), reports  # both loops really worked at once
+        outbox = await asker.ok("GET", "/api/staff/registry-outbox")
+        # One failed attempt at the desk (registry away), then exactly one delivery each.
+        assert [(entry["status"], entry["attempts"]) for entry in outbox] == [("delivered", 2)] * 12
+        assert await count(registry_database_url, AUDITED, "register") == 12
+    finally:
+        for pool in pools:
+            await pool.close()
+        await registry.stop()
+
+
+async def test_a_correction_meeting_a_newer_version_is_rebased_or_shown_to_staff(
+    registry: RunningRegistry, start_node: NodeFactory, keys_dir: Path
+) -> None:
+    asker = await start_node("asker", registry.api_url)
+    sandnes = await start_node("sandnes", registry.api_url)
+    status, registered = await asker.call("POST", "/api/staff/national-patrons", registration(25))
+    assert status == 201, registered
+    card, at_asker = registered["patron"]["card_number"], registered["patron"]["patron_id"]
+    at_sandnes = (await sandnes.ok("POST", "/api/staff/national-patrons/link", {"card_number": card}))["patron_id"]
+
+    # Sandnes changes the e-mail; Asker (not synced since) corrects the phone: different fields, both kept.
+    await sandnes.ok("PATCH", f"/api/staff/patrons/{at_sandnes}/national-contact", {"email": "fra.sandnes@example.org"})
+    rebased = await asker.ok(
+        "PATCH", f"/api/staff/patrons/{at_asker}/national-contact", {"phone_numbers": ["+47 99988877"]}
+    )
+    assert rebased["registry"] == "done"
+    async with registry_client(registry, keys_dir, "asker") as client:
+        record = await client.lookup_by_card(card)
+        assert (record.email, record.phone_numbers) == ("fra.sandnes@example.org", ["+47 99988877"])
+
+        # Both change the name, to different values: a person must decide; the desk is told, nothing is lost.
+        await sandnes.ok("PATCH", f"/api/staff/patrons/{at_sandnes}/national-contact", {"name": "Navn Fra Sandnes"})
+        conflict = await asker.ok(
+            "PATCH", f"/api/staff/patrons/{at_asker}/national-contact", {"name": "Navn Fra Asker"}
+        )
+        assert conflict["registry"] == "needs_staff"
+        assert conflict["registry_refusal"]["code"] == "correction_conflict"
+        assert (await client.lookup_by_card(card)).name == "Navn Fra Sandnes"
+    [waiting] = [
+        entry for entry in await asker.ok("GET", "/api/staff/registry-outbox") if entry["status"] == "needs_staff"
+    ]
+    assert (waiting["operation"], waiting["last_error"]) == ("update_contact", "correction_conflict")
