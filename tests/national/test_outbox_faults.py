@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import random
+import re
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 import pytest
@@ -24,6 +26,7 @@ from registry.app import RunningRegistry, start_registry
 from registry.patrons.national_id import generate_synthetic_national_id
 from registry.settings import RegistrySettings
 from tests.national.conftest import ADMIN_PASSWORD, Node, NodeFactory, trusting_session
+from tests.national.test_erasure_end_to_end import PG_BIN
 from tests.outage import count, execute, separate_cluster
 from tests.servers import registry_client, run_library, run_registry
 
@@ -48,22 +51,28 @@ def registration(seed: int, **overrides: Any) -> dict[str, Any]:
     return body
 
 
+class StartNode(Protocol):
+    def __call__(self, library_id: str, registry_url: str, **overrides: object) -> Awaitable[Node]: ...
+
+
 @pytest.fixture
 async def start_syncing_node(
     make_library_database: Callable[[], Awaitable[str]], keys_dir: Path, tmp_path: Path
-) -> AsyncIterator[Callable[[str, str], Awaitable[Node]]]:
+) -> AsyncIterator[StartNode]:
     """A node whose background sync loop runs (every half second), as in production."""
     nodes: list[Node] = []
     password_file = tmp_path / "admin-password"
     password_file.write_text(ADMIN_PASSWORD)
 
-    async def start(library_id: str, registry_url: str) -> Node:
+    async def start(library_id: str, registry_url: str, **overrides: object) -> Node:
+        options: dict[str, object] = {
+            "bootstrap_admin_password_file": password_file, "registry_sync_enabled": True,
+            "registry_sync_interval_seconds": 0.5, "data_dir": tmp_path / library_id,
+            "local_pin_pepper_path": tmp_path / f"{library_id}-pepper.key",
+        }  # fmt: skip
         library = await run_library(
-            library_id, await make_library_database(), keys_dir, registry_url,
-            bootstrap_admin_password_file=password_file, registry_sync_enabled=True,
-            registry_sync_interval_seconds=0.5, data_dir=tmp_path / library_id,
-            local_pin_pepper_path=tmp_path / f"{library_id}-pepper.key",
-        )  # fmt: skip
+            library_id, await make_library_database(), keys_dir, registry_url, **(options | overrides)
+        )
         node = Node(library, trusting_session(keys_dir))
         nodes.append(node)
         node.token = (await node.ok("POST", "/api/staff/login", {"username": "admin", "password": ADMIN_PASSWORD}))[
@@ -87,9 +96,7 @@ async def _until_outbox_settled(node: Node, *, seconds: float = 90) -> list[dict
         await asyncio.sleep(0.25)
 
 
-async def test_a_registry_database_outage_loses_no_desk_write(
-    keys_dir: Path, start_syncing_node: Callable[[str, str], Awaitable[Node]]
-) -> None:
+async def test_a_registry_database_outage_loses_no_desk_write(keys_dir: Path, start_syncing_node: StartNode) -> None:
     async with separate_cluster() as cluster:
         registry = await run_registry(cluster.database_url, keys_dir, **CHEAP_PINS)
         try:
@@ -323,3 +330,66 @@ async def test_a_correction_meeting_a_newer_version_is_rebased_or_shown_to_staff
         entry for entry in await asker.ok("GET", "/api/staff/registry-outbox") if entry["status"] == "needs_staff"
     ]
     assert (waiting["operation"], waiting["last_error"]) == ("update_contact", "correction_conflict")
+
+
+TIMESTAMP_OR_UUID = re.compile(
+    rb"^(\d{4}-\d{2}-\d{2} [0-9:.+]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
+)
+
+
+def _dump(database_url: str) -> bytes:
+    return subprocess.run(  # noqa: S603 - PostgreSQL's own tool, on our own test database
+        [str(PG_BIN / "pg_dump"), "--format=plain", f"--dbname={database_url}"], check=True, capture_output=True
+    ).stdout
+
+
+def _assert_no_clear_text(dump: bytes, national_ids: list[str], pins: list[str]) -> None:
+    for national_id in national_ids:
+        assert national_id.encode() not in dump
+        assert f"{national_id[:6]} {national_id[6:]}".encode() not in dump
+    # A four-digit PIN occurs by chance inside hex, UUIDs and timestamps: look where a stored PIN would be.
+    for field in re.split(rb"[\t\n]", dump):
+        if field.startswith(b"\\\\x") or TIMESTAMP_OR_UUID.match(field):
+            continue
+        for pin in pins:
+            assert re.search(rb"(?<![0-9])" + pin.encode() + rb"(?![0-9])", field) is None, field
+
+
+async def test_queued_national_ids_and_pins_are_never_in_clear_text_and_expire(
+    registry_database_url: str, keys_dir: Path, start_syncing_node: StartNode
+) -> None:
+    settings = _registry_settings(registry_database_url, keys_dir)
+    registry = await start_registry(settings)
+    # A tiny age limit (a few seconds) stands for the default three days.
+    asker = await start_syncing_node("asker", registry.api_url, outbox_payload_max_age_hours=3 / 3600)
+    await registry.stop()
+    bodies = [registration(50, pin="7394"), registration(51, pin="5062")]
+    for body in bodies:
+        status, answer = await asker.call("POST", "/api/staff/national-patrons", body)
+        assert status == 202, answer
+    app = asker.library.runner.app
+    assert app is not None
+    database_url = app[SETTINGS].database_url
+    assert database_url is not None
+    national_ids, pins = [body["national_id"] for body in bodies], [body["pin"] for body in bodies]
+    assert await count(database_url, "SELECT count(*) FROM registry_outbox WHERE payload_ciphertext IS NOT NULL") == 2
+    _assert_no_clear_text(_dump(database_url), national_ids, pins)
+
+    # After the age limit the payloads are destroyed, and staff see why.
+    deadline = asyncio.get_running_loop().time() + 30
+    while len(waiting := await _waiting_for_staff(asker)) < 2:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.25)
+    assert {entry["last_error"] for entry in waiting} == {"payload_expired"}
+    assert await count(database_url, "SELECT count(*) FROM registry_outbox WHERE payload_ciphertext IS NOT NULL") == 0
+    _assert_no_clear_text(_dump(database_url), national_ids, pins)
+    status, refused = await asker.call("POST", f"/api/staff/registry-outbox/{waiting[0]['outbox_id']}/retry")
+    assert (status, refused["code"]) == (409, "outbox_payload_gone")
+    assert (await asker.ok("POST", f"/api/staff/registry-outbox/{waiting[0]['outbox_id']}/discard"))["status"]
+
+    registry = await _restarted(registry, settings)
+    try:
+        await asker.ok("POST", "/api/staff/registry-sync")
+        assert await count(registry_database_url, "SELECT count(*) FROM patrons") == 0
+    finally:
+        await registry.stop()
