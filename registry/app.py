@@ -74,7 +74,8 @@ def create_app(settings: RegistrySettings) -> web.Application:
         task = asyncio.create_task(seal_audit_entries(app[app_keys.POOL], app[app_keys.CORE]))
         yield
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        # Cancelled in the middle of a query, asyncpg may report the closed connection instead of the cancel.
+        with contextlib.suppress(asyncio.CancelledError, asyncpg.InterfaceError):
             await task
 
     app.cleanup_ctx.extend([database, patron_core, audit_sealer])
