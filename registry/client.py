@@ -3,9 +3,9 @@
 Mutual TLS with the library's certificate plus its credential, a timeout on every call, and retries with
 exponential backoff for calls that are safe to repeat (reads, and writes that carry an idempotency key).
 
-Which failures are worth another try: no answer (connection refused or lost, timeout), any 5xx and 429.
-Those end in ``RegistryUnavailableError`` ("try again later": an outbox keeps the write pending); only a 4xx
-refusal is a ``RegistryError``, an answer that sending the same request again would not change.
+Which failures are worth another try: no answer (connection refused or lost, timeout) and any 5xx. Those
+end in ``RegistryUnavailableError`` ("try again later": an outbox keeps the write pending). A 4xx refusal is
+a ``RegistryError`` with the registry's code (a 429 too: its code says what is throttled, and for how long).
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ from registry.api.models import (
 logger = logging.getLogger(__name__)
 
 ResponseT = TypeVar("ResponseT", bound=BaseModel)
-TOO_MANY_REQUESTS = 429
 
 
 class RegistryError(Exception):
@@ -60,7 +59,7 @@ class RegistryError(Exception):
 class RegistryUnavailableError(Exception):
     """The registry could not be reached or could not take the call now (after retries, where safe).
 
-    ``status`` is the HTTP status of a temporary refusal (5xx, 429), None when no answer came at all.
+    ``status`` is the HTTP status of a temporary failure (5xx), None when no answer came at all.
     """
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
@@ -69,8 +68,8 @@ class RegistryUnavailableError(Exception):
 
 
 def is_temporary(status: int) -> bool:
-    """An answer worth sending the same request again for: the registry (or its database) is busy or away."""
-    return status >= 500 or status == TOO_MANY_REQUESTS
+    """An answer worth sending the same request again for: the registry (or its database) is away or failing."""
+    return status >= 500
 
 
 class RegistryClient:

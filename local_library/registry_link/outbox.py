@@ -9,9 +9,10 @@ neither. Delivery rules:
   its claim with its connection, and the entry is sent again with the same idempotency key.
 - **Per-patron order.** An entry waits while an earlier entry of the same patron is open (pending or waiting
   for staff): a contact change never overtakes the registration it belongs to. Other patrons' entries pass.
-- **Faults.** "Try again" answers (no answer, 5xx, 429: ``RegistryUnavailableError``) keep the entry pending
-  with exponential backoff, however long the outage, and end the round. A 4xx refusal cannot succeed by
-  resending: the entry goes to ``needs_staff`` with the registry's code. Any other error (an unexpected
+- **Faults.** "Try again" answers (no answer or 5xx: ``RegistryUnavailableError``) keep the entry pending
+  with exponential backoff, however long the outage, and end the round; a 429 waits its backoff too. Any
+  other 4xx refusal cannot succeed by resending: the entry goes to ``needs_staff`` with the registry's code.
+  Any other error (an unexpected
   answer, a local change that fails) counts an attempt with backoff, and after ``ATTEMPTS_BEFORE_STAFF`` such
   attempts the entry goes to ``needs_staff`` too. Staff see these entries (``GET /api/staff/registry-outbox``)
   and retry or discard them.
@@ -48,6 +49,7 @@ LONGEST_RETRY_DELAY = dt.timedelta(minutes=10)
 ATTEMPTS_BEFORE_STAFF = 5
 # Operations whose payload holds a national ID or a PIN: the payload age limit applies to these.
 OPERATIONS_WITH_SECRETS = ("register", "change_pin")
+TOO_MANY_REQUESTS = 429
 
 
 class OutboxCipher:
@@ -206,6 +208,9 @@ async def _settle_failure(conn: DbConnection, row: asyncpg.Record, now: dt.datet
         return "postponed"
     if isinstance(error, NeedsStaff):
         return await _park(conn, row, error.code)
+    if isinstance(error, RegistryError) and error.status == TOO_MANY_REQUESTS:
+        await _retry_later(conn, row, now, error.code)  # throttled: later, the same request will pass
+        return "retrying"
     if isinstance(error, RegistryError) and 400 <= error.status < 500:
         return await _park(conn, row, error.code)  # a refusal: the same request would be refused again
     if isinstance(error, RegistryError):
