@@ -393,3 +393,39 @@ async def test_queued_national_ids_and_pins_are_never_in_clear_text_and_expire(
         assert await count(registry_database_url, "SELECT count(*) FROM patrons") == 0
     finally:
         await registry.stop()
+
+
+async def test_a_desk_request_never_runs_a_sync_round(
+    registry: RunningRegistry, start_node: NodeFactory, start_syncing_node: StartNode
+) -> None:
+    asker = await start_node("asker", registry.api_url)  # no background loop
+    status, registered = await asker.call("POST", "/api/staff/national-patrons", registration(60))
+    assert status == 201, registered
+    patron_id = registered["patron"]["patron_id"]
+    corrected = await asker.ok("PATCH", f"/api/staff/patrons/{patron_id}/{CONTACT}", {"email": "ny@example.org"})
+    assert corrected["registry"] == "done"
+    app = asker.library.runner.app
+    assert app is not None
+    database_url = app[SETTINGS].database_url
+    assert database_url is not None
+    # Only the patron's own writes went out: the change feed was not followed (no cursor was ever saved).
+    assert await count(database_url, "SELECT count(*) FROM registry_feed_position") == 0
+
+    # With the loop running, the desk wakes it: the feed is followed without waiting for the interval.
+    sandnes = await start_syncing_node("sandnes", registry.api_url, registry_sync_interval_seconds=3600)
+    sandnes_app = sandnes.library.runner.app
+    assert sandnes_app is not None
+    sandnes_database = sandnes_app[SETTINGS].database_url
+    assert sandnes_database is not None
+    followed_at = (
+        "SELECT coalesce(max(extract(epoch FROM updated_at) * 1000000), 0)::bigint FROM registry_feed_position"
+    )
+    await asyncio.sleep(1)  # the loop's first round, at start
+    before = await count(sandnes_database, followed_at)
+    assert before > 0
+    status, registered = await sandnes.call("POST", "/api/staff/national-patrons", registration(61))
+    assert status == 201, registered
+    deadline = asyncio.get_running_loop().time() + 30
+    while await count(sandnes_database, followed_at) == before:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.1)
