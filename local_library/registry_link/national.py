@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from pydantic import Field
@@ -23,7 +22,7 @@ from local_library.patrons.queries import next_local_card_number, patron_by_id, 
 from local_library.policy import LibraryPolicy, needs_guardian, new_card_fee
 from local_library.registry_link.cache import cached_columns
 from local_library.registry_link.corrections import correction_base, send_correction
-from local_library.registry_link.outbox import Deliverer, OutboxCipher, OutboxEntry, enqueue
+from local_library.registry_link.outbox import Deliverer, LocalUpdate, OutboxCipher, OutboxEntry, enqueue
 from local_library.registry_link.registration import apply_registration
 from local_library.request_model import RequestModel
 from natreg.db.types import DbConnection
@@ -225,8 +224,6 @@ async def file_erasure(conn: DbConnection, cipher: OutboxCipher, patron_id: uuid
 
 
 # What each queued operation does at the registry, and then locally.
-
-LocalUpdate = Callable[[DbConnection], Awaitable[None]]
 
 
 async def _nothing_more(conn: DbConnection) -> None:

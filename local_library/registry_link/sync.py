@@ -34,6 +34,8 @@ OUTBOX_CIPHER = web.AppKey("outbox_cipher", OutboxCipher)
 SYNC_LOCK = web.AppKey("sync_lock", asyncio.Lock)
 SYNC_WAKE = web.AppKey("sync_wake", asyncio.Event)
 DESK_DELIVERIES = web.AppKey("desk_deliveries", set[asyncio.Task[DeliveryReport]])
+DESK_DELIVERY_SLOTS = web.AppKey("desk_delivery_slots", asyncio.Semaphore)
+CONCURRENT_DESK_DELIVERIES = 3
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,7 @@ async def deliver_for_patron(app: web.Application, patron_id: uuid.UUID) -> Deli
     The attempt runs as its own task, so a slow registry only stops the desk from waiting, never cuts a
     delivery in half; the background loop is woken either way.
     """
-    task = asyncio.create_task(
-        deliver_pending(app[POOL], app[REGISTRY], app[OUTBOX_CIPHER], DELIVERERS, ignore_backoff=True,
-                        patron_id=patron_id, limit=10)
-    )  # fmt: skip
+    task = asyncio.create_task(_deliver_patron_entries(app, patron_id))
     deliveries = app[DESK_DELIVERIES]
     deliveries.add(task)
     task.add_done_callback(_forget(deliveries))
@@ -88,6 +87,16 @@ async def deliver_for_patron(app: web.Application, patron_id: uuid.UUID) -> Deli
     if task not in done or task.exception() is not None:
         return None
     return task.result()
+
+
+async def _deliver_patron_entries(app: web.Application, patron_id: uuid.UUID) -> DeliveryReport:
+    # A claim holds a database connection while the registry answers: a slow registry must not let many
+    # desks at once use up the node's pool, so only a few desk attempts run at a time (the others queue).
+    async with app[DESK_DELIVERY_SLOTS]:
+        return await deliver_pending(
+            app[POOL], app[REGISTRY], app[OUTBOX_CIPHER], DELIVERERS, ignore_backoff=True, patron_id=patron_id,
+            limit=10,
+        )  # fmt: skip
 
 
 def _forget(deliveries: set[asyncio.Task[DeliveryReport]]) -> Callable[[asyncio.Task[DeliveryReport]], None]:
@@ -123,6 +132,7 @@ async def registry_sync(app: web.Application) -> AsyncIterator[None]:
     app[SYNC_LOCK] = asyncio.Lock()
     app[SYNC_WAKE] = asyncio.Event()
     app[DESK_DELIVERIES] = set()
+    app[DESK_DELIVERY_SLOTS] = asyncio.Semaphore(CONCURRENT_DESK_DELIVERIES)
     task = (
         asyncio.create_task(_loop(app, settings.registry_sync_interval_seconds))
         if settings.registry_sync_enabled

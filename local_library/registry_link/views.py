@@ -38,7 +38,7 @@ class CardLookup(RequestModel):
     card_number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{10}$")]
 
 
-async def _after_sync(request: web.Request, patron: Patron, *, created: bool = False) -> web.Response:
+async def _answer_after_delivery(request: web.Request, patron: Patron, *, created: bool = False) -> web.Response:
     """Answer from the local transaction, after a short bounded attempt at this patron's queued writes."""
     report = await deliver_for_patron(request.app, patron.patron_id)
     async with transaction(request) as conn:
@@ -84,7 +84,7 @@ async def register_national_patron(request: web.Request) -> web.Response:
     app = request.app
     async with transaction(request) as conn:
         patron = await national.register_national(conn, app[OUTBOX_CIPHER], app[POLICY], app[CLOCK], body)
-    return await _after_sync(request, patron, created=True)
+    return await _answer_after_delivery(request, patron, created=True)
 
 
 @routes.post("/api/staff/national-patrons/link")
@@ -111,7 +111,7 @@ async def upgrade(request: web.Request) -> web.Response:
         patron = await national.upgrade_to_national(
             conn, request.app[OUTBOX_CIPHER], path_uuid(request, "patron_id"), body
         )
-    return await _after_sync(request, patron)
+    return await _answer_after_delivery(request, patron)
 
 
 @routes.post("/api/staff/patrons/{patron_id}/opt-out")
@@ -122,7 +122,7 @@ async def opt_out(request: web.Request) -> web.Response:
         patron = await national.opt_out(
             conn, app[OUTBOX_CIPHER], app[PIN_HASHER], app[CLOCK], path_uuid(request, "patron_id"), request=body
         )
-    return await _after_sync(request, patron)
+    return await _answer_after_delivery(request, patron)
 
 
 @routes.patch("/api/staff/patrons/{patron_id}/national-contact")
@@ -130,7 +130,7 @@ async def correct_contact(request: web.Request) -> web.Response:
     body = await parse_json_body(request, ContactUpdate)
     async with transaction(request) as conn:
         patron = await national.correct_contact(conn, request.app[OUTBOX_CIPHER], path_uuid(request, "patron_id"), body)
-    return await _after_sync(request, patron)
+    return await _answer_after_delivery(request, patron)
 
 
 @routes.put("/api/staff/patrons/{patron_id}/national-pin")
@@ -140,7 +140,7 @@ async def change_national_pin(request: web.Request) -> web.Response:
         patron = await national.change_national_pin(
             conn, request.app[OUTBOX_CIPHER], path_uuid(request, "patron_id"), body
         )
-    return await _after_sync(request, patron)
+    return await _answer_after_delivery(request, patron)
 
 
 @routes.post("/api/staff/patrons/{patron_id}/national-lost-card")
@@ -150,7 +150,7 @@ async def report_national_lost_card(request: web.Request) -> web.Response:
         patron = await national.report_national_lost_card(
             conn, app[OUTBOX_CIPHER], app[POLICY], app[CLOCK], path_uuid(request, "patron_id")
         )
-    return await _after_sync(request, patron)
+    return await _answer_after_delivery(request, patron)
 
 
 @routes.post("/api/staff/patrons/{patron_id}/erasure-requests")
@@ -158,7 +158,7 @@ async def file_erasure(request: web.Request) -> web.Response:
     body = await parse_json_body(request, national.ErasureFiling)
     async with transaction(request) as conn:
         patron = await national.file_erasure(conn, request.app[OUTBOX_CIPHER], path_uuid(request, "patron_id"), body)
-    return await _after_sync(request, patron)
+    return await _answer_after_delivery(request, patron)
 
 
 @routes.get("/api/staff/registry-outbox")
