@@ -12,6 +12,11 @@ card), the new local record is a duplicate:
 - otherwise the entry waits for staff with ``already_registered_here``: merging two records with history is
   a person's decision.
 
+No lookup by national ID is made before the registration is queued: the desk's short delivery attempt,
+right after the local commit, asks the registry the same question (and answers the desk with the outcome),
+while a lookup first would be a second audited registry call for every registration. While the registry is
+away, a repeated registration is queued twice (both answered 202) and folded as soon as it is delivered.
+
 The check takes a transaction-level advisory lock on the registry patron id, so two deliveries of the same
 person at once (two node processes) settle one after the other instead of colliding on the UNIQUE column.
 """
