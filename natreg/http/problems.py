@@ -126,6 +126,7 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
     except Exception as error:
         if is_database_unavailable(error):
             # The database is restarting or away: "try again" (which clients retry), not a fault.
+            logger.warning("database unavailable (%s); answered 503", type(error).__name__)
             unavailable = database_unavailable()
             return problem_response(
                 503, unavailable.code, unavailable.message,
