@@ -269,8 +269,13 @@ async def expire_secret_payloads(conn: DbConnection, max_age: dt.timedelta, now:
     expired = await conn.fetch(
         """
         UPDATE registry_outbox SET payload_ciphertext = NULL, status = 'needs_staff', last_error = 'payload_expired'
-        WHERE operation = ANY ($1::text[]) AND status IN ('pending', 'needs_staff')
-          AND payload_ciphertext IS NOT NULL AND created_at < $2
+        WHERE outbox_id IN (
+            -- An entry being delivered right now is left to that delivery (and expires next round if still due).
+            SELECT outbox_id FROM registry_outbox
+            WHERE operation = ANY ($1::text[]) AND status IN ('pending', 'needs_staff')
+              AND payload_ciphertext IS NOT NULL AND created_at < $2
+            FOR UPDATE SKIP LOCKED
+        )
         RETURNING outbox_id
         """,
         list(OPERATIONS_WITH_SECRETS),
