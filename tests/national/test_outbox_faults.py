@@ -430,3 +430,28 @@ async def test_a_desk_request_never_runs_a_sync_round(
     while await count(sandnes_database, followed_at) == before:
         assert asyncio.get_running_loop().time() < deadline
         await asyncio.sleep(0.1)
+
+
+async def test_a_registration_repeated_while_the_registry_is_away_is_folded_when_delivered(
+    registry_database_url: str, keys_dir: Path, start_node: NodeFactory
+) -> None:
+    settings = _registry_settings(registry_database_url, keys_dir)
+    registry = await start_registry(settings)
+    asker = await start_node("asker", registry.api_url)
+    await registry.stop()
+    body = registration(70)
+    first, second = [await asker.call("POST", "/api/staff/national-patrons", body) for _ in range(2)]
+    assert (first[0], second[0]) == (202, 202)
+    registry = await _restarted(registry, settings)
+    try:
+        report = await asker.ok("POST", "/api/staff/registry-sync")
+        assert (report["delivery"]["delivered"], report["delivery"]["needs_staff"]) == (2, 0)
+        kept, duplicate = first[1]["patron"]["patron_id"], second[1]["patron"]["patron_id"]
+        assert len((await asker.ok("GET", f"/api/staff/patrons/{kept}"))["patron"]["card_number"]) == 10
+        status, gone = await asker.call("GET", f"/api/staff/patrons/{duplicate}")
+        assert (status, gone["code"]) == (404, "patron_not_found")
+        outbox = await asker.ok("GET", "/api/staff/registry-outbox")
+        assert {(entry["patron_id"], entry["folded_from"]) for entry in outbox} == {(kept, None), (kept, duplicate)}
+        assert await count(registry_database_url, "SELECT count(*) FROM patrons") == 1
+    finally:
+        await registry.stop()
