@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from natreg.errors import DomainError, ErrorKind
+from natreg.text import CONTROL_CHARACTER, CONTROL_CHARACTER_MESSAGE, has_control_character
+
 # What every HTML page of ours may do: nothing but its own stylesheet, forms only to itself, no framing.
 BASE_SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
@@ -23,6 +26,21 @@ def set_private_cookie(response: web.StreamResponse, name: str, value: str, *, p
 
 
 async def form_fields(request: web.Request) -> dict[str, str]:
-    """The text fields of a posted form (file uploads are not something our forms take)."""
+    """The text fields of a posted form (file uploads are not something our forms take).
+
+    Our forms have only single-line fields (card number, PIN, tokens), so no field may hold a control character.
+    """
     data = await request.post()
-    return {key: value for key, value in data.items() if isinstance(value, str)}
+    fields = {key: value for key, value in data.items() if isinstance(value, str)}
+    refused = sorted(key for key, value in fields.items() if has_control_character(key + value))
+    if refused:
+        errors = [
+            {"field": _printable(key), "message": CONTROL_CHARACTER_MESSAGE, "type": CONTROL_CHARACTER}
+            for key in refused
+        ]
+        raise DomainError(ErrorKind.INVALID, CONTROL_CHARACTER, CONTROL_CHARACTER_MESSAGE, extra={"errors": errors})
+    return fields
+
+
+def _printable(name: str) -> str:
+    return "(unprintable field name)" if has_control_character(name) else name

@@ -15,6 +15,8 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from natreg.errors import DomainError, ErrorKind
+from natreg.http.error_log import log_unhandled
+from natreg.text import CONTROL_CHARACTER, CONTROL_CHARACTER_MESSAGE, has_control_character
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +91,9 @@ class RequestValidationError(Exception):
     def __init__(self, error: ValidationError) -> None:
         super().__init__("request validation failed")
         self.errors = _validation_errors(error)
+        # One code per rule in both services: a control character anywhere is named as such.
+        types = {item["type"] for item in self.errors}
+        self.code = CONTROL_CHARACTER if CONTROL_CHARACTER in types else "validation_failed"
 
 
 def parse_query(request: web.Request, model: type[ModelT]) -> ModelT:
@@ -104,6 +109,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @web.middleware
 async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
+        _refuse_control_characters_in_url(request)
         return await handler(request)
     except DomainError as error:
         headers = {}
@@ -115,14 +121,21 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
             STATUS_BY_KIND[error.kind], error.code, error.message, extra=error.extra, headers=headers
         )
     except RequestValidationError as error:
-        return problem_response(422, "validation_failed", "the request is not valid", extra={"errors": error.errors})
+        return problem_response(422, error.code, "the request is not valid", extra={"errors": error.errors})
     except web.HTTPException as error:
         if error.status < 400:
             raise
         code = CODE_BY_HTTP_STATUS.get(error.status, f"http_{error.status}")
         headers = {"Allow": error.headers["Allow"]} if "Allow" in error.headers else {}
         return problem_response(error.status, code, error.reason, headers=headers)
-    except Exception:
-        # Log the traceback for operators, but never echo it: it can name internals or personal data.
-        logger.exception("unhandled error in %s %s", request.method, request.rel_url.path)
+    except Exception as error:  # noqa: BLE001 - the last resort: logged (without values) by log_unhandled
+        # Never echo it, and log no value: the path and the exception's text can carry personal data.
+        log_unhandled(logger, request, error)
         return problem_response(500, "internal_error", "internal error")
+
+
+def _refuse_control_characters_in_url(request: web.Request) -> None:
+    """Path parameters and query values obey the same text rule as bodies (a NUL would reach the database)."""
+    values = [*request.match_info.values(), *request.query.keys(), *request.query.values()]
+    if any(has_control_character(value) for value in values):
+        raise DomainError(ErrorKind.INVALID, CONTROL_CHARACTER, CONTROL_CHARACTER_MESSAGE)
