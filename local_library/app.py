@@ -27,6 +27,7 @@ from local_library.staff.passwords import StaffPasswordHasher
 from local_library.staff.views import routes as staff_routes
 from local_library.status.views import health, registry_status
 from natreg.db.pool import create_migrated_pool
+from natreg.http.listeners import ListenerRunner, ListenerSite
 from natreg.http.problems import problem_middleware
 from natreg.http.sites import start_site, url_host
 from natreg.keys.layout import KeyLayout
@@ -113,10 +114,10 @@ async def start_library(settings: LibrarySettings) -> RunningLibrary:
         str(layout.library_server_certificate(settings.library_id)),
         str(layout.library_server_key(settings.library_id)),
     )
-    runner = web.AppRunner(create_app(settings), access_log=None)
+    runner = ListenerRunner(create_app(settings), read_timeout_seconds=settings.read_timeout_seconds)
     await runner.setup()
     try:
-        port = await start_site(runner, web.TCPSite(runner, settings.host, settings.port, ssl_context=context))
+        port = await start_site(runner, ListenerSite(runner, settings.host, settings.port, ssl_context=context))
     except BaseException:
         await runner.cleanup()
         raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from natreg.errors import DomainError, ErrorKind
+from natreg.http.bodies import within_read_timeout
 from natreg.text import CONTROL_CHARACTER, CONTROL_CHARACTER_MESSAGE, has_control_character
 
 # What every HTML page of ours may do: nothing but its own stylesheet, forms only to itself, no framing.
@@ -30,7 +31,7 @@ async def form_fields(request: web.Request) -> dict[str, str]:
 
     Our forms have only single-line fields (card number, PIN, tokens), so no field may hold a control character.
     """
-    data = await request.post()
+    data = await within_read_timeout(request, request.post())
     fields = {key: value for key, value in data.items() if isinstance(value, str)}
     refused = sorted(key for key, value in fields.items() if has_control_character(key + value))
     if refused:

@@ -15,6 +15,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from natreg.errors import DomainError, ErrorKind
+from natreg.http.bodies import within_read_timeout
 from natreg.http.error_log import log_unhandled
 from natreg.text import CONTROL_CHARACTER, CONTROL_CHARACTER_MESSAGE, has_control_character
 
@@ -44,6 +45,7 @@ CODE_BY_HTTP_STATUS = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     413: "body_too_large",
     415: "unsupported_media_type",
 }
@@ -78,7 +80,7 @@ async def parse_json_body(request: web.Request, model: type[ModelT]) -> ModelT:
     """Parse and validate a JSON body; every failure is a 4xx problem, never a 500."""
     if request.content_type != "application/json":
         raise DomainError(ErrorKind.INVALID, "unsupported_media_type", "the body must be application/json")
-    raw = await request.read()
+    raw = await within_read_timeout(request, request.read())
     try:
         return model.model_validate_json(raw)
     except ValidationError as error:

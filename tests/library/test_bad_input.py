@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 
 from local_library import app_keys
+from local_library.app import create_app
 from local_library.clock import FixedClock
-from tests.library.test_staff_api import ADMIN_PASSWORD, Client, call, client, staff_tokens
+from tests.library.test_staff_api import (
+    ADMIN_PASSWORD,
+    AiohttpClient,
+    Client,
+    call,
+    client,
+    node_settings,
+    staff_tokens,
+)
 
 __all__ = ["client"]  # the staff API fixture, shared with test_staff_api
 
@@ -132,3 +143,32 @@ async def test_path_parameters_out_of_range_or_with_control_characters(client: t
     for path in ("/api/staff/cards/L%001", "/api/staff/items/A%00", "/api/staff/cards/L1?x=%00"):
         refused = await call(api, "GET", path, token=desk, expect=422)
         assert refused["code"] == "control_character"
+
+
+async def _unique_violation_with_the_card_number(request: web.Request) -> web.Response:
+    """A real database error whose text carries a value: ``DETAIL: Key (card)=(<card number>)``."""
+    async with request.app[app_keys.POOL].acquire() as conn:
+        await conn.execute("CREATE TEMP TABLE forced (card text UNIQUE)")
+        for _ in range(2):
+            await conn.execute("INSERT INTO forced (card) VALUES ($1)", request.match_info["card_number"])
+    return web.Response()
+
+
+async def test_an_unhandled_error_is_logged_by_route_pattern_without_values(
+    aiohttp_client: AiohttpClient, library_database_url: str, keys_dir: Path, tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    app = create_app(node_settings("asker", library_database_url, keys_dir, tmp_path))
+    app.router.add_get("/forced-error/cards/{card_number}", _unique_violation_with_the_card_number)
+    api = await aiohttp_client(app)
+    card_number = "L90417263"
+    async with api.get(f"/forced-error/cards/{card_number}") as response:
+        assert response.status == 500
+        assert (await response.json(content_type=None))["code"] == "internal_error"
+    logged = "\n".join(record.getMessage() + str(record.exc_info or "") for record in caplog.records)
+    assert "/forced-error/cards/{card_number}" in logged
+    assert "UniqueViolationError" in logged
+    assert "sqlstate=23505" in logged
+    assert card_number not in caplog.text
+    assert card_number not in logged
+    assert "DETAIL" not in caplog.text
