@@ -27,6 +27,7 @@ from local_library.staff.passwords import StaffPasswordHasher
 from local_library.staff.views import routes as staff_routes
 from local_library.status.views import health, registry_status
 from natreg.db.pool import create_migrated_pool
+from natreg.files import secure_service_folders
 from natreg.http.listeners import ListenerRunner, ListenerSite
 from natreg.http.problems import problem_middleware
 from natreg.http.sites import start_site, url_host
@@ -109,6 +110,7 @@ class RunningLibrary:
 
 async def start_library(settings: LibrarySettings) -> RunningLibrary:
     """Serve the node over HTTPS with its own certificate from the private CA; port 0 picks a free port."""
+    secure_service_folders(settings.data_dir, settings.keys_dir, [settings.resolved_notice_log_path])
     layout = KeyLayout(settings.keys_dir)
     context = public_server_context(
         str(layout.library_server_certificate(settings.library_id)),

@@ -12,6 +12,7 @@ import asyncpg
 from aiohttp import web
 
 from natreg.db.pool import create_migrated_pool
+from natreg.files import secure_service_folders
 from natreg.http.listeners import ListenerRunner, ListenerSite
 from natreg.http.problems import problem_middleware
 from natreg.http.sites import start_site, url_host
@@ -116,6 +117,7 @@ async def start_registry(settings: RegistrySettings) -> RunningRegistry:
 
     Port 0 picks free ports.
     """
+    secure_service_folders(settings.data_dir, settings.keys_dir, [settings.erasure_ledger_file])
     app = create_app(settings)
     layout = app[app_keys.KEY_LAYOUT]
     runner = ListenerRunner(app, read_timeout_seconds=settings.read_timeout_seconds)
