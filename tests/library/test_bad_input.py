@@ -172,3 +172,17 @@ async def test_an_unhandled_error_is_logged_by_route_pattern_without_values(
     assert card_number not in caplog.text
     assert card_number not in logged
     assert "DETAIL" not in caplog.text
+
+
+async def test_a_catalogue_row_with_a_control_character_is_a_row_problem(client: tuple[Client, FixedClock]) -> None:
+    api, _ = client
+    admin, _ = await staff_tokens(api)
+    csv = "barcode,title,material,audience,purchase_price_ore\nA-1,Sult\x00,book,adult,100\nA-2,Sult,book,adult,100\n"
+    headers = {"Authorization": f"Bearer {admin}", "Content-Type": "text/csv"}
+    async with api.post("/api/staff/items/import", data=csv.encode(), headers=headers) as response:
+        assert response.status == 200
+        report = await response.json()
+    assert report["added"] == 1
+    assert [(problem["line"], "control characters" in problem["message"]) for problem in report["problems"]] == [
+        (2, True)
+    ]
