@@ -138,6 +138,13 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 def _refuse_control_characters_in_url(request: web.Request) -> None:
     """Path parameters and query values obey the same text rule as bodies (a NUL would reach the database)."""
-    values = [*request.match_info.values(), *request.query.keys(), *request.query.values()]
-    if any(has_control_character(value) for value in values):
-        raise DomainError(ErrorKind.INVALID, CONTROL_CHARACTER, CONTROL_CHARACTER_MESSAGE)
+    fields = [(f"path.{name}", value) for name, value in request.match_info.items()]
+    fields += [(f"query.{key}", key + value) for key, value in request.query.items()]
+    refused = [name for name, value in fields if has_control_character(value)]
+    if refused:
+        errors = [
+            {"field": "query" if has_control_character(name) else name, "message": CONTROL_CHARACTER_MESSAGE,
+             "type": CONTROL_CHARACTER}
+            for name in refused
+        ]  # fmt: skip
+        raise DomainError(ErrorKind.INVALID, CONTROL_CHARACTER, CONTROL_CHARACTER_MESSAGE, extra={"errors": errors})

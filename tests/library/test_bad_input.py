@@ -143,6 +143,7 @@ async def test_path_parameters_out_of_range_or_with_control_characters(client: t
     for path in ("/api/staff/cards/L%001", "/api/staff/items/A%00", "/api/staff/cards/L1?x=%00"):
         refused = await call(api, "GET", path, token=desk, expect=422)
         assert refused["code"] == "control_character"
+        assert [error["type"] for error in refused["errors"]] == ["control_character"]
 
 
 async def _unique_violation_with_the_card_number(request: web.Request) -> web.Response:
