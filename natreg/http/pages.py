@@ -31,7 +31,10 @@ async def form_fields(request: web.Request) -> dict[str, str]:
 
     Our forms have only single-line fields (card number, PIN, tokens), so no field may hold a control character.
     """
-    data = await within_read_timeout(request, request.post())
+    try:
+        data = await within_read_timeout(request, request.post())
+    except UnicodeDecodeError:  # aiohttp decodes a urlencoded body strictly
+        raise DomainError(ErrorKind.INVALID, "form_encoding", "the form must be sent as UTF-8") from None
     fields = {key: value for key, value in data.items() if isinstance(value, str)}
     refused = sorted(key for key, value in fields.items() if has_control_character(key + value))
     if refused:

@@ -31,3 +31,11 @@ async def test_the_login_form_refuses_control_characters_before_any_pin_check(
         "SELECT failed_pin_attempts FROM patrons WHERE card_number = $1", shelf.card_number
     )
     assert failures == 0
+
+
+async def test_a_form_that_is_not_utf8_is_refused_not_a_500(node: Node) -> None:
+    async with node.client() as client:
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        async with client.post("/minside/login", data=b"card_number=\xff\xfe&pin=1", headers=form) as response:
+            assert response.status == 422
+            assert (await response.json(content_type=None))["code"] == "form_encoding"
