@@ -27,6 +27,8 @@ from local_library.staff.passwords import StaffPasswordHasher
 from local_library.staff.views import routes as staff_routes
 from local_library.status.views import health, registry_status
 from natreg.db.pool import create_migrated_pool
+from natreg.files import secure_service_folders
+from natreg.http.listeners import ListenerRunner, ListenerSite
 from natreg.http.problems import problem_middleware
 from natreg.http.sites import start_site, url_host
 from natreg.keys.layout import KeyLayout
@@ -108,15 +110,16 @@ class RunningLibrary:
 
 async def start_library(settings: LibrarySettings) -> RunningLibrary:
     """Serve the node over HTTPS with its own certificate from the private CA; port 0 picks a free port."""
+    secure_service_folders(settings.data_dir, settings.keys_dir, [settings.resolved_notice_log_path])
     layout = KeyLayout(settings.keys_dir)
     context = public_server_context(
         str(layout.library_server_certificate(settings.library_id)),
         str(layout.library_server_key(settings.library_id)),
     )
-    runner = web.AppRunner(create_app(settings), access_log=None)
+    runner = ListenerRunner(create_app(settings), read_timeout_seconds=settings.read_timeout_seconds)
     await runner.setup()
     try:
-        port = await start_site(runner, web.TCPSite(runner, settings.host, settings.port, ssl_context=context))
+        port = await start_site(runner, ListenerSite(runner, settings.host, settings.port, ssl_context=context))
     except BaseException:
         await runner.cleanup()
         raise

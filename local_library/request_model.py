@@ -1,10 +1,12 @@
-"""The base of every request body the node accepts: unknown fields are refused, not silently dropped."""
+"""The base of every request body the node accepts: unknown fields and control characters are refused."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from natreg.text import PlainTextModel
 
 
-class RequestModel(BaseModel):
+class RequestModel(PlainTextModel):
     # A misspelt optional field ("pre_due_notise") would otherwise vanish and the patron get no notice.
     model_config = ConfigDict(extra="forbid")

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from natreg.http.listeners import DEFAULT_READ_TIMEOUT_SECONDS
+
 
 class LibrarySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NATREG_LIBRARY_", extra="forbid")
@@ -52,6 +54,11 @@ class LibrarySettings(BaseSettings):
         default=None, description="if set and no admin exists, create staff account 'admin' with this password"
     )
     staff_token_hours: int = Field(default=12, ge=1, le=168, description="lifetime of a staff login token")
+    read_timeout_seconds: float = Field(
+        default=DEFAULT_READ_TIMEOUT_SECONDS,
+        gt=0,
+        description="a connection silent (or sending its headers or body) this long is closed, on every listener",
+    )
 
     @property
     def database_name(self) -> str:

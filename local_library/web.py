@@ -35,11 +35,17 @@ def require_admin(request: web.Request) -> StaffMember:
     return member
 
 
+# Row ids are PostgreSQL bigint: a larger number names no row (and would overflow in the driver, a 500).
+LARGEST_ROW_ID = 2**63 - 1
+
+
 def path_int(request: web.Request, name: str) -> int:
-    try:
-        return int(request.match_info[name])
-    except ValueError:
-        raise DomainError(ErrorKind.NOT_FOUND, "not_found", f"{name} must be a number") from None
+    text = request.match_info[name]
+    # ASCII digits only (int() also takes "+1", " 1", "1_000" and other scripts' digits); the length check
+    # comes first so a million digits are never converted.
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(LARGEST_ROW_ID))) or int(text) > LARGEST_ROW_ID:
+        raise DomainError(ErrorKind.NOT_FOUND, "not_found", f"no such {name.removesuffix('_id')}")
+    return int(text)
 
 
 def path_uuid(request: web.Request, name: str) -> UUID:

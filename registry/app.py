@@ -12,6 +12,8 @@ import asyncpg
 from aiohttp import web
 
 from natreg.db.pool import create_migrated_pool
+from natreg.files import secure_service_folders
+from natreg.http.listeners import ListenerRunner, ListenerSite
 from natreg.http.problems import problem_middleware
 from natreg.http.sites import start_site, url_host
 from natreg.keys.files import read_data_key_file
@@ -116,25 +118,26 @@ async def start_registry(settings: RegistrySettings) -> RunningRegistry:
 
     Port 0 picks free ports.
     """
+    secure_service_folders(settings.data_dir, settings.keys_dir, [settings.erasure_ledger_file])
     app = create_app(settings)
     layout = app[app_keys.KEY_LAYOUT]
-    runner = web.AppRunner(app, access_log=None)
+    runner = ListenerRunner(app, read_timeout_seconds=settings.read_timeout_seconds)
     await runner.setup()
     public_app = create_public_app(
         lambda: app[app_keys.CORE],
         session_master_key=read_data_key_file(layout.data_key("credential")),
         controller=settings.operator_name,
     )
-    public_runner = web.AppRunner(public_app, access_log=None)
+    public_runner = ListenerRunner(public_app, read_timeout_seconds=settings.read_timeout_seconds)
     try:
         api_port = await start_site(
-            runner, web.TCPSite(runner, settings.host, settings.port, ssl_context=registry_node_api_context(layout))
+            runner, ListenerSite(runner, settings.host, settings.port, ssl_context=registry_node_api_context(layout))
         )
-        health_port = await start_site(runner, web.TCPSite(runner, settings.host, settings.health_port))
+        health_port = await start_site(runner, ListenerSite(runner, settings.host, settings.health_port))
         await public_runner.setup()
         public_context = public_server_context(str(layout.registry_server_certificate), str(layout.registry_server_key))
         public_port = await start_site(
-            public_runner, web.TCPSite(public_runner, settings.host, settings.public_port, ssl_context=public_context)
+            public_runner, ListenerSite(public_runner, settings.host, settings.public_port, ssl_context=public_context)
         )
     except BaseException:
         await public_runner.cleanup()

@@ -43,6 +43,8 @@ from registry.api.models import (
 logger = logging.getLogger(__name__)
 
 ResponseT = TypeVar("ResponseT", bound=BaseModel)
+UNEXPECTED_RESPONSE = "unexpected_response"
+"""The code of a RegistryError for an answer that does not parse under the contract."""
 
 
 class RegistryError(Exception):
@@ -294,4 +296,4 @@ def _parse(response_model: type[ResponseT], data: Any) -> ResponseT:
     try:
         return response_model.model_validate(data)
     except ValidationError as error:
-        raise RegistryError(200, "unexpected_response", "the registry's answer did not match the contract") from error
+        raise RegistryError(200, UNEXPECTED_RESPONSE, "the registry's answer did not match the contract") from error

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from natreg.http.listeners import DEFAULT_READ_TIMEOUT_SECONDS
+
 
 class RegistrySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NATREG_REGISTRY_", extra="forbid")
@@ -34,6 +36,11 @@ class RegistrySettings(BaseSettings):
     pin_hash_time_cost: int = Field(default=2, ge=1, description="Argon2id passes")
     pin_hash_memory_kib: int = Field(default=19456, ge=1024, description="Argon2id memory per hash")
     operator_name: str = Field(default="natreg registry operator", description="the data controller's name")
+    read_timeout_seconds: float = Field(
+        default=DEFAULT_READ_TIMEOUT_SECONDS,
+        gt=0,
+        description="a connection silent (or sending its headers or body) this long is closed, on every listener",
+    )
 
     @property
     def erasure_ledger_file(self) -> Path:

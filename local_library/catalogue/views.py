@@ -7,6 +7,7 @@ from aiohttp import web
 from local_library.app_keys import POLICY
 from local_library.web import json_ok, require_admin, transaction
 from natreg.errors import DomainError, ErrorKind
+from natreg.http.bodies import within_read_timeout
 from natreg.http.problems import parse_json_body
 
 from .importing import import_items_csv
@@ -34,7 +35,9 @@ async def import_items(request: web.Request) -> web.Response:
     if request.content_type != "text/csv":
         raise DomainError(ErrorKind.INVALID, "unsupported_media_type", "the body must be text/csv")
     try:
-        text = (await request.read()).decode("utf-8-sig")  # a spreadsheet's byte-order mark is not a column name
+        text = (await within_read_timeout(request, request.read())).decode(
+            "utf-8-sig"
+        )  # a spreadsheet's byte-order mark is not a column name
     except UnicodeDecodeError:
         raise DomainError(ErrorKind.INVALID, "csv_encoding", "the CSV file must be UTF-8") from None
     async with transaction(request) as conn:

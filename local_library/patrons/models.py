@@ -24,6 +24,9 @@ Pin = Annotated[str, StringConstraints(min_length=1, max_length=16)]
 
 
 class ContactDetails(RequestModel):
+    # A postal address is typed into one box, so it may span lines; every other field is a single line.
+    multiline_fields = frozenset({"postal_address"})
+
     email: Email | None = None
     phone: Phone | None = None
     postal_address: Address | None = None
@@ -39,6 +42,8 @@ class ContactDetails(RequestModel):
 
 
 class Guardian(RequestModel):
+    multiline_fields = frozenset({"contact"})
+
     name: Name
     contact: Address
 

@@ -2,12 +2,19 @@
 
 The cursor is stored in the same transaction as the changes of its page, so a crash replays a page rather
 than skipping it (applying a change twice is harmless: it sets the cache to the registry's current record).
+
+An entry this node cannot apply (the registry's record breaks the contract, or this database refuses it)
+is recorded in ``registry_feed_skipped`` with a code, never its contents, and skipped: one bad record must
+not stop every later change from arriving. A registry that cannot be reached still stops the round (and
+the next round retries from the stored cursor).
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
+from typing import Literal
 
 import asyncpg
 
@@ -16,16 +23,40 @@ from local_library.registry_link.cache import store_national_patron
 from local_library.registry_link.receipts import queue_erasure_receipt
 from natreg.db.types import DbConnection
 from registry.api.models import Change, PatronRecord
-from registry.client import RegistryClient, RegistryError
+from registry.client import UNEXPECTED_RESPONSE, RegistryClient, RegistryError
+
+logger = logging.getLogger(__name__)
 
 TOMBSTONES = frozenset({"deleted", "deceased", "opted_out", "unlinked"})
 PAGE_SIZE = 200
+
+RECORD_UNREADABLE = "record_unreadable"
+"""The registry's record does not parse under the contract (e.g. a control character in a name)."""
+RECORD_NOT_STORABLE = "record_not_storable"
+"""This node's database refused the record (a constraint or a value it cannot hold); see ``sqlstate``."""
+
+
+Counter = Literal["refreshed", "tombstones", "skipped"]
 
 
 @dataclass
 class FollowReport:
     refreshed: int = 0
     tombstones: int = 0
+    skipped: int = 0
+
+    def add(self, counter: Counter) -> None:
+        if counter == "refreshed":
+            self.refreshed += 1
+        elif counter == "tombstones":
+            self.tombstones += 1
+        else:
+            self.skipped += 1
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    """Stands in for a record the registry sent but this node could not parse."""
 
 
 async def _cursor(conn: DbConnection) -> str | None:
@@ -43,19 +74,55 @@ async def _save_cursor(conn: DbConnection, cursor: str) -> None:
     )
 
 
-async def _current_records(client: RegistryClient, changes: list[Change]) -> dict[uuid.UUID, PatronRecord | None]:
+async def _current_records(
+    client: RegistryClient, changes: list[Change]
+) -> dict[uuid.UUID, PatronRecord | _Unreadable | None]:
     """The current record of every patron a page mentions (None: no longer readable by this library)."""
-    records: dict[uuid.UUID, PatronRecord | None] = {}
+    records: dict[uuid.UUID, PatronRecord | _Unreadable | None] = {}
     for change in changes:
         if change.change in TOMBSTONES or change.patron_id in records:
             continue
         try:
             records[change.patron_id] = await client.get_patron(change.patron_id, purpose="change feed")
         except RegistryError as error:
-            if error.code != "patron_not_found":
+            if error.code == UNEXPECTED_RESPONSE:
+                records[change.patron_id] = _Unreadable()
+            elif error.code == "patron_not_found":
+                records[change.patron_id] = None
+            else:
                 raise
-            records[change.patron_id] = None
     return records
+
+
+async def _record_skipped(conn: DbConnection, change: Change, code: str, sqlstate: str | None = None) -> None:
+    await conn.execute(
+        """
+        INSERT INTO registry_feed_skipped (registry_patron_id, change, patron_version, code, sqlstate)
+        VALUES ($1, $2, $3, $4, $5)
+        """,
+        change.patron_id,
+        change.change,
+        change.patron_version,
+        code,
+        sqlstate,
+    )
+    # Ids and codes only: the record's contents are exactly what must not reach a log.
+    logger.warning("skipped a change-feed entry this node cannot apply: %s %s", code, sqlstate or "")
+
+
+async def _apply(
+    conn: DbConnection, client: RegistryClient, change: Change, record: PatronRecord | _Unreadable | None
+) -> Counter | None:
+    """Apply one change; the report counter it adds to, or None."""
+    if change.change in TOMBSTONES:
+        return "tombstones" if await apply_tombstone(conn, change.patron_id, change.change) else None
+    if isinstance(record, _Unreadable):
+        await _record_skipped(conn, change, RECORD_UNREADABLE)
+        return "skipped"
+    if record is not None and client.library_id in record.libraries:
+        await _refresh(conn, record)
+        return "refreshed"
+    return None
 
 
 async def follow_changes(pool: asyncpg.Pool, client: RegistryClient) -> FollowReport:
@@ -68,13 +135,15 @@ async def follow_changes(pool: asyncpg.Pool, client: RegistryClient) -> FollowRe
         records = await _current_records(client, page.changes)
         async with pool.acquire() as conn, conn.transaction():
             for change in page.changes:
-                if change.change in TOMBSTONES:
-                    report.tombstones += await apply_tombstone(conn, change.patron_id, change.change)
-                    continue
-                record = records.get(change.patron_id)
-                if record is not None and client.library_id in record.libraries:
-                    await _refresh(conn, record)
-                    report.refreshed += 1
+                try:
+                    # A savepoint per change: a refused one is undone alone, the page goes on.
+                    async with conn.transaction():
+                        counter = await _apply(conn, client, change, records.get(change.patron_id))
+                except (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError) as error:
+                    await _record_skipped(conn, change, RECORD_NOT_STORABLE, error.sqlstate)
+                    counter = "skipped"
+                if counter is not None:
+                    report.add(counter)
             await _save_cursor(conn, page.next_cursor)
         if not page.has_more:
             return report

@@ -196,6 +196,19 @@ async def discard_outbox_entry(request: web.Request) -> web.Response:
     return json_ok({"status": "discarded"})
 
 
+@routes.get("/api/staff/registry-feed/skipped")
+async def skipped_feed_entries(request: web.Request) -> web.Response:
+    """Change-feed entries this node could not apply and skipped (ids and codes: ask the registry's operator)."""
+    async with request.app[POOL].acquire() as conn:
+        rows = await conn.fetch(
+            """
+            SELECT skipped_id, registry_patron_id, change, patron_version, code, sqlstate, skipped_at
+            FROM registry_feed_skipped ORDER BY skipped_id DESC LIMIT 500
+            """
+        )
+    return json_ok([dict(row) for row in rows])
+
+
 @routes.post("/api/staff/registry-sync")
 async def sync_now(request: web.Request) -> web.Response:
     require_admin(request)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from natreg.errors import DomainError, ErrorKind
+from natreg.http.bodies import within_read_timeout
+from natreg.text import CONTROL_CHARACTER, CONTROL_CHARACTER_MESSAGE, has_control_character
+
 # What every HTML page of ours may do: nothing but its own stylesheet, forms only to itself, no framing.
 BASE_SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
@@ -23,6 +27,24 @@ def set_private_cookie(response: web.StreamResponse, name: str, value: str, *, p
 
 
 async def form_fields(request: web.Request) -> dict[str, str]:
-    """The text fields of a posted form (file uploads are not something our forms take)."""
-    data = await request.post()
-    return {key: value for key, value in data.items() if isinstance(value, str)}
+    """The text fields of a posted form (file uploads are not something our forms take).
+
+    Our forms have only single-line fields (card number, PIN, tokens), so no field may hold a control character.
+    """
+    try:
+        data = await within_read_timeout(request, request.post())
+    except UnicodeDecodeError:  # aiohttp decodes a urlencoded body strictly
+        raise DomainError(ErrorKind.INVALID, "form_encoding", "the form must be sent as UTF-8") from None
+    fields = {key: value for key, value in data.items() if isinstance(value, str)}
+    refused = sorted(key for key, value in fields.items() if has_control_character(key + value))
+    if refused:
+        errors = [
+            {"field": _printable(key), "message": CONTROL_CHARACTER_MESSAGE, "type": CONTROL_CHARACTER}
+            for key in refused
+        ]
+        raise DomainError(ErrorKind.INVALID, CONTROL_CHARACTER, CONTROL_CHARACTER_MESSAGE, extra={"errors": errors})
+    return fields
+
+
+def _printable(name: str) -> str:
+    return "(unprintable field name)" if has_control_character(name) else name

@@ -16,6 +16,9 @@ from pydantic import BaseModel, ValidationError
 
 from natreg.db.availability import database_unavailable, is_database_unavailable
 from natreg.errors import DomainError, ErrorKind
+from natreg.http.bodies import within_read_timeout
+from natreg.http.error_log import log_unhandled
+from natreg.text import CONTROL_CHARACTER, CONTROL_CHARACTER_MESSAGE, has_control_character
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +46,7 @@ CODE_BY_HTTP_STATUS = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     413: "body_too_large",
     415: "unsupported_media_type",
 }
@@ -77,7 +81,7 @@ async def parse_json_body(request: web.Request, model: type[ModelT]) -> ModelT:
     """Parse and validate a JSON body; every failure is a 4xx problem, never a 500."""
     if request.content_type != "application/json":
         raise DomainError(ErrorKind.INVALID, "unsupported_media_type", "the body must be application/json")
-    raw = await request.read()
+    raw = await within_read_timeout(request, request.read())
     try:
         return model.model_validate_json(raw)
     except ValidationError as error:
@@ -90,6 +94,9 @@ class RequestValidationError(Exception):
     def __init__(self, error: ValidationError) -> None:
         super().__init__("request validation failed")
         self.errors = _validation_errors(error)
+        # One code per rule in both services: a control character anywhere is named as such.
+        types = {item["type"] for item in self.errors}
+        self.code = CONTROL_CHARACTER if CONTROL_CHARACTER in types else "validation_failed"
 
 
 def parse_query(request: web.Request, model: type[ModelT]) -> ModelT:
@@ -105,6 +112,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @web.middleware
 async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
+        _refuse_control_characters_in_url(request)
         return await handler(request)
     except DomainError as error:
         headers = {}
@@ -116,14 +124,14 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
             STATUS_BY_KIND[error.kind], error.code, error.message, extra=error.extra, headers=headers
         )
     except RequestValidationError as error:
-        return problem_response(422, "validation_failed", "the request is not valid", extra={"errors": error.errors})
+        return problem_response(422, error.code, "the request is not valid", extra={"errors": error.errors})
     except web.HTTPException as error:
         if error.status < 400:
             raise
         code = CODE_BY_HTTP_STATUS.get(error.status, f"http_{error.status}")
         headers = {"Allow": error.headers["Allow"]} if "Allow" in error.headers else {}
         return problem_response(error.status, code, error.reason, headers=headers)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - the last resort: logged (without values) by log_unhandled
         if is_database_unavailable(error):
             # The database is restarting or away: "try again" (which clients retry), not a fault.
             logger.warning("database unavailable (%s); answered 503", type(error).__name__)
@@ -132,6 +140,20 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
                 503, unavailable.code, unavailable.message,
                 headers={"Retry-After": str(unavailable.retry_after_seconds)},
             )  # fmt: skip
-        # Log the traceback for operators, but never echo it: it can name internals or personal data.
-        logger.exception("unhandled error in %s %s", request.method, request.rel_url.path)
+        # Never echo it, and log no value: the path and the exception's text can carry personal data.
+        log_unhandled(logger, request, error)
         return problem_response(500, "internal_error", "internal error")
+
+
+def _refuse_control_characters_in_url(request: web.Request) -> None:
+    """Path parameters and query values obey the same text rule as bodies (a NUL would reach the database)."""
+    fields = [(f"path.{name}", value) for name, value in request.match_info.items()]
+    fields += [(f"query.{key}", key + value) for key, value in request.query.items()]
+    refused = [name for name, value in fields if has_control_character(value)]
+    if refused:
+        errors = [
+            {"field": "query" if has_control_character(name) else name, "message": CONTROL_CHARACTER_MESSAGE,
+             "type": CONTROL_CHARACTER}
+            for name in refused
+        ]  # fmt: skip
+        raise DomainError(ErrorKind.INVALID, CONTROL_CHARACTER, CONTROL_CHARACTER_MESSAGE, extra={"errors": errors})

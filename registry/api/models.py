@@ -11,7 +11,9 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
+
+from natreg.text import PlainTextModel
 
 ContactMethod = Literal["letter", "email", "sms"]
 Gender = Literal["female", "male"]
@@ -28,7 +30,8 @@ LibraryId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,31}$")]
 NationalIdText = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6} ?[0-9]{5}$")]
 
 
-class WireModel(BaseModel):
+class WireModel(PlainTextModel):
+    # PlainTextModel: no text field in either direction holds a control character (a node could not store it).
     # hide_input_in_errors: a failing national ID or PIN must never be echoed back or logged.
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 

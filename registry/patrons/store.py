@@ -207,13 +207,15 @@ def decrypt_record(keyring: KeyRing, row: asyncpg.Record) -> PatronRecord:
     email_ciphertext = row["email_ciphertext"]
     addresses = cast(list[dict[str, Any]], cipher.decrypt_json("addresses", bytes(row["addresses_ciphertext"])))
     phone_numbers = cast(list[str], cipher.decrypt_json("phone_numbers", bytes(row["phone_numbers_ciphertext"])))
-    return PatronRecord(
+    # Built without re-validation: what was stored is served as it is, so a record stored before a rule was
+    # tightened (a control character in a name) stays readable and correctable instead of becoming a 500.
+    return PatronRecord.model_construct(
         patron_id=patron_id,
         card_number=format_card_number(row["card_serial"]),
         birth_date=dt.date.fromisoformat(text("birth_date")),
         gender=cast(Gender, text("gender")),
         name=text("name"),
-        addresses=[PostalAddress.model_validate(address) for address in addresses],
+        addresses=[PostalAddress.model_construct(**address) for address in addresses],
         phone_numbers=phone_numbers,
         email=None if email_ciphertext is None else cipher.decrypt("email", bytes(email_ciphertext)),
         preferred_contact=cast(ContactMethod, text("preferred_contact")),

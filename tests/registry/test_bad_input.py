@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
@@ -62,5 +63,41 @@ async def test_malformed_requests_are_refused_cleanly(
         assert isinstance(answer.code, str)
         assert answer.code, (method, path)
 
+    assert await db.fetchval("SELECT count(*) FROM patrons") == 1
+    assert await db.fetchval("SELECT version FROM patrons") == 1
+
+
+CONTROL_CHARACTERS = ["\x00", "\x07", "\t", "\n", "\x1b", "\x7f", "\x85", "\x9b"]
+
+
+async def test_control_characters_in_any_text_field_are_refused_with_one_code(
+    raw: RawApi, register: Register, asker: RegistryClient, db: asyncpg.Connection, national_ids: Iterator[str]
+) -> None:
+    patron = await register(asker)
+    patron_id = patron.record.patron_id
+    body = patron.request.model_dump(mode="json") | {"national_id": next(national_ids)}
+    address = body["addresses"][0]
+    bodies: list[tuple[str, str, dict[str, Any]]] = []
+    for character in CONTROL_CHARACTERS:
+        bodies += [
+            ("POST", "/v1/patrons", body | {"name": f"Kari{character}Nordmann"}),
+            ("POST", "/v1/patrons", body | {"addresses": [address | {"lines": [f"Vei 1{character}"]}]}),
+            ("POST", "/v1/patrons", body | {"addresses": [address | {"city": f"Asker{character}"}]}),
+            ("POST", "/v1/patrons", body | {"email": f"kari{character}@example.org"}),
+            ("POST", "/v1/patrons/lookup", {"national_id": f"{patron.national_id}{character}"}),
+            ("POST", "/v1/patrons/authenticate", {"card_number": patron.record.card_number, "pin": f"48{character}1"}),
+            ("PATCH", f"/v1/patrons/{patron_id}", {"name": f"Ny{character}Navn"}),
+        ]
+    for method, path, json_body in bodies:
+        headers = {"Idempotency-Key": str(uuid.uuid4()), "If-Match": '"1"'}
+        answer = await raw.call("asker", method, path, json=json_body, headers=headers)
+        assert answer.status == 422, (method, path, json_body, answer.status, answer.text)
+        assert answer.headers["Content-Type"].startswith("application/problem+json")
+        assert answer.code == "control_character", answer.text
+        assert "control_character" in {error["type"] for error in answer.json["errors"]}
+        assert "\\u0000" not in answer.text
+
+    answer = await raw.call("asker", "GET", "/v1/changes?cursor=a%00b")
+    assert (answer.status, answer.code) == (422, "control_character")
     assert await db.fetchval("SELECT count(*) FROM patrons") == 1
     assert await db.fetchval("SELECT version FROM patrons") == 1
