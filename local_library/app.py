@@ -27,6 +27,7 @@ from local_library.staff.passwords import StaffPasswordHasher
 from local_library.staff.views import routes as staff_routes
 from local_library.status.views import health, registry_status
 from natreg.db.pool import create_migrated_pool
+from natreg.hsts import send_hsts
 from natreg.http.problems import problem_middleware
 from natreg.http.sites import start_site, url_host
 from natreg.keys.layout import KeyLayout
@@ -94,6 +95,7 @@ def create_app(settings: LibrarySettings) -> web.Application:
     for routes in (staff_routes, catalogue_routes, patron_routes, circulation_routes, daily_routes, national_routes):
         app.router.add_routes(routes)
     add_minside_routes(app)
+    send_hsts(app)
     return app
 
 
@@ -109,9 +111,10 @@ class RunningLibrary:
 async def start_library(settings: LibrarySettings) -> RunningLibrary:
     """Serve the node over HTTPS with its own certificate from the private CA; port 0 picks a free port."""
     layout = KeyLayout(settings.keys_dir)
+    # Browsers see this site (Min side, staff): a publicly trusted certificate if configured.
     context = public_server_context(
-        str(layout.library_server_certificate(settings.library_id)),
-        str(layout.library_server_key(settings.library_id)),
+        settings.public_tls_cert_path or layout.library_server_certificate(settings.library_id),
+        settings.public_tls_key_path or layout.library_server_key(settings.library_id),
     )
     runner = web.AppRunner(create_app(settings), access_log=None)
     await runner.setup()
