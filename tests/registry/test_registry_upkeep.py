@@ -20,6 +20,7 @@ from natreg.keys.layout import KeyLayout
 from registry import app_keys
 from registry.api.models import RegisterPatron
 from registry.app import RunningRegistry
+from registry.audit.sealer import MAX_BACKOFF_SECONDS, SEAL_INTERVAL_SECONDS, backoff_seconds
 from registry.client import RegistryClient
 from registry.erasure.ledger_file import ErasureLedgerFile
 from registry.patrons.national_id import generate_synthetic_national_ids
@@ -143,3 +144,11 @@ async def test_the_erasure_ledger_file_and_table_are_reconciled_both_ways(
         return str(lost_append) in file_ids() and present == 0 and ledgered == 1
 
     await _eventually(reconciled, "both erasures are in the file and the table, and the patron is erased again")
+
+
+def test_sealer_backoff_grows_to_a_ceiling_and_resets() -> None:
+    pauses = [backoff_seconds(failures) for failures in range(40)]
+    assert pauses[0] == SEAL_INTERVAL_SECONDS
+    assert pauses == sorted(pauses)
+    assert max(pauses) == MAX_BACKOFF_SECONDS
+    assert backoff_seconds(0) == SEAL_INTERVAL_SECONDS
