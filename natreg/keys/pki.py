@@ -76,6 +76,8 @@ class LibraryEntry:
     # Serials of the library's earlier certificates that are still accepted: a renewal keeps the key, and a
     # node keeps presenting its previous certificate until it reloads the renewed file.
     earlier_serials: tuple[int, ...] = ()
+    # When the current client certificate expires, so the registry can warn without holding the file.
+    certificate_not_after: dt.datetime | None = None
 
     @property
     def all_serials(self) -> tuple[int, ...]:
@@ -300,6 +302,10 @@ def credential_hmac(credential_key: bytes, library_id: str, credential: str) -> 
     return hmac.new(credential_key, message, hashlib.sha256).hexdigest()
 
 
+def _optional_time(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
 def load_library_entries(layout: KeyLayout) -> dict[str, LibraryEntry]:
     try:
         document = json.loads(layout.library_registry.read_text())
@@ -312,6 +318,11 @@ def load_library_entries(layout: KeyLayout) -> dict[str, LibraryEntry]:
             certificate_serial=int(entry["certificate_serial"]),
             revoked=bool(entry["revoked"]),
             earlier_serials=tuple(int(serial) for serial in entry.get("earlier_serials", ())),
+            certificate_not_after=(
+                dt.datetime.fromisoformat(entry["certificate_not_after"])
+                if entry.get("certificate_not_after")
+                else None
+            ),
         )
         for library_id, entry in document["libraries"].items()
     }
@@ -326,6 +337,9 @@ def _save_library_entries(layout: KeyLayout, entries: dict[str, LibraryEntry]) -
                 "certificate_serial": str(entry.certificate_serial),
                 "revoked": entry.revoked,
                 "earlier_serials": [str(serial) for serial in entry.earlier_serials],
+                "certificate_not_after": (
+                    entry.certificate_not_after.isoformat() if entry.certificate_not_after else None
+                ),
             }
             for entry in sorted(entries.values(), key=lambda item: item.library_id)
         }
@@ -375,6 +389,7 @@ def add_library(root: Path, library_id: str, *, server_names: Sequence[str] = ()
         credential_hmac=credential_hmac(credential_key, library_id, credential),
         certificate_serial=client_certificate.serial_number,
         revoked=False,
+        certificate_not_after=client_certificate.not_valid_after_utc,
     )
     _save_library_entries(layout, entries)
     return [layout.library_dir(library_id)]
@@ -450,18 +465,29 @@ class CertificateFile:
 
 
 def certificate_files(layout: KeyLayout) -> list[CertificateFile]:
-    """Every certificate in the key folder that exists here (a node's folder holds only its own)."""
-    candidates = [("CA", layout.ca_certificate), ("registry server", layout.registry_server_certificate)]
-    for library_id in sorted(load_library_entries(layout)):
+    """Every certificate this key folder knows of, revoked libraries' aside.
+
+    A registry host in production holds no library's files; the library list remembers when each library's
+    client certificate expires, so the registry can warn about those too.
+    """
+    candidates: list[tuple[str, Path, LibraryEntry | None]] = [
+        ("CA", layout.ca_certificate, None),
+        ("registry server", layout.registry_server_certificate, None),
+    ]
+    for library_id, entry in sorted(load_library_entries(layout).items()):
+        if entry.revoked:
+            continue
         candidates += [
-            (f"library {library_id} client", layout.library_client_certificate(library_id)),
-            (f"library {library_id} node server", layout.library_server_certificate(library_id)),
+            (f"library {library_id} client", layout.library_client_certificate(library_id), entry),
+            (f"library {library_id} node server", layout.library_server_certificate(library_id), None),
         ]
     found = []
-    for what, path in candidates:
+    for what, path, listed in candidates:
         try:
             certificate = x509.load_pem_x509_certificate(path.read_bytes())
         except FileNotFoundError:
+            if listed is not None and listed.certificate_not_after is not None:
+                found.append(CertificateFile(what, path, listed.certificate_not_after))
             continue
         found.append(CertificateFile(what, path, certificate.not_valid_after_utc))
     return found
@@ -533,6 +559,7 @@ def renew_certificates(root: Path, *, within: dt.timedelta = DEFAULT_RENEW_WITHI
                 entry,
                 certificate_serial=certificate.serial_number,
                 earlier_serials=(entry.certificate_serial, *entry.earlier_serials)[:KEPT_EARLIER_SERIALS],
+                certificate_not_after=certificate.not_valid_after_utc,
             )
             _save_library_entries(layout, entries)
         renewed.append(f"{what} certificate, valid until {certificate.not_valid_after_utc:%Y-%m-%d}")

@@ -14,6 +14,7 @@ from natreg.cli import main
 from natreg.keys import files, pki
 from natreg.keys.layout import KeyLayout
 from natreg.keys.pki import (
+    certificate_files,
     crl_next_update,
     init_keys,
     load_library_entries,
@@ -116,6 +117,21 @@ def test_renew_reissues_expiring_certificates_with_the_same_keys(
     revoke_library(tmp_path, "asker")
     assert {old_client.serial_number, new_client.serial_number} <= revoked_serials(layout)
     assert renew_certificates(tmp_path) == []
+
+
+def test_expiries_are_known_for_libraries_whose_files_are_elsewhere(tmp_path: Path) -> None:
+    init_keys(tmp_path, ["asker", "sandnes"])
+    layout = KeyLayout(tmp_path)
+    asker_until = _certificate(layout.library_client_certificate("asker")).not_valid_after_utc
+    revoke_library(tmp_path, "sandnes")
+    # A registry host holds no library's folder in production.
+    for library_id in ("asker", "sandnes"):
+        for path in layout.library_dir(library_id).iterdir():
+            path.unlink()
+    expiries = {certificate.what: certificate.not_after for certificate in certificate_files(layout)}
+    assert expiries["library asker client"] == asker_until
+    assert not any("sandnes" in what for what in expiries)
+    assert {"CA", "registry server"} <= expiries.keys()
 
 
 def test_key_files_appear_whole_never_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
