@@ -233,3 +233,22 @@ async def test_a_node_without_a_public_certificate_uses_the_private_one(
 def test_a_public_certificate_without_its_key_is_refused() -> None:
     with pytest.raises(ValueError, match="public_tls_key_path"):
         RegistrySettings(public_tls_cert_path=Path("public.crt"))
+
+
+async def test_a_node_presents_its_renewed_certificate_without_restart(
+    library_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unused_tcp_port: int
+) -> None:
+    keys_dir = tmp_path / "keys"
+    with monkeypatch.context() as short:
+        short.setattr(pki, "LEAF_VALIDITY", dt.timedelta(days=10))
+        init_keys(keys_dir, ["asker"])
+    layout = KeyLayout(keys_dir)
+    browser = ssl.create_default_context(cafile=layout.ca_certificate)
+    node = await run_library("asker", library_database_url, keys_dir, f"https://127.0.0.1:{unused_tcp_port}")
+    try:
+        soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=11)
+        assert (await _server_certificate(node.url, browser)).not_valid_after_utc < soon
+        assert main(["keys", "renew", "--keys-dir", str(keys_dir)]) == 0
+        assert (await _server_certificate(node.url, browser)).not_valid_after_utc > soon
+    finally:
+        await node.stop()
