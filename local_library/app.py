@@ -28,6 +28,7 @@ from local_library.staff.views import routes as staff_routes
 from local_library.status.views import health, registry_status
 from natreg.db.pool import create_migrated_pool
 from natreg.files import secure_service_folders
+from natreg.hsts import send_hsts
 from natreg.http.listeners import ListenerRunner, ListenerSite
 from natreg.http.problems import problem_middleware
 from natreg.http.sites import start_site, url_host
@@ -96,6 +97,7 @@ def create_app(settings: LibrarySettings) -> web.Application:
     for routes in (staff_routes, catalogue_routes, patron_routes, circulation_routes, daily_routes, national_routes):
         app.router.add_routes(routes)
     add_minside_routes(app)
+    send_hsts(app)
     return app
 
 
@@ -112,9 +114,10 @@ async def start_library(settings: LibrarySettings) -> RunningLibrary:
     """Serve the node over HTTPS with its own certificate from the private CA; port 0 picks a free port."""
     secure_service_folders(settings.data_dir, settings.keys_dir, [settings.resolved_notice_log_path])
     layout = KeyLayout(settings.keys_dir)
+    # Browsers see this site (Min side, staff): a publicly trusted certificate if configured.
     context = public_server_context(
-        str(layout.library_server_certificate(settings.library_id)),
-        str(layout.library_server_key(settings.library_id)),
+        settings.public_tls_cert_path or layout.library_server_certificate(settings.library_id),
+        settings.public_tls_key_path or layout.library_server_key(settings.library_id),
     )
     runner = ListenerRunner(create_app(settings), read_timeout_seconds=settings.read_timeout_seconds)
     await runner.setup()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import logging
 import os
 import sys
@@ -15,7 +16,14 @@ from typing import TypeAlias
 from natreg.errors import DomainError
 from natreg.keys.files import KeyMaterialError
 from natreg.keys.layout import KeyLayout
-from natreg.keys.pki import add_key_encryption_key, add_library, init_keys, revoke_library
+from natreg.keys.pki import (
+    add_key_encryption_key,
+    add_library,
+    init_keys,
+    refresh_crl,
+    renew_certificates,
+    revoke_library,
+)
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -25,7 +33,9 @@ def _keys_dir(arguments: argparse.Namespace) -> Path:
 
 
 def keys_init(arguments: argparse.Namespace) -> int:
-    created = init_keys(_keys_dir(arguments), arguments.library, server_names=arguments.server_name)
+    created = init_keys(
+        _keys_dir(arguments), arguments.library, server_names=arguments.server_name, crl_url=arguments.crl_url
+    )
     for line in created:
         print(f"created {line}")
     if not created:
@@ -43,6 +53,25 @@ def keys_add_library(arguments: argparse.Namespace) -> int:
 def keys_revoke(arguments: argparse.Namespace) -> int:
     revoke_library(_keys_dir(arguments), arguments.library_id)
     print(f"revoked library {arguments.library_id!r}; the registry refuses it from its next request")
+    return 0
+
+
+def keys_refresh_crl(arguments: argparse.Namespace) -> int:
+    within = None if arguments.if_expiring_within_days is None else dt.timedelta(days=arguments.if_expiring_within_days)
+    next_update = refresh_crl(_keys_dir(arguments), if_expiring_within=within)
+    if next_update is None:
+        print("the CRL is fresh enough; left as it is")
+    else:
+        print(f"re-signed the CRL; valid until {next_update:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
+def keys_renew(arguments: argparse.Namespace) -> int:
+    renewed = renew_certificates(_keys_dir(arguments), within=dt.timedelta(days=arguments.within_days))
+    for line in renewed:
+        print(f"renewed {line}")
+    if not renewed:
+        print(f"nothing to do: no certificate expires within {arguments.within_days} days")
     return 0
 
 
@@ -320,6 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys_dir_option(init)
     init.add_argument("--library", action="append", default=[], help="issue keys for this library (repeatable)")
     init.add_argument("--server-name", action="append", default=[], help="extra DNS name for server certificates")
+    init.add_argument("--crl-url", help="where the CRL is published, written into every certificate")
     add_lib = add(keys, "add-library", keys_add_library, "issue a certificate and credential for a library")
     keys_dir_option(add_lib)
     add_lib.add_argument("library_id")
@@ -327,6 +357,12 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = add(keys, "revoke", keys_revoke, "revoke a library's certificate and credential")
     keys_dir_option(revoke)
     revoke.add_argument("library_id")
+    refresh = add(keys, "refresh-crl", keys_refresh_crl, "re-sign the CRL with a new validity (run daily)")
+    keys_dir_option(refresh)
+    refresh.add_argument("--if-expiring-within-days", type=float, help="only if the CRL runs out within this many days")
+    renew = add(keys, "renew", keys_renew, "renew certificates that expire soon, keeping their keys")
+    keys_dir_option(renew)
+    renew.add_argument("--within-days", type=float, default=30, help="renew what expires within N days (30)")
     new_kek = add(keys, "new-kek", keys_new_kek, "create the next key-encryption key version")
     keys_dir_option(new_kek)
 

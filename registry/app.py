@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 from aiohttp import web
 
 from natreg.db.pool import create_migrated_pool
 from natreg.files import secure_service_folders
+from natreg.hsts import send_hsts
 from natreg.http.listeners import ListenerRunner, ListenerSite
 from natreg.http.problems import problem_middleware
 from natreg.http.sites import start_site, url_host
@@ -21,11 +23,15 @@ from natreg.keys.layout import KeyLayout
 from natreg.tls import public_server_context, registry_node_api_context
 from registry import app_keys
 from registry.audit.log import seal_all
+from registry.audit.sealer import SealerState, run_sealer
 from registry.auth.libraries import LibraryDirectory
 from registry.auth.middleware import authentication_middleware
 from registry.crypto.keyring import KeyRingWatcher
 from registry.crypto.pins import PinHasher
 from registry.erasure.ledger_file import ErasureLedgerFile
+from registry.erasure.reconcile import reconcile_regularly
+from registry.health.calendar import keep_crl_fresh
+from registry.health.views import crl
 from registry.insight.site import create_public_app
 from registry.migrations import MIGRATIONS_PACKAGE
 from registry.patrons.service import RegistryCore
@@ -73,30 +79,45 @@ def create_app(settings: RegistrySettings) -> web.Application:
         yield
 
     async def audit_sealer(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(seal_audit_entries(app[app_keys.POOL], app[app_keys.CORE]))
+        state = app[app_keys.SEALER_STATE]
+        async with _background(run_sealer(lambda: _seal_round(app[app_keys.POOL], app[app_keys.CORE]), state)):
+            yield
+
+    async def crl_upkeep(app: web.Application) -> AsyncIterator[None]:
+        async with _background(keep_crl_fresh(layout, settings.crl_refresh_interval_seconds)):
+            yield
+
+    async def erasure_ledger_upkeep(app: web.Application) -> AsyncIterator[None]:
+        reconcile = reconcile_regularly(app[app_keys.CORE], settings.erasure_ledger_reconcile_interval_seconds)
+        async with _background(reconcile):
+            yield
+
+    app[app_keys.SEALER_STATE] = SealerState()
+    app.cleanup_ctx.extend([database, patron_core, audit_sealer, erasure_ledger_upkeep])
+    if settings.crl_refresh_interval_seconds > 0:
+        app.cleanup_ctx.append(crl_upkeep)
+    add_routes(app)
+    app.router.add_get("/crl", crl)
+    return app
+
+
+@contextlib.asynccontextmanager
+async def _background(job: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
+    """Run ``job`` while the app runs; cancel it at shutdown."""
+    task = asyncio.create_task(job)
+    try:
         yield
+    finally:
         task.cancel()
         # Cancelled in the middle of a query, asyncpg may report the closed connection instead of the cancel.
         with contextlib.suppress(asyncio.CancelledError, asyncpg.InterfaceError):
             await task
 
-    app.cleanup_ctx.extend([database, patron_core, audit_sealer])
-    add_routes(app)
-    return app
 
-
-AUDIT_SEAL_INTERVAL_SECONDS = 0.5
-
-
-async def seal_audit_entries(pool: asyncpg.Pool, core: RegistryCore) -> None:
-    """Chain recorded accesses into the audit log, continuously (one instance seals; others find it busy)."""
-    while True:
-        try:
-            async with pool.acquire() as connection:
-                await seal_all(connection, core.keyring.audit_key)
-        except (OSError, asyncpg.PostgresError):
-            logger.exception("sealing audit entries failed; retrying")
-        await asyncio.sleep(AUDIT_SEAL_INTERVAL_SECONDS)
+async def _seal_round(pool: asyncpg.Pool, core: RegistryCore) -> None:
+    """Chain recorded accesses into the audit log (one instance seals; others find it busy)."""
+    async with pool.acquire() as connection:
+        await seal_all(connection, core.keyring.audit_key)
 
 
 @dataclass
@@ -128,6 +149,7 @@ async def start_registry(settings: RegistrySettings) -> RunningRegistry:
         session_master_key=read_data_key_file(layout.data_key("credential")),
         controller=settings.operator_name,
     )
+    send_hsts(public_app)
     public_runner = ListenerRunner(public_app, read_timeout_seconds=settings.read_timeout_seconds)
     try:
         api_port = await start_site(
@@ -135,7 +157,10 @@ async def start_registry(settings: RegistrySettings) -> RunningRegistry:
         )
         health_port = await start_site(runner, ListenerSite(runner, settings.host, settings.health_port))
         await public_runner.setup()
-        public_context = public_server_context(str(layout.registry_server_certificate), str(layout.registry_server_key))
+        public_context = public_server_context(
+            settings.public_tls_cert_path or layout.registry_server_certificate,
+            settings.public_tls_key_path or layout.registry_server_key,
+        )
         public_port = await start_site(
             public_runner, ListenerSite(public_runner, settings.host, settings.public_port, ssl_context=public_context)
         )

@@ -6,6 +6,7 @@ import asyncpg
 from aiohttp import web
 
 from natreg.keys.layout import KeyLayout
+from registry.audit.sealer import SealerState
 from registry.auth.libraries import LibraryDirectory
 from registry.patrons.service import RegistryCore
 from registry.settings import RegistrySettings
@@ -15,3 +16,4 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 KEY_LAYOUT = web.AppKey("key_layout", KeyLayout)
 LIBRARY_DIRECTORY = web.AppKey("library_directory", LibraryDirectory)
 CORE = web.AppKey("core", RegistryCore)
+SEALER_STATE = web.AppKey("sealer_state", SealerState)

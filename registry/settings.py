@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from natreg.http.listeners import DEFAULT_READ_TIMEOUT_SECONDS
@@ -41,6 +42,23 @@ class RegistrySettings(BaseSettings):
         gt=0,
         description="a connection silent (or sending its headers or body) this long is closed, on every listener",
     )
+    public_tls_cert_path: Path | None = Field(
+        default=None,
+        description="publicly trusted certificate chain for the insight site (default: the private CA's)",
+    )
+    public_tls_key_path: Path | None = Field(default=None, description="its private key")
+    crl_refresh_interval_seconds: float = Field(
+        default=3600, ge=0, description="how often to check the CRL and re-sign it before it runs out; 0: never"
+    )
+    erasure_ledger_reconcile_interval_seconds: float = Field(
+        default=300, ge=0, description="how often the ledger file and table are reconciled; 0: at start only"
+    )
+
+    @model_validator(mode="after")
+    def _public_certificate_comes_with_its_key(self) -> Self:
+        if (self.public_tls_cert_path is None) != (self.public_tls_key_path is None):
+            raise ValueError("set both public_tls_cert_path and public_tls_key_path, or neither")
+        return self
 
     @property
     def erasure_ledger_file(self) -> Path:

@@ -24,31 +24,60 @@ def ensure_private_dir(path: Path) -> None:
             directory.mkdir(mode=SECRET_DIR_MODE)
 
 
-def write_new_file(path: Path, content: bytes) -> None:
-    """Create ``path`` with mode 0600; refuse if it already exists.
+def _write_temporary(directory: Path, name: str, content: bytes) -> Path:
+    """Write ``content`` to a new 0600 temporary file next to its final place and flush it to disk.
 
-    O_EXCL makes the refusal race-free, and passing the mode to open() means the secret is never readable
-    by others, not even between creation and a later chmod.
+    The temporary name starts with a dot and ends in ``.tmp``, so no reader's pattern (``kek-v*.key``) sees it.
+    """
+    temporary = directory / f".{name}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SECRET_FILE_MODE)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the new name itself durable (a crash after rename must not lose the file)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_new_file(path: Path, content: bytes) -> None:
+    """Create ``path`` with mode 0600 and all of ``content`` at once; refuse if it already exists.
+
+    The content goes to a temporary file first (0600 from its first byte, flushed to disk) and is then
+    hard-linked to its name: a running registry that watches the key folder never reads a half-written key,
+    and the link fails if the name exists, so the refusal stays race-free.
     """
     ensure_private_dir(path.parent)
+    if path.exists():
+        raise KeyMaterialError(f"{path} already exists; refusing to overwrite key material")
+    temporary = _write_temporary(path.parent, path.name, content)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SECRET_FILE_MODE)
+        os.link(temporary, path)
     except FileExistsError:
         raise KeyMaterialError(f"{path} already exists; refusing to overwrite key material") from None
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(content)
+    finally:
+        temporary.unlink(missing_ok=True)
+    _sync_directory(path.parent)
 
 
 def replace_file(path: Path, content: bytes) -> None:
-    """Atomically replace ``path`` (for files that are meant to change: the CRL, the library list)."""
+    """Atomically replace ``path`` (for files that are meant to change: the CRL, the library list, renewed
+    certificates): readers see the old content or the new, never a mixture."""
     ensure_private_dir(path.parent)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SECRET_FILE_MODE)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
+    temporary = _write_temporary(path.parent, path.name, content)
     os.replace(temporary, path)
+    _sync_directory(path.parent)
 
 
 def new_data_key_file(path: Path) -> None:

@@ -39,6 +39,11 @@ class KeyLayout:
         return self.ca_dir / "crl.pem"
 
     @property
+    def crl_url_file(self) -> Path:
+        """Where the CRL is published (written into each certificate's CRL distribution point)."""
+        return self.ca_dir / "crl-url"
+
+    @property
     def registry_dir(self) -> Path:
         return self.root / "registry"
 

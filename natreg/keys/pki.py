@@ -7,6 +7,7 @@ node's own server certificate, and publishes a certificate revocation list.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -46,11 +47,22 @@ __all__ = [
 LIBRARY_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 DEFAULT_SERVER_NAMES = ("localhost", "127.0.0.1", "::1")
 CA_VALIDITY = dt.timedelta(days=3650)
-LEAF_VALIDITY = dt.timedelta(days=825)
-# OpenSSL refuses every handshake once the CRL it checks has expired, so the CRL is long-lived and
-# re-signed on every revocation; the registry also checks revocation per request.
-CRL_VALIDITY = dt.timedelta(days=365)
+# Browsers and TLS scanners flag server certificates valid for more than 398 days; with the five minutes of
+# back-dating every certificate stays below that. `natreg keys renew` issues the next one in time.
+LEAF_VALIDITY = dt.timedelta(days=397)
+# OpenSSL refuses every handshake once the CRL it checks has expired: a long-lived CRL that nobody re-signs
+# is an outage on a date. So the CRL is short-lived and re-signed on a schedule (`natreg keys refresh-crl`,
+# and the registry itself in the background) long before it runs out.
+CRL_VALIDITY = dt.timedelta(days=7)
+# Re-sign when less than this is left (the registry checks hourly; cron may run the command daily).
+CRL_REFRESH_BEFORE = dt.timedelta(days=4)
+# Where relying parties fetch the CRL: the registry's plain health listener serves it at /crl.
+DEFAULT_CRL_URL = "http://localhost:8080/crl"
+# Certificates that expire within this many days are renewed by `natreg keys renew` (and warned about).
+DEFAULT_RENEW_WITHIN = dt.timedelta(days=30)
 ORGANISATION = "natreg"
+# Earlier certificates of a library still accepted after renewals (the previous two are plenty).
+KEPT_EARLIER_SERIALS = 2
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,15 @@ class LibraryEntry:
     credential_hmac: str
     certificate_serial: int
     revoked: bool
+    # Serials of the library's earlier certificates that are still accepted: a renewal keeps the key, and a
+    # node keeps presenting its previous certificate until it reloads the renewed file.
+    earlier_serials: tuple[int, ...] = ()
+    # When the current client certificate expires, so the registry can warn without holding the file.
+    certificate_not_after: dt.datetime | None = None
+
+    @property
+    def all_serials(self) -> tuple[int, ...]:
+        return (self.certificate_serial, *self.earlier_serials)
 
 
 def _now() -> dt.datetime:
@@ -140,15 +161,24 @@ def _create_ca(layout: KeyLayout) -> None:
     _write_crl(layout, revoked_serials=())
 
 
+def published_crl_url(layout: KeyLayout) -> str:
+    """The CRL distribution point written into every certificate (``natreg keys init --crl-url``)."""
+    try:
+        return layout.crl_url_file.read_text().strip() or DEFAULT_CRL_URL
+    except FileNotFoundError:
+        return DEFAULT_CRL_URL
+
+
 def _issue_leaf(
     layout: KeyLayout,
     *,
     common_name: str,
     usage: x509.ObjectIdentifier,
     server_names: Sequence[str] = (),
+    key: ec.EllipticCurvePrivateKey | None = None,
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     ca_key, ca_certificate = _load_ca(layout)
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = key or ec.generate_private_key(ec.SECP256R1())
     now = _now()
     builder = (
         x509.CertificateBuilder()
@@ -161,6 +191,19 @@ def _issue_leaf(
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .add_extension(
+            x509.CRLDistributionPoints(
+                [
+                    x509.DistributionPoint(
+                        full_name=[x509.UniformResourceIdentifier(published_crl_url(layout))],
+                        relative_name=None,
+                        reasons=None,
+                        crl_issuer=None,
+                    )
+                ]
+            ),
+            critical=False,
+        )
     )
     if server_names:
         builder = builder.add_extension(
@@ -187,21 +230,64 @@ def _issue_server_certificate(
     write_new_file(certificate_path, _certificate_pem(certificate))
 
 
-def _write_crl(layout: KeyLayout, revoked_serials: Iterable[int]) -> None:
+def _write_crl(layout: KeyLayout, revoked_serials: Iterable[int], *, validity: dt.timedelta = CRL_VALIDITY) -> None:
+    """Sign a fresh CRL listing ``revoked_serials``; serials already listed keep their revocation date."""
     ca_key, ca_certificate = _load_ca(layout)
     now = _now()
+    previous = _load_crl(layout)
+    # (``is not None``: an empty CRL is falsy, having no entries.)
+    known_dates = {} if previous is None else {entry.serial_number: entry.revocation_date_utc for entry in previous}
+    number = 1 if previous is None else _crl_number(previous) + 1
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(ca_certificate.subject)
         .last_update(now - dt.timedelta(minutes=5))
-        .next_update(now + CRL_VALIDITY)
+        .next_update(now + validity)
+        .add_extension(x509.CRLNumber(number), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
     )
     for serial in sorted(set(revoked_serials)):
         builder = builder.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now).build()
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(known_dates.get(serial, now)).build()
         )
     crl = builder.sign(ca_key, hashes.SHA256())
     replace_file(layout.crl, crl.public_bytes(serialization.Encoding.PEM))
+
+
+def _load_crl(layout: KeyLayout) -> x509.CertificateRevocationList | None:
+    try:
+        return x509.load_pem_x509_crl(layout.crl.read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def _crl_number(crl: x509.CertificateRevocationList) -> int:
+    try:
+        return int(crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number)
+    except x509.ExtensionNotFound:
+        return 0
+
+
+def crl_next_update(layout: KeyLayout) -> dt.datetime | None:
+    """When the current CRL runs out (every TLS handshake with a library fails after it)."""
+    crl = _load_crl(layout)
+    return crl.next_update_utc if crl is not None else None
+
+
+def refresh_crl(
+    root: Path, *, if_expiring_within: dt.timedelta | None = None, validity: dt.timedelta = CRL_VALIDITY
+) -> dt.datetime | None:
+    """Re-sign the CRL with the same revocations and a new ``next_update``; return it (None: nothing done).
+
+    With ``if_expiring_within`` only a CRL that runs out within that time (or is missing) is re-signed, so
+    several registry instances and a cron job may all call this without piling up CRL numbers.
+    """
+    layout = KeyLayout(root)
+    current = crl_next_update(layout)
+    if if_expiring_within is not None and current is not None and current - _now() > if_expiring_within:
+        return None
+    _write_crl(layout, revoked_serials(layout) if current is not None else (), validity=validity)
+    return crl_next_update(layout)
 
 
 def revoked_serials(layout: KeyLayout) -> frozenset[int]:
@@ -216,6 +302,10 @@ def credential_hmac(credential_key: bytes, library_id: str, credential: str) -> 
     return hmac.new(credential_key, message, hashlib.sha256).hexdigest()
 
 
+def _optional_time(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
 def load_library_entries(layout: KeyLayout) -> dict[str, LibraryEntry]:
     try:
         document = json.loads(layout.library_registry.read_text())
@@ -227,6 +317,12 @@ def load_library_entries(layout: KeyLayout) -> dict[str, LibraryEntry]:
             credential_hmac=entry["credential_hmac"],
             certificate_serial=int(entry["certificate_serial"]),
             revoked=bool(entry["revoked"]),
+            earlier_serials=tuple(int(serial) for serial in entry.get("earlier_serials", ())),
+            certificate_not_after=(
+                dt.datetime.fromisoformat(entry["certificate_not_after"])
+                if entry.get("certificate_not_after")
+                else None
+            ),
         )
         for library_id, entry in document["libraries"].items()
     }
@@ -240,6 +336,10 @@ def _save_library_entries(layout: KeyLayout, entries: dict[str, LibraryEntry]) -
                 # A string, because JSON readers elsewhere may lose precision on 128-bit integers.
                 "certificate_serial": str(entry.certificate_serial),
                 "revoked": entry.revoked,
+                "earlier_serials": [str(serial) for serial in entry.earlier_serials],
+                "certificate_not_after": (
+                    entry.certificate_not_after.isoformat() if entry.certificate_not_after else None
+                ),
             }
             for entry in sorted(entries.values(), key=lambda item: item.library_id)
         }
@@ -289,6 +389,7 @@ def add_library(root: Path, library_id: str, *, server_names: Sequence[str] = ()
         credential_hmac=credential_hmac(credential_key, library_id, credential),
         certificate_serial=client_certificate.serial_number,
         revoked=False,
+        certificate_not_after=client_certificate.not_valid_after_utc,
     )
     _save_library_entries(layout, entries)
     return [layout.library_dir(library_id)]
@@ -301,23 +402,25 @@ def revoke_library(root: Path, library_id: str) -> None:
     entry = entries.get(library_id)
     if entry is None:
         raise KeyMaterialError(f"unknown library {library_id!r}")
-    _write_crl(layout, revoked_serials(layout) | {entry.certificate_serial})
-    entries[library_id] = LibraryEntry(
-        library_id=library_id,
-        credential_hmac=entry.credential_hmac,
-        certificate_serial=entry.certificate_serial,
-        revoked=True,
-    )
+    # Every certificate the library holds goes on the CRL, renewed ones included.
+    _write_crl(layout, revoked_serials(layout) | set(entry.all_serials))
+    entries[library_id] = dataclasses.replace(entry, revoked=True)
     _save_library_entries(layout, entries)
 
 
-def init_keys(root: Path, libraries: Sequence[str] = (), *, server_names: Sequence[str] = ()) -> list[str]:
+def init_keys(
+    root: Path, libraries: Sequence[str] = (), *, server_names: Sequence[str] = (), crl_url: str | None = None
+) -> list[str]:
     """Create whatever key material is missing; return a line per thing created.
 
     Existing files are left exactly as they are, so running this twice is safe and never replaces a key.
+    ``crl_url`` (where the CRL is published) is remembered for every certificate issued later.
     """
     layout = KeyLayout(root)
     created: list[str] = []
+    if crl_url is not None:
+        ensure_private_dir(layout.ca_dir)
+        replace_file(layout.crl_url_file, crl_url.encode() + b"\n")
     if not layout.ca_certificate.exists():
         _create_ca(layout)
         created.append(f"private CA in {layout.ca_dir}")
@@ -350,3 +453,114 @@ def add_key_encryption_key(root: Path) -> int:
     version = max(versions, default=0) + 1
     new_data_key_file(layout.kek(version))
     return version
+
+
+@dataclass(frozen=True)
+class CertificateFile:
+    """One certificate this key folder holds, for expiry warnings and renewal."""
+
+    what: str
+    path: Path
+    not_after: dt.datetime
+
+
+def certificate_files(layout: KeyLayout) -> list[CertificateFile]:
+    """Every certificate this key folder knows of, revoked libraries' aside.
+
+    A registry host in production holds no library's files; the library list remembers when each library's
+    client certificate expires, so the registry can warn about those too.
+    """
+    candidates: list[tuple[str, Path, LibraryEntry | None]] = [
+        ("CA", layout.ca_certificate, None),
+        ("registry server", layout.registry_server_certificate, None),
+    ]
+    for library_id, entry in sorted(load_library_entries(layout).items()):
+        if entry.revoked:
+            continue
+        candidates += [
+            (f"library {library_id} client", layout.library_client_certificate(library_id), entry),
+            (f"library {library_id} node server", layout.library_server_certificate(library_id), None),
+        ]
+    found = []
+    for what, path, listed in candidates:
+        try:
+            certificate = x509.load_pem_x509_certificate(path.read_bytes())
+        except FileNotFoundError:
+            if listed is not None and listed.certificate_not_after is not None:
+                found.append(CertificateFile(what, path, listed.certificate_not_after))
+            continue
+        found.append(CertificateFile(what, path, certificate.not_valid_after_utc))
+    return found
+
+
+def _renew_certificate(layout: KeyLayout, key_path: Path, certificate_path: Path) -> x509.Certificate:
+    """Issue the same certificate again (same key, names and usage) for a full validity period."""
+    old = x509.load_pem_x509_certificate(certificate_path.read_bytes())
+    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise KeyMaterialError(f"{key_path} must hold an ECDSA key")
+    names = old.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    usage = old.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    try:
+        alternative = old.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        server_names = [str(name.value) for name in alternative]
+    except x509.ExtensionNotFound:
+        server_names = []
+    _, certificate = _issue_leaf(
+        layout, common_name=str(names[0].value), usage=next(iter(usage)), server_names=server_names, key=key
+    )
+    # Atomic replacement: a running service reloads the file for new handshakes and must never read half of it.
+    replace_file(certificate_path, _certificate_pem(certificate))
+    return certificate
+
+
+def renew_certificates(root: Path, *, within: dt.timedelta = DEFAULT_RENEW_WITHIN) -> list[str]:
+    """Renew every leaf certificate here that expires within ``within``; return a line per renewal.
+
+    Keys are kept, so nothing else has to change hands. A renewed library client certificate becomes the
+    library's current one, and the previous serial stays accepted (until revocation) because the node keeps
+    presenting it until it reloads the file for its next connection. The CA is not renewed here.
+    """
+    layout = KeyLayout(root)
+    deadline = _now() + within
+    renewed: list[str] = []
+    entries = load_library_entries(layout)
+    pairs: list[tuple[str, Path, Path, str | None]] = [
+        ("registry server", layout.registry_server_key, layout.registry_server_certificate, None)
+    ]
+    for library_id, entry in sorted(entries.items()):
+        if entry.revoked:
+            continue
+        pairs += [
+            (
+                f"library {library_id} client",
+                layout.library_client_key(library_id),
+                layout.library_client_certificate(library_id),
+                library_id,
+            ),
+            (
+                f"library {library_id} node server",
+                layout.library_server_key(library_id),
+                layout.library_server_certificate(library_id),
+                None,
+            ),
+        ]
+    for what, key_path, certificate_path, client_of in pairs:
+        try:
+            current = x509.load_pem_x509_certificate(certificate_path.read_bytes())
+        except FileNotFoundError:
+            continue
+        if current.not_valid_after_utc > deadline:
+            continue
+        certificate = _renew_certificate(layout, key_path, certificate_path)
+        if client_of is not None:
+            entry = entries[client_of]
+            entries[client_of] = dataclasses.replace(
+                entry,
+                certificate_serial=certificate.serial_number,
+                earlier_serials=(entry.certificate_serial, *entry.earlier_serials)[:KEPT_EARLIER_SERIALS],
+                certificate_not_after=certificate.not_valid_after_utc,
+            )
+            _save_library_entries(layout, entries)
+        renewed.append(f"{what} certificate, valid until {certificate.not_valid_after_utc:%Y-%m-%d}")
+    return renewed

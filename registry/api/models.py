@@ -44,6 +44,11 @@ class WhoAmI(WireModel):
 class Health(WireModel):
     status: str
     database: str
+    # Dates that would stop the registry (CRL, certificates) and a failing audit sealer, well before they do.
+    crl_next_update: dt.datetime | None = None
+    audit_unsealed: int | None = None
+    audit_oldest_unsealed_seconds: float | None = None
+    warnings: list[str] = Field(default_factory=list)
 
 
 class PostalAddress(WireModel):

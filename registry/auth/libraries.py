@@ -87,7 +87,7 @@ class LibraryDirectory:
         entry = self._entries.get(peer.common_name)
         if peer.serial in self._revoked or (entry is not None and entry.revoked):
             raise _refused("library_revoked", "this library's access has been revoked")
-        if entry is None or entry.certificate_serial != peer.serial:
+        if entry is None or peer.serial not in entry.all_serials:
             raise _refused("certificate_not_current", "this certificate is not the library's current one")
         username, credential = _basic_credentials(authorization)
         if username != entry.library_id:

@@ -16,7 +16,8 @@ from registry.app_keys import LIBRARY_DIRECTORY
 from registry.auth.libraries import CallingLibrary
 
 CALLER = web.RequestKey("caller", CallingLibrary)
-UNAUTHENTICATED_PATHS = frozenset({"/health", "/openapi.json"})
+# /crl: the CRL is public by design; relying parties fetch it from the URL in every certificate.
+UNAUTHENTICATED_PATHS = frozenset({"/health", "/openapi.json", "/crl"})
 
 
 def peer_certificate_der(request: web.Request) -> bytes | None:

@@ -32,6 +32,7 @@ from natreg.db.types import DbConnection
 from natreg.errors import DomainError
 from registry.api.models import ContactFields, LibraryId, Pin
 from registry.audit.log import AuditEvent, record_many
+from registry.bulk_import.orphans import die_with_parent
 from registry.crypto.envelope import blind_index
 from registry.crypto.keyring import KeyRing
 from registry.crypto.pins import PinHasher, is_trivial_pin
@@ -196,9 +197,26 @@ class _Preparation:
 _worker_preparation: _Preparation | None = None
 
 
-def _start_worker(keys: dict[str, Any], allow_synthetic: bool, default_library: str | None) -> None:
+def _start_worker(
+    keys: dict[str, Any], allow_synthetic: bool, default_library: str | None, parent_pid: int | None = None
+) -> None:
     global _worker_preparation  # noqa: PLW0603 - one per worker process, set before any batch arrives
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
     _worker_preparation = _Preparation(KeyRing(**keys), allow_synthetic, default_library)
+
+
+def worker_pool(
+    keyring: KeyRing, allow_synthetic: bool, default_library: str | None, worker_count: int
+) -> concurrent.futures.ProcessPoolExecutor:
+    """Processes that prepare rows; each holds the key ring, so each dies with this process (even ``kill -9``)."""
+    return concurrent.futures.ProcessPoolExecutor(
+        max_workers=worker_count,
+        # spawn: forking a process that runs threads (the PIN hasher's, the event loop's) is unsafe.
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(_keyring_parts(keyring), allow_synthetic, default_library, os.getpid()),
+    )
 
 
 def _prepare_in_worker(records: Sequence[tuple[int, dict[str, Any] | str]]) -> list[_Candidate | RowError]:
@@ -251,13 +269,7 @@ async def import_patrons(
         return importer.report
     worker_count = workers or os.cpu_count() or 1
     loop = asyncio.get_running_loop()
-    with concurrent.futures.ProcessPoolExecutor(
-        max_workers=worker_count,
-        # spawn: forking a process that runs threads (the PIN hasher's, the event loop's) is unsafe.
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
-        initargs=(_keyring_parts(keyring), allow_synthetic, default_library),
-    ) as executor:
+    with worker_pool(keyring, allow_synthetic, default_library, worker_count) as executor:
         in_flight: list[asyncio.Future[list[_Candidate | RowError]]] = []
         for batch in (first, second, *batches):
             in_flight.append(loop.run_in_executor(executor, _prepare_in_worker, batch))

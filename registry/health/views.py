@@ -1,17 +1,55 @@
-"""``GET /health``: answered on every listener, without authentication."""
+"""``GET /health`` and ``GET /crl``: answered on every listener, without authentication.
+
+Health is ``ok`` (200) or ``unavailable`` (503, database unreachable); dates that would stop the registry
+(the CRL's next update, certificate expiries) and a failing or lagging audit sealer are listed as warnings
+while the registry still works, with ``status`` ``warning``, so monitoring can act in time.
+"""
 
 from __future__ import annotations
+
+import asyncio
+import datetime as dt
 
 import asyncpg
 from aiohttp import web
 
 from registry.api.models import Health
-from registry.app_keys import POOL
+from registry.app_keys import KEY_LAYOUT, POOL, SEALER_STATE
+from registry.audit.sealer import sealing_lag
+from registry.health.calendar import calendar_report, crl_document
+
+# Accesses normally wait half a second for the sealer; a minute means it is stuck or far behind.
+AUDIT_LAG_WARNING_SECONDS = 60.0
 
 
 async def health(request: web.Request) -> web.Response:
+    calendar = await asyncio.to_thread(calendar_report, request.app[KEY_LAYOUT], dt.datetime.now(dt.UTC))
+    warnings = list(calendar.warnings)
+    sealer = request.app.get(SEALER_STATE)
+    if sealer is not None and sealer.failing:
+        warnings.append(f"the audit sealer is failing ({sealer.consecutive_failures} times in a row)")
     try:
-        await request.app[POOL].fetchval("SELECT 1")
+        async with request.app[POOL].acquire() as connection:
+            lag = await sealing_lag(connection)
     except (OSError, asyncpg.PostgresError):
-        return web.json_response(Health(status="unavailable", database="unreachable").model_dump(), status=503)
-    return web.json_response(Health(status="ok", database="ok").model_dump())
+        unavailable = Health(
+            status="unavailable", database="unreachable", crl_next_update=calendar.crl_next_update, warnings=warnings
+        )
+        return web.json_response(text=unavailable.model_dump_json(), status=503)
+    if lag.oldest_unsealed_seconds > AUDIT_LAG_WARNING_SECONDS:
+        warnings.append(f"audit entries have waited {lag.oldest_unsealed_seconds:.0f} s to be sealed")
+    answer = Health(
+        status="warning" if warnings else "ok",
+        database="ok",
+        crl_next_update=calendar.crl_next_update,
+        audit_unsealed=lag.unsealed,
+        audit_oldest_unsealed_seconds=round(lag.oldest_unsealed_seconds, 3),
+        warnings=warnings,
+    )
+    return web.json_response(text=answer.model_dump_json())
+
+
+async def crl(request: web.Request) -> web.Response:
+    """The current CRL (DER, ``application/pkix-crl``), for the distribution point named in certificates."""
+    body = await asyncio.to_thread(crl_document, request.app[KEY_LAYOUT])
+    return web.Response(body=body, content_type="application/pkix-crl")
