@@ -14,7 +14,6 @@ from aiohttp import web
 from natreg.db.pool import create_migrated_pool
 from natreg.http.problems import problem_middleware
 from natreg.http.sites import start_site, url_host
-from natreg.keys.files import read_data_key_file
 from natreg.keys.layout import KeyLayout
 from natreg.tls import public_server_context, registry_node_api_context
 from registry import app_keys
@@ -24,6 +23,7 @@ from registry.auth.middleware import authentication_middleware
 from registry.crypto.keyring import KeyRingWatcher
 from registry.crypto.pins import PinHasher
 from registry.erasure.ledger_file import ErasureLedgerFile
+from registry.insight.sessions import insight_session_key_path, load_or_create_session_key
 from registry.insight.site import create_public_app
 from registry.migrations import MIGRATIONS_PACKAGE
 from registry.patrons.service import RegistryCore
@@ -121,7 +121,7 @@ async def start_registry(settings: RegistrySettings) -> RunningRegistry:
     await runner.setup()
     public_app = create_public_app(
         lambda: app[app_keys.CORE],
-        session_master_key=read_data_key_file(layout.data_key("credential")),
+        session_key=load_or_create_session_key(insight_session_key_path(layout.root)),
         controller=settings.operator_name,
     )
     public_runner = web.AppRunner(public_app, access_log=None)

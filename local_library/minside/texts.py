@@ -39,6 +39,10 @@ TEXTS: dict[str, dict[Language, str]] = {
     },
     "pin_format": {"nb": "PIN-koden har 4 siffer.", "en": "The PIN is 4 digits."},
     "wrong_pin": {"nb": "Feil lånekortnummer eller PIN-kode.", "en": "Wrong card number or PIN."},
+    "too_many_attempts": {
+        "nb": "For mange innloggingsforsøk herfra. Vent {seconds} sekunder og prøv igjen.",
+        "en": "Too many login attempts from here. Wait {seconds} seconds and try again.",
+    },
     "throttled": {
         "nb": "For mange feil PIN-koder. Vent {seconds} sekunder og prøv igjen.",
         "en": "Too many wrong PINs. Wait {seconds} seconds and try again.",
@@ -194,8 +198,9 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "Kept by the national registry, not here",
     },
     "pin_missing": {"nb": "Ikke satt", "en": "Not set"},
-    "failed_pin_attempts": {"nb": "Feil PIN-koder på rad", "en": "Wrong PINs in a row"},
-    "pin_locked_until": {"nb": "PIN sperret til", "en": "PIN locked until"},
+    "failed_pin_attempts": {"nb": "Feil PIN-koder på rad i skranken", "en": "Wrong PINs in a row at the desk"},
+    "online_failed_pin_attempts": {"nb": "Feil PIN-koder på rad på Min side", "en": "Wrong PINs in a row on Min side"},
+    "pin_last_failed_at": {"nb": "Siste feil PIN-kode", "en": "Last wrong PIN"},
     "blocked": {"nb": "Sperret for lån", "en": "Blocked for loans"},
     "blocked_reminders": {"nb": "Ja, etter purringer", "en": "Yes, after reminders"},
     "blocked_staff": {"nb": "Ja, av biblioteket", "en": "Yes, by the library"},
