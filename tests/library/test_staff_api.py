@@ -81,6 +81,21 @@ async def staff_tokens(client: Client) -> tuple[str, str]:
     return admin, await log_in(client, "desk1", "another long password")
 
 
+async def test_staff_logins_are_limited_per_address_with_retry_after(client: tuple[Client, FixedClock]) -> None:
+    """Password guessing at the staff login meets the per-source limit before any password hashing."""
+    api, clock = client
+    wrong = {"username": "admin", "password": "not the password"}
+    for _ in range(10):
+        await call(api, "POST", "/api/staff/login", json=wrong, expect=401)
+    async with api.post("/api/staff/login", json={"username": "admin", "password": ADMIN_PASSWORD}) as limited:
+        assert limited.status == 429
+        assert limited.content_type == "application/problem+json"
+        assert (await limited.json())["code"] == "login_rate_limited"
+        assert 1 <= int(limited.headers["Retry-After"]) <= 30
+    clock.advance(seconds=30)
+    await log_in(api, "admin", ADMIN_PASSWORD)
+
+
 async def test_staff_must_log_in_and_only_admins_manage(client: tuple[Client, FixedClock], tmp_path: Path) -> None:
     api, _ = client
     assert (await call(api, "GET", "/api/staff/me", expect=401))["code"] == "login_required"
