@@ -151,8 +151,17 @@ async def test_a_day_at_the_asker_desk(client: tuple[Client, FixedClock]) -> Non
     assert "pin" not in patron
     assert patron["has_pin"] is True
 
+    # Asker asks every patron for their PIN at the desk too ("Alle lånere blir avkrevd pin-kode ved lån").
+    without_pin = {"card_number": card, "barcode": "F-1"}
+    assert (await call(api, "POST", "/api/staff/checkouts", token=desk, json=without_pin, expect=422))[
+        "code"
+    ] == "pin_required"
+    wrong_pin = {**without_pin, "pin": "9071"}
+    assert (await call(api, "POST", "/api/staff/checkouts", token=desk, json=wrong_pin, expect=403))[
+        "code"
+    ] == "pin_invalid"
     film = await call(
-        api, "POST", "/api/staff/checkouts", token=desk, json={"card_number": card, "barcode": "F-1"}, expect=201
+        api, "POST", "/api/staff/checkouts", token=desk, json={**without_pin, "pin": GOOD_PIN}, expect=201
     )
     assert film["due_on"] == (clock.today() + timedelta(days=7)).isoformat()
 
@@ -223,7 +232,7 @@ async def test_refusals_are_problem_documents_and_change_nothing(client: tuple[C
     assert (await call(api, "POST", "/api/staff/patrons", token=desk, json=no_phone, expect=422))[
         "code"
     ] == "validation_failed"
-    missing = {"card_number": "L99999999", "barcode": "nothing"}
+    missing = {"card_number": "L99999999", "barcode": "nothing", "pin": GOOD_PIN}
     assert (await call(api, "POST", "/api/staff/checkouts", token=desk, json=missing, expect=404))[
         "code"
     ] == "card_not_found"
@@ -243,13 +252,13 @@ async def test_concurrent_checkouts_over_http_lend_once(client: tuple[Client, Fi
     await import_catalogue(api, admin, desk)
     cards = []
     for email in ("a@example.org", "b@example.org"):
-        body = {"name": "N", "birth_date": "1970-01-01", "email": email, "preferred_contact": "email"}
+        body = {"name": "N", "birth_date": "1970-01-01", "email": email, "preferred_contact": "email", "pin": GOOD_PIN}
         cards.append((await call(api, "POST", "/api/staff/patrons", token=desk, json=body, expect=201))["card_number"])
 
     async def lend(card: str) -> int:
         async with api.post(
             "/api/staff/checkouts",
-            json={"card_number": card, "barcode": "B-1"},
+            json={"card_number": card, "barcode": "B-1", "pin": GOOD_PIN},
             headers={"Authorization": f"Bearer {desk}"},
         ) as response:
             return response.status
