@@ -37,7 +37,6 @@ TEXTS: dict[str, dict[Language, str]] = {
         "nb": "Lånekortnummeret har 10 siffer (nasjonalt kort) eller L og 8 siffer (lokalt kort).",
         "en": "The card number is 10 digits (national card) or L and 8 digits (local card).",
     },
-    "pin_format": {"nb": "PIN-koden har 4 siffer.", "en": "The PIN is 4 digits."},
     "wrong_pin": {"nb": "Feil lånekortnummer eller PIN-kode.", "en": "Wrong card number or PIN."},
     "too_many_attempts": {
         "nb": "For mange innloggingsforsøk herfra. Vent {seconds} sekunder og prøv igjen.",
@@ -46,11 +45,6 @@ TEXTS: dict[str, dict[Language, str]] = {
     "throttled": {
         "nb": "For mange feil PIN-koder. Vent {seconds} sekunder og prøv igjen.",
         "en": "Too many wrong PINs. Wait {seconds} seconds and try again.",
-    },
-    "locked_for": {
-        "nb": "Kortet er sperret etter for mange feil PIN-koder. Prøv igjen om {minutes} minutter, "
-        "eller spør i skranken.",
-        "en": "The card is locked after too many wrong PINs. Try again in {minutes} minutes, or ask at the desk.",
     },
     "locked": {
         "nb": "Kortet er sperret etter for mange feil PIN-koder. Spør i skranken om en ny PIN-kode.",

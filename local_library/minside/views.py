@@ -145,10 +145,7 @@ def _refusal_message(error: DomainError, language: Language) -> tuple[str, int]:
     key, status = LOGIN_REFUSALS.get(error.code, ("login_failed", 401))
     if error.kind is ErrorKind.UNAVAILABLE:
         key, status = "registry_unavailable", 503
-    seconds = error.retry_after_seconds or 0
-    if key == "locked" and seconds:
-        return text("locked_for", language, minutes=max(1, -(-seconds // 60))), status
-    return text(key, language, seconds=seconds), status
+    return text(key, language, seconds=error.retry_after_seconds or 0), status
 
 
 def _typing_error(card_number: str, pin: str) -> str | None:
