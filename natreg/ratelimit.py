@@ -58,9 +58,11 @@ def take(rate: Rate, bucket: Bucket | None, now: float) -> tuple[Bucket, float |
 # Ten attempts at once from one address, then one every 30 s (120 an hour): a patron mistyping, or a class
 # at the library's public machines behind one address, fits; a guessing run does not.
 PER_SOURCE = Rate(capacity=10, per_second=1 / 30)
-# All sources together: bursts of 300, then 10 a second. Enough for a whole country's logins on a busy
-# evening, and a ceiling on guessing spread over many addresses.
-OVERALL = Rate(capacity=300, per_second=10)
+# All sources together: bursts of 120, then two a second (about 170 000 a day), far above the logins one
+# site sees, and the ceiling on guesses spread over many addresses and many cards: three free guesses on each
+# of a million cards would take over two weeks, in plain sight of the operators. Legitimate logins then wait
+# too, which is the price of the ceiling.
+OVERALL = Rate(capacity=120, per_second=2)
 # Beyond this many addresses the least recently seen are forgotten (a forgotten address starts full): memory
 # stays bounded however many addresses an attacker uses, and the overall bucket still holds them back.
 MAX_SOURCES = 100_000

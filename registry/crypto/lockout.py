@@ -28,6 +28,7 @@ into a verdict, and knows nothing of databases or HTTP.
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
@@ -40,6 +41,7 @@ __all__ = [
     "REFUSAL_CODES",
     "Door",
     "LockoutPolicy",
+    "UnknownCardAttempts",
     "Verdict",
     "VerdictKind",
     "decide",
@@ -146,3 +148,32 @@ def refusal(verdict: Verdict) -> DomainError | None:
         extra={"retry_after_seconds": wait},
         retry_after_seconds=wait,
     )
+
+
+class UnknownCardAttempts:
+    """Online failures on card numbers with nothing to count them on, throttled like a real card's.
+
+    At the online door an unknown card, a replaced card and a card without PIN answer like a wrong PIN. But a
+    real card's fourth wrong PIN in a row is throttled, so without this an unknown number would give itself
+    away by never being throttled. These failures are kept in this process's memory (bounded: the least
+    recently tried numbers are forgotten first), so a number is throttled the same way for as long as it is
+    remembered; the per-source and overall login limits (``natreg.ratelimit``) keep the number of numbers
+    anyone can probe this way small. Card numbers held here are never logged.
+    """
+
+    def __init__(self, max_cards: int = 100_000) -> None:
+        self._max_cards = max_cards
+        self._failures: OrderedDict[str, tuple[int, dt.datetime]] = OrderedDict()
+
+    def __repr__(self) -> str:
+        return f"UnknownCardAttempts({len(self._failures)} remembered)"  # never the card numbers
+
+    def refusal(self, card_number: str, now: dt.datetime) -> DomainError | None:
+        failed, last_failed_at = self._failures.get(card_number, (0, None))
+        return refusal(decide(ONLINE_DOOR, failed, last_failed_at, now))
+
+    def record_failure(self, card_number: str, now: dt.datetime) -> None:
+        failed, _ = self._failures.pop(card_number, (0, now))
+        self._failures[card_number] = (failed + 1, now)
+        while len(self._failures) > self._max_cards:
+            self._failures.popitem(last=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import asyncpg
@@ -70,6 +70,8 @@ class RegistryCore:
     allow_synthetic_national_ids: bool
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     ledger_file: ErasureLedgerFile | None = None
+    unknown_cards: lockout.UnknownCardAttempts = field(default_factory=lockout.UnknownCardAttempts)
+    """Online failures on numbers without a PIN to count them on (``registry.crypto.lockout``)."""
 
     async def remember_erasure(self, patron_id: uuid.UUID, reason: str, erased_at: dt.datetime) -> None:
         """After the erasure committed: copy it to the ledger file that survives database restores."""
@@ -337,6 +339,11 @@ async def authenticate(
         # The same Argon2 work as for a wrong PIN, so the time taken does not tell the cases apart.
         await core.pin_hasher.check_pin(credentials.pin, None)
         if door == "online" and reserved.code in _ONLINE_REFUSALS_LOOK_LIKE_A_WRONG_PIN:
+            # Throttled like a real card after the same number of failures, so throttling does not tell either.
+            throttled = core.unknown_cards.refusal(credentials.card_number, now)
+            if throttled is not None:
+                raise throttled
+            core.unknown_cards.record_failure(credentials.card_number, now)
             raise _wrong_pin()
         raise reserved
     patron_id, pin_hash = reserved

@@ -200,3 +200,15 @@ async def test_logout_ends_the_session_on_the_server_and_a_new_pin_ends_all(
             await asker.change_pin(patron.record.patron_id, "5927")
         async with client.get("/me") as response:
             assert response.url.path == "/"
+
+
+async def test_an_unknown_card_is_throttled_like_a_real_one(
+    registry: RunningRegistry, patron: RegisteredPatron, keys_dir: Path
+) -> None:
+    """A real card's fourth wrong PIN is throttled; an unknown number's must be too, or it gives itself away."""
+    outcomes = []
+    async with browser_like(registry, keys_dir) as client:
+        for card in (patron.record.card_number, format_card_number(900_123)):
+            answers = [await _log_in(client, card, WRONG_PIN) for _ in range(4)]
+            outcomes.append([(status, headers.get("Retry-After")) for status, _, headers in answers])
+    assert outcomes[0] == outcomes[1] == [(401, None), (401, None), (401, None), (429, "30")]
