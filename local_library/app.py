@@ -33,6 +33,7 @@ from natreg.keys.layout import KeyLayout
 from natreg.ratelimit import LoginLimiter
 from natreg.tls import public_server_context
 from registry.client import RegistryClient
+from registry.crypto.lockout import UnknownCardAttempts
 
 
 def create_app(settings: LibrarySettings) -> web.Application:
@@ -56,6 +57,7 @@ def create_app(settings: LibrarySettings) -> web.Application:
     app[app_keys.PIN_HASHER] = pin_hasher(settings)
     app[app_keys.STAFF_HASHER] = StaffPasswordHasher()
     app[app_keys.STAFF_LOGIN_LIMITER] = LoginLimiter()
+    app[app_keys.UNKNOWN_CARDS] = UnknownCardAttempts()
     app[app_keys.NOTICE_SENDER] = notice_sender(settings)
 
     async def database(app: web.Application) -> AsyncIterator[None]:

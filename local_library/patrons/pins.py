@@ -78,7 +78,7 @@ async def _reserve_attempt(
 
 async def authenticate_card(
     conn: DbConnection, hasher: PinHasher, card_number: str, pin: str, now: datetime,
-    *, door: lockout.Door = "library",
+    *, door: lockout.Door = "library", unknown_cards: lockout.UnknownCardAttempts | None = None,
 ) -> Patron:  # fmt: skip
     """The patron if ``pin`` is right for ``card_number``; counts failures at ``door`` and refuses by the
     shared lockout policy. A malformed PIN counts as a wrong one, and every answer costs one Argon2 check.
@@ -94,6 +94,12 @@ async def authenticate_card(
             raise
         await hasher.check_pin(pin, None)  # as long as a wrong PIN takes
         if door == "online" and error.code in _ONLINE_REFUSALS_LOOK_LIKE_A_WRONG_PIN:
+            # Throttled like a real card after as many failures, so throttling does not tell either.
+            if unknown_cards is not None:
+                throttled = unknown_cards.refusal(card_number, now)
+                if throttled is not None:
+                    raise throttled from None
+                unknown_cards.record_failure(card_number, now)
             raise _wrong_pin() from None
         raise
     if not await hasher.check_pin(pin, pin_hash):

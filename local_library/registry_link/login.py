@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from local_library.app_keys import CLOCK, PIN_HASHER, POOL, REGISTRY
+from local_library.app_keys import CLOCK, PIN_HASHER, POOL, REGISTRY, UNKNOWN_CARDS
 from local_library.patrons.models import Patron
 from local_library.patrons.pins import authenticate_card
 from local_library.patrons.queries import LOCAL_CARD_PREFIX
@@ -52,7 +52,9 @@ async def log_in_patron(app: web.Application, card_number: str, pin: str, *, doo
     card_number = card_number.strip()
     if card_number.startswith(LOCAL_CARD_PREFIX):
         async with app[POOL].acquire() as conn:
-            return await authenticate_card(conn, app[PIN_HASHER], card_number, pin, app[CLOCK].now(), door=door)
+            return await authenticate_card(
+                conn, app[PIN_HASHER], card_number, pin, app[CLOCK].now(), door=door, unknown_cards=app[UNKNOWN_CARDS]
+            )
     registry = app[REGISTRY]
     try:
         record = await registry.authenticate(card_number, pin[:16], door=door)

@@ -224,3 +224,12 @@ async def test_a_new_pin_ends_the_patrons_sessions(node: Node, shelf: Shelf) -> 
             await change_pin(conn, node.hasher, shelf.patron.patron_id, "5927")
         async with client.get("/minside/me") as response:
             assert response.url.path == "/minside"
+
+
+async def test_an_unknown_card_is_throttled_like_a_real_one(node: Node, shelf: Shelf) -> None:
+    outcomes = []
+    async with node.client() as client:
+        for card in (shelf.card_number, "L99999990"):
+            answers = [await log_in(client, card, "9071") for _ in range(4)]
+            outcomes.append([(answer.status, answer.headers.get("Retry-After")) for answer in answers])
+    assert outcomes[0] == outcomes[1] == [(401, None), (401, None), (401, None), (429, "30")]
