@@ -33,8 +33,10 @@ from natreg.http.listeners import ListenerRunner, ListenerSite
 from natreg.http.problems import problem_middleware
 from natreg.http.sites import start_site, url_host
 from natreg.keys.layout import KeyLayout
+from natreg.ratelimit import LoginLimiter
 from natreg.tls import public_server_context
 from registry.client import RegistryClient
+from registry.crypto.lockout import UnknownCardAttempts
 
 
 def create_app(settings: LibrarySettings) -> web.Application:
@@ -57,6 +59,8 @@ def create_app(settings: LibrarySettings) -> web.Application:
     app[app_keys.CLOCK] = system_clock(settings)
     app[app_keys.PIN_HASHER] = pin_hasher(settings)
     app[app_keys.STAFF_HASHER] = StaffPasswordHasher()
+    app[app_keys.STAFF_LOGIN_LIMITER] = LoginLimiter()
+    app[app_keys.UNKNOWN_CARDS] = UnknownCardAttempts()
     app[app_keys.NOTICE_SENDER] = notice_sender(settings)
 
     async def database(app: web.Application) -> AsyncIterator[None]:

@@ -11,7 +11,9 @@ from local_library.policy import LibraryPolicy
 from local_library.settings import LibrarySettings
 from local_library.staff.models import StaffMember
 from local_library.staff.passwords import StaffPasswordHasher
+from natreg.ratelimit import LoginLimiter
 from registry.client import RegistryClient
+from registry.crypto.lockout import UnknownCardAttempts
 from registry.crypto.pins import PinHasher
 
 SETTINGS = web.AppKey("settings", LibrarySettings)
@@ -22,6 +24,10 @@ CLOCK = web.AppKey("clock", Clock)
 PIN_HASHER = web.AppKey("pin_hasher", PinHasher)
 STAFF_HASHER = web.AppKey("staff_hasher", StaffPasswordHasher)
 NOTICE_SENDER = web.AppKey("notice_sender", NoticeSender)
+STAFF_LOGIN_LIMITER = web.AppKey("staff_login_limiter", LoginLimiter)
+UNKNOWN_CARDS = web.AppKey("unknown_cards", UnknownCardAttempts)
+"""Min side failures on local card numbers that name no usable card, throttled like a real card's."""
+"""Staff logins per source address and overall, in this process's memory (``natreg.ratelimit``)."""
 
 STAFF = web.RequestKey("staff", StaffMember)
 """The authenticated staff member of a ``/api/staff/`` request, set by the staff middleware."""

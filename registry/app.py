@@ -18,7 +18,6 @@ from natreg.hsts import send_hsts
 from natreg.http.listeners import ListenerRunner, ListenerSite
 from natreg.http.problems import problem_middleware
 from natreg.http.sites import start_site, url_host
-from natreg.keys.files import read_data_key_file
 from natreg.keys.layout import KeyLayout
 from natreg.tls import public_server_context, registry_node_api_context
 from registry import app_keys
@@ -32,6 +31,7 @@ from registry.erasure.ledger_file import ErasureLedgerFile
 from registry.erasure.reconcile import reconcile_regularly
 from registry.health.calendar import keep_crl_fresh
 from registry.health.views import crl
+from registry.insight.sessions import insight_session_key_path, load_or_create_session_key
 from registry.insight.site import create_public_app
 from registry.migrations import MIGRATIONS_PACKAGE
 from registry.patrons.service import RegistryCore
@@ -146,7 +146,7 @@ async def start_registry(settings: RegistrySettings) -> RunningRegistry:
     await runner.setup()
     public_app = create_public_app(
         lambda: app[app_keys.CORE],
-        session_master_key=read_data_key_file(layout.data_key("credential")),
+        session_key=load_or_create_session_key(insight_session_key_path(layout.root)),
         controller=settings.operator_name,
     )
     send_hsts(public_app)

@@ -39,6 +39,7 @@ from registry.api.models import (
     RegisterPatron,
     WhoAmI,
 )
+from registry.crypto.lockout import Door
 
 logger = logging.getLogger(__name__)
 
@@ -152,8 +153,8 @@ class RegistryClient:
             "GET", f"/v1/patrons/by-card/{quote(card_number, safe='')}", PatronRecord, headers=_purpose(purpose)
         )
 
-    async def authenticate(self, card_number: str, pin: str) -> PatronRecord:
-        body = CardAuthentication(card_number=card_number, pin=pin)
+    async def authenticate(self, card_number: str, pin: str, *, door: Door = "library") -> PatronRecord:
+        body = CardAuthentication(card_number=card_number, pin=pin, door=door)
         return await self.request("POST", "/v1/patrons/authenticate", PatronRecord, body=body, retry=False)
 
     async def get_patron(self, patron_id: uuid.UUID, *, purpose: str | None = None) -> PatronRecord:

@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints
 
 from local_library.app_keys import CLOCK, POLICY
 from local_library.catalogue.models import Barcode
+from local_library.registry_link.desk import confirm_national_card
 from local_library.registry_link.login import log_in_patron
 from local_library.request_model import RequestModel
 from local_library.web import json_ok, path_int, transaction
@@ -33,6 +34,11 @@ class KioskCheckoutRequest(CheckoutRequest):
     pin: str = Field(repr=False, max_length=16)
 
 
+class DeskCheckoutRequest(CheckoutRequest):
+    pin: str | None = Field(default=None, repr=False, max_length=16)
+    """Needed where the library's policy asks every patron for their PIN (``[desk] pin_required``)."""
+
+
 class ReturnRequest(RequestModel):
     barcode: Barcode
 
@@ -43,10 +49,26 @@ class FeeStatusChange(RequestModel):
 
 @routes.post("/api/staff/checkouts")
 async def desk_checkout(request: web.Request) -> web.Response:
-    """Staff at the desk know the patron and may lend without the PIN."""
-    body = await parse_json_body(request, CheckoutRequest)
+    """Staff at the desk know the patron and may lend without the PIN, unless the library's rules ask for it.
+
+    A national card is checked with the registry first (``registry_link.desk``): a card reported lost at
+    another library stops lending here at once, not at the next feed sync.
+    """
+    body = await parse_json_body(request, DeskCheckoutRequest)
+    app = request.app
+    if app[POLICY].desk.pin_required:
+        if body.pin is None:
+            raise DomainError(
+                ErrorKind.INVALID, "pin_required", "this library asks every patron for their PIN when borrowing"
+            )
+        # Counted at the library door like the kiosk's; a national card's PIN (and card) checked at the registry.
+        patron = await log_in_patron(app, body.card_number, body.pin)
+        async with transaction(request) as conn:
+            loan = await check_out_to(conn, app[POLICY], app[CLOCK], patron, body.barcode)
+        return json_ok(loan, status=201)
+    await confirm_national_card(app, body.card_number)
     async with transaction(request) as conn:
-        loan = await check_out(conn, request.app[POLICY], request.app[CLOCK], body.card_number, body.barcode)
+        loan = await check_out(conn, app[POLICY], app[CLOCK], body.card_number, body.barcode)
     return json_ok(loan, status=201)
 
 

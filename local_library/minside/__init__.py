@@ -2,7 +2,7 @@
 
 Server-rendered HTML in Norwegian bokmål and English that works without JavaScript, under ``/minside`` on
 the node's HTTPS listener. Patrons log in with card number and PIN through ``registry_link.login`` (local
-cards here, national cards at the registry); sessions are signed cookies.
+cards here, national cards at the registry); sessions are held in the node's database.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from local_library.app_keys import SETTINGS
+from natreg.ratelimit import LoginLimiter
 
 from . import views
-from .sessions import node_signer
+from .sessions import node_sessions
 from .views import REGISTRY_INSIGHT_URL
 
 __all__ = ["REGISTRY_INSIGHT_URL", "add_minside_routes"]
@@ -20,7 +21,8 @@ __all__ = ["REGISTRY_INSIGHT_URL", "add_minside_routes"]
 
 def add_minside_routes(app: web.Application) -> None:
     """Register Min side on a node app built by ``create_app`` (its settings must already be in place)."""
-    app[views.SIGNER] = node_signer(app[SETTINGS])
+    app[views.SIGNER] = node_sessions(app[SETTINGS])
+    app[views.LIMITER] = LoginLimiter()  # in this process's memory (natreg.ratelimit)
     app[REGISTRY_INSIGHT_URL] = app[SETTINGS].registry_insight_url
     app.router.add_get("/minside", views.start_page)
     app.router.add_get("/minside/", views.start_page)

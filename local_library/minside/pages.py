@@ -276,9 +276,10 @@ def _record_rows(ctx: PageContext, data: StoredData) -> list[str]:
         _row(ctx.t("pre_due_notice"), ctx.t("yes" if patron.pre_due_notice else "no")),
         _row(ctx.t("pin"), pin),
         _row(ctx.t("failed_pin_attempts"), str(kept.failed_pin_attempts)),
+        _row(ctx.t("online_failed_pin_attempts"), str(kept.online_failed_pin_attempts)),
     ]
-    if kept.pin_locked_until is not None:
-        rows.append(_row(ctx.t("pin_locked_until"), ctx.datetime(kept.pin_locked_until)))
+    if kept.pin_last_failed_at is not None:
+        rows.append(_row(ctx.t("pin_last_failed_at"), ctx.datetime(kept.pin_last_failed_at)))
     rows.append(_row(ctx.t("blocked"), blocked))
     if patron.registry_patron_id is not None:
         rows.append(_row(ctx.t("registry_patron_id"), escape(str(patron.registry_patron_id))))

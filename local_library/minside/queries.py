@@ -20,7 +20,11 @@ class RecordBookkeeping:
     """Columns of the patron row that the ``Patron`` model leaves out but that are stored all the same."""
 
     failed_pin_attempts: int
-    pin_locked_until: datetime | None
+    """Wrong PINs in a row at the desk and kiosks."""
+    online_failed_pin_attempts: int
+    """Wrong PINs in a row here at Min side (counted apart: they never lock the card for good)."""
+    pin_last_failed_at: datetime | None
+    """The latest wrong PIN at either."""
     created_at: datetime
     updated_at: datetime
 
@@ -33,7 +37,9 @@ class RetiredCard:
 
 async def record_bookkeeping(conn: DbConnection, patron_id: UUID) -> RecordBookkeeping | None:
     row = await conn.fetchrow(
-        "SELECT failed_pin_attempts, pin_locked_until, created_at, updated_at FROM patrons WHERE patron_id = $1",
+        "SELECT failed_pin_attempts, online_failed_pin_attempts, "
+        "greatest(pin_last_failed_at, online_pin_last_failed_at) AS pin_last_failed_at, created_at, updated_at "
+        "FROM patrons WHERE patron_id = $1",
         patron_id,
     )
     return None if row is None else RecordBookkeeping(**dict(row))

@@ -37,16 +37,14 @@ TEXTS: dict[str, dict[Language, str]] = {
         "nb": "Lånekortnummeret har 10 siffer (nasjonalt kort) eller L og 8 siffer (lokalt kort).",
         "en": "The card number is 10 digits (national card) or L and 8 digits (local card).",
     },
-    "pin_format": {"nb": "PIN-koden har 4 siffer.", "en": "The PIN is 4 digits."},
     "wrong_pin": {"nb": "Feil lånekortnummer eller PIN-kode.", "en": "Wrong card number or PIN."},
+    "too_many_attempts": {
+        "nb": "For mange innloggingsforsøk herfra. Vent {seconds} sekunder og prøv igjen.",
+        "en": "Too many login attempts from here. Wait {seconds} seconds and try again.",
+    },
     "throttled": {
         "nb": "For mange feil PIN-koder. Vent {seconds} sekunder og prøv igjen.",
         "en": "Too many wrong PINs. Wait {seconds} seconds and try again.",
-    },
-    "locked_for": {
-        "nb": "Kortet er sperret etter for mange feil PIN-koder. Prøv igjen om {minutes} minutter, "
-        "eller spør i skranken.",
-        "en": "The card is locked after too many wrong PINs. Try again in {minutes} minutes, or ask at the desk.",
     },
     "locked": {
         "nb": "Kortet er sperret etter for mange feil PIN-koder. Spør i skranken om en ny PIN-kode.",
@@ -194,8 +192,9 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "Kept by the national registry, not here",
     },
     "pin_missing": {"nb": "Ikke satt", "en": "Not set"},
-    "failed_pin_attempts": {"nb": "Feil PIN-koder på rad", "en": "Wrong PINs in a row"},
-    "pin_locked_until": {"nb": "PIN sperret til", "en": "PIN locked until"},
+    "failed_pin_attempts": {"nb": "Feil PIN-koder på rad i skranken", "en": "Wrong PINs in a row at the desk"},
+    "online_failed_pin_attempts": {"nb": "Feil PIN-koder på rad på Min side", "en": "Wrong PINs in a row on Min side"},
+    "pin_last_failed_at": {"nb": "Siste feil PIN-kode", "en": "Last wrong PIN"},
     "blocked": {"nb": "Sperret for lån", "en": "Blocked for loans"},
     "blocked_reminders": {"nb": "Ja, etter purringer", "en": "Yes, after reminders"},
     "blocked_staff": {"nb": "Ja, av biblioteket", "en": "Yes, by the library"},

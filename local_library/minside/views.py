@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from pydantic import ValidationError
 
-from local_library.app_keys import CLOCK, POLICY, SETTINGS
+from local_library.app_keys import CLOCK, POLICY, POOL, SETTINGS
 from local_library.circulation.lending import renew
 from local_library.circulation.models import Reservation
 from local_library.circulation.reservations import cancel_reservation
@@ -26,12 +26,14 @@ from local_library.web import transaction
 from natreg.db.types import DbConnection
 from natreg.errors import DomainError, ErrorKind
 from natreg.http.pages import form_fields, security_headers, set_private_cookie
+from natreg.ratelimit import LoginLimiter
 
 from . import pages, service
-from .sessions import COOKIE_PATH, LANGUAGE_COOKIE, PRE_SESSION_COOKIE, SESSION_COOKIE, Session, SessionSigner
+from .sessions import COOKIE_PATH, LANGUAGE_COOKIE, PRE_SESSION_COOKIE, SESSION_COOKIE, Session, SessionStore
 from .texts import LANGUAGES, Language, format_date, text
 
-SIGNER = web.AppKey("minside_signer", SessionSigner)
+SIGNER = web.AppKey("minside_signer", SessionStore)
+LIMITER = web.AppKey("minside_login_limiter", LoginLimiter)
 REGISTRY_INSIGHT_URL = web.AppKey("minside_registry_insight_url", str)
 """Where national patrons see the registry's own insight page (``registry_insight_url`` in the settings)."""
 
@@ -49,6 +51,7 @@ LOGIN_REFUSALS: dict[str, tuple[str, int]] = {
     "card_number_checksum": ("wrong_pin", 401),
     "card_number_format": ("card_format", 422),
     "pin_attempts_throttled": ("throttled", 429),
+    "login_rate_limited": ("too_many_attempts", 429),
     "pin_locked": ("locked", 423),
     "pin_not_set": ("no_pin", 403),
     "card_replaced": ("card_replaced", 410),
@@ -61,7 +64,6 @@ CANCEL_REFUSALS = frozenset({"reservation_closed", "reservation_not_found"})
 
 # A local card is "L" and digits (this library's series); a national card is ten digits.
 _CARD_NUMBER = re.compile(r"L[0-9]{1,12}|[0-9]{10}")
-_PIN = re.compile(r"[0-9]{4}")
 # Row ids in a query string; bounded so a huge number is "not found", not an overflow in the database driver.
 _ROW_ID = re.compile(r"[0-9]{1,18}")
 
@@ -99,18 +101,13 @@ def _context(request: web.Request, language: Language, csrf: str, here: str) -> 
     )
 
 
-def _session(request: web.Request) -> Session | None:
-    return request.app[SIGNER].decode(request.cookies.get(SESSION_COOKIE), request.app[CLOCK].now())
+async def _session(request: web.Request) -> Session | None:
+    async with request.app[POOL].acquire() as conn:
+        return await request.app[SIGNER].resume(conn, request.cookies.get(SESSION_COOKIE), request.app[CLOCK].now())
 
 
 def _session_csrf(request: web.Request, session: Session) -> str:
     return request.app[SIGNER].session_form_token(session)
-
-
-def _refresh(request: web.Request, response: web.StreamResponse, session: Session) -> None:
-    """Re-sign the session with this moment as its last activity: the idle timeout slides, the lifetime not."""
-    signer = request.app[SIGNER]
-    _set_cookie(response, SESSION_COOKIE, signer.encode(signer.touched(session, request.app[CLOCK].now())))
 
 
 def _expired(language: Language) -> web.Response:
@@ -137,7 +134,7 @@ def _login_page(
 
 async def start_page(request: web.Request) -> web.Response:
     language = _language(request)
-    if _session(request) is not None:
+    if await _session(request) is not None:
         return _redirect(f"{pages.BASE}/me?lang={language}")
     message = text("session_expired", language) if "expired" in request.query else None
     notice = text("logged_out", language) if "logged_out" in request.query else None
@@ -148,21 +145,17 @@ def _refusal_message(error: DomainError, language: Language) -> tuple[str, int]:
     key, status = LOGIN_REFUSALS.get(error.code, ("login_failed", 401))
     if error.kind is ErrorKind.UNAVAILABLE:
         key, status = "registry_unavailable", 503
-    seconds = error.retry_after_seconds or 0
-    if key == "locked" and seconds:
-        return text("locked_for", language, minutes=max(1, -(-seconds // 60))), status
-    return text(key, language, seconds=seconds), status
+    return text(key, language, seconds=error.retry_after_seconds or 0), status
 
 
 def _typing_error(card_number: str, pin: str) -> str | None:
     """The text key for a login that cannot be right as typed, checked before anything is asked: a malformed
-    card number or PIN is a typing error, not a guess worth counting against the card."""
+    card number cannot name a card. A malformed PIN is *not* caught here: it counts against the card as a
+    wrong PIN, as at every other door (otherwise which PINs are "malformed" here would be a free oracle)."""
     if not card_number or not pin:
         return "missing_fields"
     if not _CARD_NUMBER.fullmatch(card_number):
         return "card_format"
-    if not _PIN.fullmatch(pin):
-        return "pin_format"
     return None
 
 
@@ -180,7 +173,8 @@ async def log_in(request: web.Request) -> web.Response:
     if typing_error is not None:
         return _login_page(request, language, message=text(typing_error, language), status=422)
     try:
-        patron = await log_in_patron(request.app, card_number, pin)
+        request.app[LIMITER].check(request.remote, request.app[CLOCK].now().timestamp())
+        patron = await log_in_patron(request.app, card_number, pin, door="online")
     except ValidationError:  # the registry client's own check of the card number; the regex should prevent it
         return _login_page(request, language, message=text("card_format", language), status=422)
     except DomainError as error:
@@ -190,8 +184,10 @@ async def log_in(request: web.Request) -> web.Response:
             response.headers["Retry-After"] = str(error.retry_after_seconds)
         return response
     response = _redirect(f"{pages.BASE}/me?lang={language}")
-    # A fresh session (and nonce) at every login, so a token planted before login is worth nothing after it.
-    _set_cookie(response, SESSION_COOKIE, signer.encode(signer.issue(patron.patron_id, request.app[CLOCK].now())))
+    # A fresh session at every login, so a token planted before login is worth nothing after it.
+    async with request.app[POOL].acquire() as conn:
+        session = await signer.start(conn, patron.patron_id, request.app[CLOCK].now())
+    _set_cookie(response, SESSION_COOKIE, signer.cookie(session))
     response.del_cookie(PRE_SESSION_COOKIE, path=COOKIE_PATH)
     return response
 
@@ -231,7 +227,7 @@ def _outcome(
 
 async def overview(request: web.Request) -> web.Response:
     language = _language(request)
-    session = _session(request)
+    session = await _session(request)
     if session is None:
         return _expired(language)
     cancelled_id = _row_id(request.query.get("cancelled"))
@@ -248,14 +244,12 @@ async def overview(request: web.Request) -> web.Response:
     message, notice = _outcome(request, data, cancelled, language)
     ctx = _context(request, language, _session_csrf(request, session), f"{pages.BASE}/me")
     page = pages.overview_page(ctx, data, request.app[CLOCK].today(), message=message, notice=notice)
-    response = _page_response(page, language)
-    _refresh(request, response, session)
-    return response
+    return _page_response(page, language)
 
 
 async def my_data(request: web.Request) -> web.Response:
     language = _language(request)
-    session = _session(request)
+    session = await _session(request)
     if session is None:
         return _expired(language)
     try:
@@ -267,16 +261,14 @@ async def my_data(request: web.Request) -> web.Response:
         raise
     ctx = _context(request, language, _session_csrf(request, session), f"{pages.BASE}/my-data")
     page = pages.my_data_page(ctx, data, registry_insight_url=request.app[REGISTRY_INSIGHT_URL])
-    response = _page_response(page, language)
-    _refresh(request, response, session)
-    return response
+    return _page_response(page, language)
 
 
 async def _checked_form(request: web.Request) -> tuple[Session | None, Language, web.Response | None]:
     """The session and language of a form post, or the response that refuses it (expired session or form)."""
     form = await form_fields(request)
     language = _language(request, form.get("lang"))
-    session = _session(request)
+    session = await _session(request)
     if session is None:
         return None, language, _expired(language)
     if not request.app[SIGNER].session_form_valid(session, form.get("csrf")):
@@ -309,9 +301,7 @@ async def _act_on_own(
         outcome = refused.format(code=code, id=target_id)
     else:
         outcome = done.format(id=target_id)
-    response = _redirect(f"{pages.BASE}/me?lang={language}&{outcome}")
-    _refresh(request, response, session)
-    return response
+    return _redirect(f"{pages.BASE}/me?lang={language}&{outcome}")
 
 
 async def renew_loan(request: web.Request) -> web.Response:
@@ -338,9 +328,11 @@ async def cancel_own_reservation(request: web.Request) -> web.Response:
 
 
 async def log_out(request: web.Request) -> web.Response:
-    _, language, refusal = await _checked_form(request)
-    if refusal is not None:
-        return refusal
+    session, language, refusal = await _checked_form(request)
+    if refusal is not None or session is None:
+        return refusal or _expired(language)
+    async with request.app[POOL].acquire() as conn:
+        await request.app[SIGNER].end(conn, session)
     response = _redirect(f"{pages.BASE}?logged_out=1&lang={language}")
     response.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)
     return response

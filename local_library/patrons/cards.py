@@ -11,10 +11,19 @@ from local_library.policy import LibraryPolicy, needs_guardian, new_card_fee
 from natreg.db.types import DbConnection
 from natreg.errors import DomainError, ErrorKind
 from registry.crypto.pins import PinHasher
+from registry.insight.sessions import end_sessions_of
 
 from .models import BlockReason, ContactDetails, InstitutionRegistration, Patron, PersonRegistration
 from .pins import hash_new_pin
-from .queries import insert_patron, next_local_card_number, patron_by_id, retire_card, set_block, update_patron
+from .queries import (
+    PIN_COUNTERS_CLEARED,
+    insert_patron,
+    next_local_card_number,
+    patron_by_id,
+    retire_card,
+    set_block,
+    update_patron,
+)
 
 
 def age_on(birth_date: date, today: date) -> int:
@@ -102,8 +111,10 @@ async def change_pin(conn: DbConnection, hasher: PinHasher, patron_id: UUID, pin
             "a national card's PIN is kept by the registry: use the national PIN change",
         )
     pin_hash = await hash_new_pin(hasher, pin)
-    # A new PIN set at the desk also lifts a lockout: staff have seen the patron.
-    return await update_patron(conn, patron_id, pin_hash=pin_hash, failed_pin_attempts=0, pin_locked_until=None)
+    # A new PIN set at the desk also lifts a lockout (staff have seen the patron) and ends the patron's Min side
+    # sessions: whoever knew the old PIN is logged out.
+    await end_sessions_of(conn, patron_id)
+    return await update_patron(conn, patron_id, pin_hash=pin_hash, **PIN_COUNTERS_CLEARED)
 
 
 async def replace_lost_card(

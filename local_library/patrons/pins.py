@@ -2,12 +2,14 @@
 
 Hashing is the registry's ``PinHasher`` (peppered Argon2id off the event loop) with a pepper of this node's
 own, so a PIN set at the desk of a local-only card never leaves the library. A four-digit PIN is only safe
-with online limits: after ``MAX_FAILED_ATTEMPTS`` wrong PINs the card is locked for ``LOCKOUT``.
+with online limits: the lockout is the registry's (``registry.crypto.lockout``, one policy for every door of
+both services), with the desk's and kiosk's failures counted apart from Min side's, so a stranger on the
+internet can slow a card's Min side login down but never lock the card for good.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from local_library.settings import LibrarySettings
@@ -15,13 +17,15 @@ from natreg.db.types import DbConnection
 from natreg.errors import DomainError, ErrorKind
 from natreg.keys.files import load_or_create_key_file
 from natreg.keys.layout import KeyLayout
+from registry.crypto import lockout
 from registry.crypto.pins import PinHasher, is_trivial_pin, validate_pin_format
 
 from .models import Patron
-from .queries import patron_by_card, pin_state, record_pin_result
+from .queries import clear_pin_failures, patron_by_card, pin_state, record_pin_failure
 
-MAX_FAILED_ATTEMPTS = 5
-LOCKOUT = timedelta(minutes=15)
+# At Min side an unknown card, a replaced card and a card without PIN answer like a wrong PIN (same code, same
+# Argon2 work), so nobody can find out there which card numbers exist.
+_ONLINE_REFUSALS_LOOK_LIKE_A_WRONG_PIN = frozenset({"card_not_found", "card_replaced", "pin_not_set"})
 
 
 def pin_pepper_path(settings: LibrarySettings) -> Path:
@@ -46,36 +50,59 @@ async def hash_new_pin(hasher: PinHasher, pin: str) -> str:
     return await hasher.hash_pin(pin)
 
 
-async def authenticate_card(conn: DbConnection, hasher: PinHasher, card_number: str, pin: str, now: datetime) -> Patron:
-    """The patron if ``pin`` is right for ``card_number``; counts failures and locks the card after too many.
+def _wrong_pin() -> DomainError:
+    # The same code as the registry's, so kiosks and Min side treat local and national cards alike.
+    # 403, not 401: the staff member or kiosk is authenticated; it is the patron's PIN that is wrong.
+    return DomainError(ErrorKind.FORBIDDEN, "pin_invalid", "the card number or PIN is wrong")
+
+
+async def _reserve_attempt(
+    conn: DbConnection, card_number: str, door: lockout.Door, now: datetime
+) -> tuple[Patron, str]:
+    """Count the attempt as failed, in a transaction of its own, unless the lockout refuses it outright."""
+    async with conn.transaction():
+        patron = await patron_by_card(conn, card_number)
+        state = await pin_state(conn, patron.patron_id, door)
+        # Locked for good at the desk means locked at Min side too: only the desk can set a new PIN.
+        verdict = lockout.decide(lockout.LIBRARY_DOOR, state["failed_pin_attempts"], None, now)
+        if verdict.kind is not lockout.VerdictKind.LOCKED:
+            verdict = lockout.decide(lockout.policy_for(door), state["failed"], state["last_failed"], now)
+        refusal = lockout.refusal(verdict)
+        if refusal is not None:
+            raise refusal
+        if state["pin_hash"] is None:
+            raise DomainError(ErrorKind.FORBIDDEN, "pin_not_set", "this card has no PIN yet; ask at the desk")
+        await record_pin_failure(conn, patron.patron_id, door, now)
+        return patron, state["pin_hash"]
+
+
+async def authenticate_card(
+    conn: DbConnection, hasher: PinHasher, card_number: str, pin: str, now: datetime,
+    *, door: lockout.Door = "library", unknown_cards: lockout.UnknownCardAttempts | None = None,
+) -> Patron:  # fmt: skip
+    """The patron if ``pin`` is right for ``card_number``; counts failures at ``door`` and refuses by the
+    shared lockout policy. A malformed PIN counts as a wrong one, and every answer costs one Argon2 check.
 
     Call it outside a transaction: the attempt is counted as failed in a transaction of its own *before* the
     slow verification (so parallel guesses cannot all slip past the counter, and a refusal cannot roll the
-    count back), and a right PIN then resets it.
+    count back), and a right PIN then resets both doors' counters.
     """
-    async with conn.transaction():
-        patron = await patron_by_card(conn, card_number)
-        state = await pin_state(conn, patron.patron_id)
-        locked_until: datetime | None = state["pin_locked_until"]
-        if locked_until is not None and locked_until > now:
-            raise DomainError(
-                ErrorKind.LOCKED,
-                "pin_locked",
-                "too many wrong PINs; try again later or ask at the desk",
-                retry_after_seconds=int((locked_until - now).total_seconds()) + 1,
-            )
-        if state["pin_hash"] is None:
-            raise DomainError(ErrorKind.FORBIDDEN, "pin_not_set", "this card has no PIN yet; ask at the desk")
-        failures = state["failed_pin_attempts"] + 1
-        lock = now + LOCKOUT if failures >= MAX_FAILED_ATTEMPTS else None
-        await record_pin_result(conn, patron.patron_id, failed_attempts=0 if lock else failures, locked_until=lock)
     try:
-        correct = await hasher.verify_pin(pin, state["pin_hash"])
-    except ValueError:
-        correct = False  # a malformed PIN is a wrong PIN, and counts as one
-    if not correct:
-        # The same code as the registry's, so kiosks and Min side treat local and national cards alike.
-        # 403, not 401: the staff member or kiosk is authenticated; it is the patron's PIN that is wrong.
-        raise DomainError(ErrorKind.FORBIDDEN, "pin_invalid", "the card number or PIN is wrong")
-    await record_pin_result(conn, patron.patron_id, failed_attempts=0, locked_until=None)
+        patron, pin_hash = await _reserve_attempt(conn, card_number, door, now)
+    except DomainError as error:
+        if error.code in lockout.REFUSAL_CODES:
+            raise
+        await hasher.check_pin(pin, None)  # as long as a wrong PIN takes
+        if door == "online" and error.code in _ONLINE_REFUSALS_LOOK_LIKE_A_WRONG_PIN:
+            # Throttled like a real card after as many failures, so throttling does not tell either.
+            if unknown_cards is not None:
+                throttled = unknown_cards.refusal(card_number, now)
+                if throttled is not None:
+                    raise throttled from None
+                unknown_cards.record_failure(card_number, now)
+            raise _wrong_pin() from None
+        raise
+    if not await hasher.check_pin(pin, pin_hash):
+        raise _wrong_pin()
+    await clear_pin_failures(conn, patron.patron_id)
     return patron

@@ -9,6 +9,7 @@ import asyncpg
 
 from natreg.db.types import DbConnection
 from natreg.errors import DomainError, ErrorKind
+from registry.crypto.lockout import Door
 
 from .models import BlockReason, Patron
 
@@ -74,23 +75,45 @@ async def patron_by_card(conn: DbConnection, card_number: str, *, for_update: bo
     raise DomainError(ErrorKind.NOT_FOUND, "card_not_found", "no patron has this card number")
 
 
-async def pin_state(conn: DbConnection, patron_id: UUID) -> asyncpg.Record:
+# The failure counter and last failure of each door (registry.crypto.lockout): desk and kiosk, or Min side.
+PIN_COUNTERS = {
+    "library": ("failed_pin_attempts", "pin_last_failed_at"),
+    "online": ("online_failed_pin_attempts", "online_pin_last_failed_at"),
+}
+PIN_COUNTERS_CLEARED: dict[str, object] = {
+    "failed_pin_attempts": 0,
+    "pin_last_failed_at": None,
+    "online_failed_pin_attempts": 0,
+    "online_pin_last_failed_at": None,
+}
+
+
+async def pin_state(conn: DbConnection, patron_id: UUID, door: Door) -> asyncpg.Record:
+    """The PIN hash, this door's counter (``failed``, ``last_failed``) and the desk's count, locked for update."""
+    counter, last_failed = PIN_COUNTERS[door]
     row = await conn.fetchrow(
-        "SELECT pin_hash, failed_pin_attempts, pin_locked_until FROM patrons WHERE patron_id = $1 FOR UPDATE",
+        f"SELECT pin_hash, {counter} AS failed, {last_failed} AS last_failed, failed_pin_attempts "  # noqa: S608 - constant
+        "FROM patrons WHERE patron_id = $1 FOR UPDATE",
         patron_id,
     )
     assert row is not None
     return row
 
 
-async def record_pin_result(
-    conn: DbConnection, patron_id: UUID, *, failed_attempts: int, locked_until: datetime | None
-) -> None:
+async def record_pin_failure(conn: DbConnection, patron_id: UUID, door: Door, at: datetime) -> None:
+    counter, last_failed = PIN_COUNTERS[door]
     await conn.execute(
-        "UPDATE patrons SET failed_pin_attempts = $2, pin_locked_until = $3 WHERE patron_id = $1",
+        f"UPDATE patrons SET {counter} = {counter} + 1, {last_failed} = $2 WHERE patron_id = $1",  # noqa: S608 - constant
         patron_id,
-        failed_attempts,
-        locked_until,
+        at,
+    )
+
+
+async def clear_pin_failures(conn: DbConnection, patron_id: UUID) -> None:
+    await conn.execute(
+        "UPDATE patrons SET failed_pin_attempts = 0, pin_last_failed_at = NULL, online_failed_pin_attempts = 0, "
+        "online_pin_last_failed_at = NULL WHERE patron_id = $1",
+        patron_id,
     )
 
 

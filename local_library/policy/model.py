@@ -204,6 +204,19 @@ class CardRules(_Frozen):
     guardian_liable_under: Age
 
 
+class DeskRules(_Frozen):
+    """How the desk lends (``[desk]`` in the file; left out, these defaults apply)."""
+
+    pin_required: StrictBool = False
+    """Every patron gives their PIN to borrow at the desk, as at the kiosk (Asker: "Alle lånere blir avkrevd
+    pin-kode ved lån")."""
+    offline_national_lending_minutes: int = Field(default=15, strict=True, ge=0, le=1440)
+    """A national card is checked with the registry at each desk loan, so a card reported lost at another
+    library stops working here at once. While the registry cannot be reached, the desk still lends on a
+    national card only if this node followed the registry's change feed within this many minutes (0: never):
+    the window in which a card lost elsewhere still works here is bounded by it."""
+
+
 class _PolicyConflictError(ValueError):
     """Cross-field problems, each already prefixed with its field path."""
 
@@ -225,6 +238,7 @@ class LibraryPolicy(_Frozen):
     claims: ClaimRules
     reservations: Reservations
     pre_due_notice: PreDueNotice | None = None
+    desk: DeskRules = DeskRules()
 
     def material(self, material: str) -> MaterialType:
         try:

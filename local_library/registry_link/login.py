@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from local_library.app_keys import CLOCK, PIN_HASHER, POOL, REGISTRY
+from local_library.app_keys import CLOCK, PIN_HASHER, POOL, REGISTRY, UNKNOWN_CARDS
 from local_library.patrons.models import Patron
 from local_library.patrons.pins import authenticate_card
 from local_library.patrons.queries import LOCAL_CARD_PREFIX
 from local_library.registry_link.cache import store_national_patron
 from natreg.errors import DomainError, ErrorKind
 from registry.client import RegistryError, RegistryUnavailableError
+from registry.crypto.lockout import Door
 
 REFUSAL_KINDS = {
     401: ErrorKind.FORBIDDEN,  # the patron's PIN, not the caller, failed: as for local cards
@@ -29,23 +30,34 @@ REFUSAL_KINDS = {
 
 
 def registry_refusal(error: RegistryError) -> DomainError:
-    """The registry's refusal, passed on with the same code (wrong PIN, throttled, locked, …)."""
+    """The registry's refusal, passed on with the same code (wrong PIN, throttled, locked, …).
+
+    A throttled refusal names its wait in the problem body too, so our own answer can carry ``Retry-After``.
+    """
+    wait = error.body.get("retry_after_seconds")
     return DomainError(
         REFUSAL_KINDS.get(error.status, ErrorKind.UNAVAILABLE),
         error.code,
         error.title or "the registry refused the card",
+        retry_after_seconds=wait if isinstance(wait, int) and wait > 0 else None,
     )
 
 
-async def log_in_patron(app: web.Application, card_number: str, pin: str) -> Patron:
-    """The patron holding ``card_number`` if ``pin`` is right; DomainError with a stable code otherwise."""
+async def log_in_patron(app: web.Application, card_number: str, pin: str, *, door: Door = "library") -> Patron:
+    """The patron holding ``card_number`` if ``pin`` is right; DomainError with a stable code otherwise.
+
+    ``door`` is where the PIN was typed: ``"library"`` (desk, kiosk) or ``"online"`` (Min side), counted
+    apart by the shared lockout policy (``registry.crypto.lockout``).
+    """
     card_number = card_number.strip()
     if card_number.startswith(LOCAL_CARD_PREFIX):
         async with app[POOL].acquire() as conn:
-            return await authenticate_card(conn, app[PIN_HASHER], card_number, pin, app[CLOCK].now())
+            return await authenticate_card(
+                conn, app[PIN_HASHER], card_number, pin, app[CLOCK].now(), door=door, unknown_cards=app[UNKNOWN_CARDS]
+            )
     registry = app[REGISTRY]
     try:
-        record = await registry.authenticate(card_number, pin)
+        record = await registry.authenticate(card_number, pin[:16], door=door)
         if registry.library_id not in record.libraries:
             record = await registry.link(record.patron_id)
     except RegistryUnavailableError:

@@ -30,6 +30,7 @@ from natreg.errors import DomainError, ErrorKind
 from registry.api.models import ContactFields, ContactUpdate, NationalIdText, Pin, PostalAddress, RegisterPatron
 from registry.client import RegistryClient, RegistryError
 from registry.crypto.pins import PinHasher, is_trivial_pin
+from registry.insight.sessions import end_sessions_of
 from registry.patrons.national_id import parse_national_id
 
 
@@ -197,6 +198,8 @@ async def change_national_pin(
     await enqueue(
         conn, cipher, "change_pin", patron_id, {"registry_patron_id": str(registry_patron_id), "pin": change.pin}
     )
+    # Whoever knew the old PIN is logged out of Min side here at once (the registry ends its insight sessions).
+    await end_sessions_of(conn, patron_id)
     return patron
 
 

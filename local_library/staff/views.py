@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from local_library.app_keys import CLOCK, SETTINGS, STAFF, STAFF_HASHER
+from local_library.app_keys import CLOCK, SETTINGS, STAFF, STAFF_HASHER, STAFF_LOGIN_LIMITER
 from local_library.web import json_ok, require_admin, transaction
 from natreg.http.problems import parse_json_body
 
@@ -20,6 +20,8 @@ routes = web.RouteTableDef()
 
 @routes.post("/api/staff/login")
 async def login(request: web.Request) -> web.Response:
+    # Before parsing or any password work: a refused attempt costs the node nothing.
+    request.app[STAFF_LOGIN_LIMITER].check(request.remote, request.app[CLOCK].now().timestamp())
     body = await parse_json_body(request, LoginRequest)
     lifetime = timedelta(hours=request.app[SETTINGS].staff_token_hours)
     async with transaction(request) as conn:

@@ -97,6 +97,9 @@ class NationalIdLookup(WireModel):
 class CardAuthentication(WireModel):
     card_number: CardNumber
     pin: Annotated[str, StringConstraints(max_length=16)]
+    door: Literal["library", "online"] = "library"
+    """Where the patron typed the PIN: at a library (desk, kiosk) or online (Min side). Online failures
+    only ever delay and never lock the card for good (``registry.crypto.lockout``)."""
 
 
 class ContactUpdate(WireModel):

@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import hmac
 import itertools
+import secrets
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -85,6 +86,7 @@ class PinHasher:
             time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism, type=Type.ID
         )
         self._slots = asyncio.Semaphore(max_concurrency)
+        self._dummy_hash: str | None = None
 
     def __repr__(self) -> str:
         # The pepper stays out of reprs, and with it out of logs and tracebacks.
@@ -120,6 +122,26 @@ class PinHasher:
             except (InvalidHashError, VerificationError):
                 # Any other verification failure means argon2 could not decode the stored hash.
                 raise ValueError("stored PIN hash is not a valid Argon2 encoding") from None
+
+    async def check_pin(self, pin: str, encoded: str | None) -> bool:
+        """Whether ``pin`` matches ``encoded``, always at the cost of exactly one Argon2 verification.
+
+        A malformed PIN, or no stored hash at all (an unknown card, a card without PIN, a replaced card), is
+        checked against a dummy hash made with our own parameters and answers False: the answer then takes
+        as long as for a wrong PIN, so timing does not tell which case it was.
+        """
+        well_formed = len(pin) == PIN_LENGTH and pin.isascii() and pin.isdigit()
+        if well_formed and encoded is not None:
+            return await self.verify_pin(pin, encoded)
+        dummy = await self._dummy()
+        await self.verify_pin(pin if well_formed else "0000", dummy)
+        return False
+
+    async def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            # Made once per hasher, from a random PIN, so no PIN is ever right against it.
+            self._dummy_hash = await self.hash_pin(f"{secrets.randbelow(10_000):04d}")
+        return self._dummy_hash
 
     def needs_rehash(self, encoded: str) -> bool:
         """Whether ``encoded`` was made with other parameters than ours; rehash after the next good login."""

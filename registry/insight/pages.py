@@ -69,8 +69,9 @@ def _row(label: str, value: str) -> str:
 
 
 def insight_page(
-    language: Language, data: InsightData, csrf: str, *, controller: str, notice: str | None = None
-) -> str:
+    language: Language, data: InsightData, csrf: str, *, controller: str, notice: str | None = None,
+    message: str | None = None,
+) -> str:  # fmt: skip
     record = data.record
     none = escape(text("none", language))
 
@@ -105,11 +106,14 @@ def insight_page(
         f'<input type="hidden" name="csrf" value="{escape(csrf)}"><input type="hidden" name="lang" value="{language}">'
     )
     body = f"""<h1>{t("your_data")}</h1>
-{_message(notice, "notice")}
+{_message(message)}{_message(notice, "notice")}
 <table><caption>{t("your_data")}</caption>
 <thead><tr><th scope="col">{t("field")}</th><th scope="col">{t("value")}</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
-<form class="inline" method="post" action="/me/reveal">{hidden}<button type="submit">{t("reveal")}</button></form>
+<form class="inline" method="post" action="/me/reveal">{hidden}
+<label for="reveal-pin">{t("reveal_pin")}</label>
+<input id="reveal-pin" name="pin" type="password" inputmode="numeric" autocomplete="current-password" required
+ maxlength="4"><button type="submit">{t("reveal")}</button></form>
 <p><a href="/me/export.json" download>{t("download")}</a></p>
 <p>{t("corrections")}</p>
 <h2>{t("requests")}</h2>

@@ -36,12 +36,30 @@ class InsightData:
     pending_requests: list[PendingRequest]
 
 
+def _bounded_pin(pin: str) -> str:
+    # A PIN longer than the wire model allows is still a (malformed) attempt and must count like one, not
+    # slip past the counter as a validation error: any 16 characters of it are just as wrong.
+    return pin[:16]
+
+
 async def log_in(core: RegistryCore, card_number: str, pin: str) -> uuid.UUID:
-    """Card number + PIN, through the same check (and the same lockout) as the libraries' kiosks."""
+    """Card number + PIN, through the same check as the libraries' doors, counted at the online door."""
     record = await service.authenticate(
-        core, PATRON_SELF, CardAuthentication(card_number=card_number, pin=pin), "insight login"
+        core, PATRON_SELF, CardAuthentication(card_number=card_number, pin=_bounded_pin(pin)), "insight login"
     )
     return record.patron_id
+
+
+async def confirm_pin(core: RegistryCore, patron_id: uuid.UUID, pin: str) -> None:
+    """Ask for the PIN again before something as sensitive as the full national ID (a session left open on a
+    shared computer is not enough). Counted like any login attempt; raises the same refusals."""
+    async with core.pool.acquire() as connection:
+        row = await store.fetch_patron_row(connection, where=store.BY_ID, argument=patron_id)
+    if row is None:
+        raise service.patron_not_found()
+    card_number = store.decrypt_record(core.keyring, row).card_number
+    credentials = CardAuthentication(card_number=card_number, pin=_bounded_pin(pin))
+    await service.authenticate(core, PATRON_SELF, credentials, "insight reveal of the national ID")
 
 
 async def _national_id(core: RegistryCore, connection: DbConnection, patron_id: uuid.UUID) -> NationalId:

@@ -1,9 +1,16 @@
-"""Patron sessions of the insight site: signed cookies, sliding idle timeout, absolute lifetime.
+"""Patron sessions of both public sites (the registry's insight site and the nodes' Min side), held by the server.
 
-The session is a MAC-signed token (patron UUID, issue time, last activity) rather than a database row, so
-any registry instance behind the load balancer can serve any request. Each response re-signs the token
-with a new activity time; a token idle for longer than the timeout, or older than the absolute lifetime,
-is refused. The CSRF token is derived from the session, so forms need no server-side state either.
+A session is a row in the service's own ``patron_sessions`` table; the cookie carries only a random session
+id and its MAC. Logging out deletes the row, so a saved cookie is worth nothing afterwards, and a new PIN
+deletes every session of the patron (:func:`end_sessions_of`). The table stores a SHA-256 digest of the id
+rather than the id, so reading the database does not hand out usable cookies. The idle timeout slides with
+each request (``last_seen_at``), the absolute lifetime does not.
+
+Each service keeps the table in its own database (the registry and each node), and a key of its own for
+the MACs: ``session_key_path`` names a key file made on first start (0600), used for nothing else; it is
+not derived from the credential HMAC key or the PIN pepper, so neither of those is exposed to a
+session-forging attempt and replacing the session key ends all sessions without touching PINs.
+The CSRF token of a form is a MAC of the session id (or, before login, of the login cookie).
 """
 
 from __future__ import annotations
@@ -16,22 +23,33 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from natreg.db.types import DbConnection
+from natreg.keys.files import load_or_create_key_file
+from natreg.keys.layout import KeyLayout
 
 IDLE_TIMEOUT = dt.timedelta(minutes=15)
 ABSOLUTE_LIFETIME = dt.timedelta(hours=1)
 SESSION_COOKIE = "natreg_insight"
 PRE_SESSION_COOKIE = "natreg_login"
 
+_ID_BYTES = 32
+_MAC_BYTES = 32
 
-INSIGHT_SESSION_LABEL = b"natreg/insight-session/v1"
+
+def insight_session_key_path(keys_dir: Path) -> Path:
+    """The registry's key for insight-site sessions (next to its other data keys)."""
+    return KeyLayout(keys_dir).data_key("insight-session")
 
 
-def derive_session_key(master_key: bytes, label: bytes = INSIGHT_SESSION_LABEL) -> bytes:
-    """A key for one purpose alone (named by ``label``), derived from a secret the service already keeps."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(master_key)
+def minside_session_key_path(keys_dir: Path, library_id: str) -> Path:
+    """A node's key for Min side sessions (next to its PIN pepper)."""
+    return KeyLayout(keys_dir).library_dir(library_id) / "minside-session.key"
+
+
+def load_or_create_session_key(path: Path) -> bytes:
+    return load_or_create_key_file(path)
 
 
 @dataclass(frozen=True)
@@ -39,53 +57,89 @@ class Session:
     patron_id: uuid.UUID
     issued_at: dt.datetime
     last_seen_at: dt.datetime
-    nonce: str
+    session_id: str
+    """The random id (URL-safe base64) the cookie carries; only its digest is stored."""
 
 
-class SessionSigner:
+def _digest(session_id: str) -> bytes:
+    return hashlib.sha256(session_id.encode()).digest()
+
+
+async def end_sessions_of(connection: DbConnection, patron_id: uuid.UUID) -> None:
+    """End every session of the patron (a new PIN: whoever knew the old one is logged out everywhere)."""
+    await connection.execute("DELETE FROM patron_sessions WHERE patron_id = $1", patron_id)
+
+
+class SessionStore:
+    """Starts, resumes and ends sessions in the ``patron_sessions`` table; signs cookies and form tokens."""
+
     def __init__(self, key: bytes) -> None:
         self._key = key
+
+    def __repr__(self) -> str:
+        return "SessionStore()"  # the key stays out of logs
 
     def _mac(self, payload: bytes) -> bytes:
         return hmac.new(self._key, payload, hashlib.sha256).digest()
 
-    def issue(self, patron_id: uuid.UUID, now: dt.datetime) -> Session:
-        return Session(patron_id=patron_id, issued_at=now, last_seen_at=now, nonce=secrets.token_urlsafe(12))
-
-    def encode(self, session: Session) -> str:
-        payload = (
-            f"{session.patron_id}|{int(session.issued_at.timestamp())}|{int(session.last_seen_at.timestamp())}|"
-            f"{session.nonce}"
-        ).encode()
-        return base64.urlsafe_b64encode(payload + self._mac(payload)).decode()
-
-    def decode(self, token: str | None, now: dt.datetime) -> Session | None:
-        """The session if the token is genuine and neither idle too long nor too old; otherwise None."""
-        if not token:
-            return None
-        try:
-            raw = base64.urlsafe_b64decode(token.encode())
-        except (binascii.Error, ValueError):
-            return None
-        payload, mac = raw[:-32], raw[-32:]
-        if len(raw) <= 32 or not hmac.compare_digest(mac, self._mac(payload)):
-            return None
-        try:
-            patron, issued, seen, nonce = payload.decode().split("|")
-            session = Session(
-                patron_id=uuid.UUID(patron),
-                issued_at=dt.datetime.fromtimestamp(int(issued), dt.UTC),
-                last_seen_at=dt.datetime.fromtimestamp(int(seen), dt.UTC),
-                nonce=nonce,
-            )
-        except ValueError:
-            return None
-        if now - session.last_seen_at > IDLE_TIMEOUT or now - session.issued_at > ABSOLUTE_LIFETIME:
-            return None
+    async def start(self, connection: DbConnection, patron_id: uuid.UUID, now: dt.datetime) -> Session:
+        session = Session(patron_id, now, now, secrets.token_urlsafe(_ID_BYTES))
+        await connection.execute(
+            "INSERT INTO patron_sessions (session_digest, patron_id, issued_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+            _digest(session.session_id),
+            patron_id,
+            now,
+        )
+        # Expired rows of anyone are swept as new sessions start, so the table never grows without bound.
+        await connection.execute("DELETE FROM patron_sessions WHERE issued_at < $1", now - ABSOLUTE_LIFETIME)
         return session
 
-    def touched(self, session: Session, now: dt.datetime) -> Session:
-        return Session(session.patron_id, session.issued_at, now, session.nonce)
+    def cookie(self, session: Session) -> str:
+        raw = session.session_id.encode()
+        return base64.urlsafe_b64encode(raw + self._mac(b"session|" + raw)).decode()
+
+    def _session_id(self, cookie: str | None) -> str | None:
+        if not cookie or len(cookie) > 256:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(cookie.encode())
+        except (binascii.Error, ValueError):
+            return None
+        if len(raw) <= _MAC_BYTES:
+            return None
+        payload, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
+        if not hmac.compare_digest(mac, self._mac(b"session|" + payload)):
+            return None
+        try:
+            return payload.decode("ascii")
+        except UnicodeDecodeError:
+            return None
+
+    async def resume(self, connection: DbConnection, cookie: str | None, now: dt.datetime) -> Session | None:
+        """The session if the cookie is genuine and the session still open, neither idle too long nor too old.
+
+        Resuming marks this moment as the last activity (the idle timeout slides, the lifetime not).
+        """
+        session_id = self._session_id(cookie)
+        if session_id is None:
+            return None
+        row = await connection.fetchrow(
+            """
+            UPDATE patron_sessions SET last_seen_at = greatest(last_seen_at, $2)
+            WHERE session_digest = $1 AND last_seen_at > $3 AND issued_at > $4
+            RETURNING patron_id, issued_at, last_seen_at
+            """,
+            _digest(session_id),
+            now,
+            now - IDLE_TIMEOUT,
+            now - ABSOLUTE_LIFETIME,
+        )
+        if row is None:
+            return None
+        return Session(row["patron_id"], row["issued_at"], row["last_seen_at"], session_id)
+
+    async def end(self, connection: DbConnection, session: Session) -> None:
+        await connection.execute("DELETE FROM patron_sessions WHERE session_digest = $1", _digest(session.session_id))
 
     # Form tokens are bound either to the login cookie (before login) or to the session: two namespaces, so a
     # token of one kind can never pass as the other.
@@ -97,13 +151,12 @@ class SessionSigner:
         return bool(login_cookie) and self.csrf_valid("login|" + (login_cookie or ""), token)
 
     def session_form_token(self, session: Session) -> str:
-        return self.csrf_token("session|" + session.nonce)
+        return self.csrf_token("session|" + session.session_id)
 
     def session_form_valid(self, session: Session, token: str | None) -> bool:
-        return self.csrf_valid("session|" + session.nonce, token)
+        return self.csrf_valid("session|" + session.session_id, token)
 
     def csrf_token(self, binding: str) -> str:
-        """The form token for a session (bound to its nonce) or, before login, to the login cookie."""
         return base64.urlsafe_b64encode(self._mac(b"csrf|" + binding.encode())[:24]).decode()
 
     def csrf_valid(self, binding: str, token: str | None) -> bool:

@@ -7,20 +7,27 @@ from collections.abc import Callable
 from aiohttp import web
 
 from natreg.http.problems import problem_middleware
+from natreg.ratelimit import LoginLimiter
 from registry.insight import views
-from registry.insight.sessions import SessionSigner, derive_session_key
+from registry.insight.sessions import SessionStore
 from registry.patrons.service import RegistryCore
 
 FORM_BODY_LIMIT = 8 * 1024
 
 
 def create_public_app(
-    core_provider: Callable[[], RegistryCore], *, session_master_key: bytes, controller: str
-) -> web.Application:
-    """``core_provider`` hands out the node API app's core: one pool and key ring for both sites."""
+    core_provider: Callable[[], RegistryCore], *, session_key: bytes, controller: str,
+    login_limiter: LoginLimiter | None = None,
+) -> web.Application:  # fmt: skip
+    """``core_provider`` hands out the node API app's core: one pool and key ring for both sites.
+
+    ``session_key`` is the insight site's own session key (``registry.insight.sessions``); the login
+    limiter is in this process's memory (``natreg.ratelimit``).
+    """
     app = web.Application(middlewares=[views.add_security_headers, problem_middleware], client_max_size=FORM_BODY_LIMIT)
     app[views.CORE_PROVIDER] = core_provider
-    app[views.SIGNER] = SessionSigner(derive_session_key(session_master_key))
+    app[views.SIGNER] = SessionStore(session_key)
+    app[views.LIMITER] = login_limiter or LoginLimiter()
     app[views.CONTROLLER] = controller
     app.router.add_get("/", views.start_page)
     app.router.add_post("/login", views.log_in)

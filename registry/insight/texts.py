@@ -25,6 +25,10 @@ TEXTS: dict[str, dict[Language, str]] = {
         "nb": "For mange feil PIN-koder. Vent {seconds} sekunder og prøv igjen.",
         "en": "Too many wrong PINs. Wait {seconds} seconds and try again.",
     },
+    "too_many_attempts": {
+        "nb": "For mange innloggingsforsøk herfra. Vent {seconds} sekunder og prøv igjen.",
+        "en": "Too many login attempts from here. Wait {seconds} seconds and try again.",
+    },
     "locked": {
         "nb": "Kortet er sperret etter for mange feil PIN-koder. Kontakt et bibliotek for å få ny PIN-kode.",
         "en": "The card is locked after too many wrong PINs. Ask a library for a new PIN.",
@@ -44,6 +48,10 @@ TEXTS: dict[str, dict[Language, str]] = {
     "value": {"nb": "Verdi", "en": "Value"},
     "name": {"nb": "Navn", "en": "Name"},
     "national_id": {"nb": "Fødselsnummer", "en": "National ID number"},
+    "reveal_pin": {
+        "nb": "PIN-kode for å vise hele fødselsnummeret",
+        "en": "PIN to show the full national ID number",
+    },
     "reveal": {"nb": "Vis hele fødselsnummeret", "en": "Show the full national ID number"},
     "birth_date": {"nb": "Fødselsdato", "en": "Date of birth"},
     "gender": {"nb": "Kjønn", "en": "Gender"},

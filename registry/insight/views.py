@@ -1,4 +1,6 @@
-"""HTTP views of the insight site. Forms post back with a CSRF token; sessions live in signed cookies."""
+"""HTTP views of the insight site. Forms post back with a CSRF token; sessions are rows in the registry's
+database (``registry.insight.sessions``), so logging out ends them. Logins are limited per source address and
+overall (``natreg.ratelimit``) before any PIN work."""
 
 from __future__ import annotations
 
@@ -13,14 +15,16 @@ from pydantic import ValidationError
 from natreg.errors import DomainError, ErrorKind
 from natreg.http.pages import form_fields, security_headers, set_private_cookie
 from natreg.http.problems import Handler
+from natreg.ratelimit import LoginLimiter
 from registry.insight import pages
 from registry.insight import service as insight
-from registry.insight.sessions import PRE_SESSION_COOKIE, SESSION_COOKIE, Session, SessionSigner
+from registry.insight.sessions import PRE_SESSION_COOKIE, SESSION_COOKIE, Session, SessionStore
 from registry.insight.texts import LANGUAGES, Language, text
 from registry.patrons.service import RegistryCore
 
 CORE_PROVIDER: web.AppKey[Callable[[], RegistryCore]] = web.AppKey("core_provider")
-SIGNER = web.AppKey("signer", SessionSigner)
+SIGNER = web.AppKey("signer", SessionStore)
+LIMITER = web.AppKey("login_limiter", LoginLimiter)
 CONTROLLER = web.AppKey("controller", str)
 LANGUAGE_COOKIE = "natreg_lang"
 # The pages carry their (static) stylesheet inline; no scripts run anywhere.
@@ -58,22 +62,18 @@ def _html(request: web.Request, body: str, language: Language, *, status: int = 
     return response
 
 
-def _session(request: web.Request) -> Session | None:
-    return request.app[SIGNER].decode(request.cookies.get(SESSION_COOKIE), _now())
+async def _session(request: web.Request) -> Session | None:
+    async with request.app[CORE_PROVIDER]().pool.acquire() as connection:
+        return await request.app[SIGNER].resume(connection, request.cookies.get(SESSION_COOKIE), _now())
 
 
-def _require_session(request: web.Request) -> Session:
-    session = _session(request)
+async def _require_session(request: web.Request) -> Session:
+    session = await _session(request)
     if session is None:
         response = web.HTTPSeeOther(f"/?expired=1&lang={_language(request)}")
         response.del_cookie(SESSION_COOKIE, path="/")
         raise response
     return session
-
-
-def _refresh(request: web.Request, response: web.StreamResponse, session: Session) -> None:
-    signer = request.app[SIGNER]
-    _set_cookie(response, SESSION_COOKIE, signer.encode(signer.touched(session, _now())))
 
 
 def _login_page(
@@ -94,7 +94,7 @@ def _login_page(
 
 async def start_page(request: web.Request) -> web.Response:
     language = _language(request)
-    if _session(request) is not None:
+    if await _session(request) is not None:
         raise web.HTTPSeeOther(f"/me?lang={language}")
     message = text("session_expired", language) if "expired" in request.query else None
     notice = text("logged_out", language) if "logged_out" in request.query else None
@@ -107,10 +107,22 @@ LOGIN_REFUSALS = {
     "card_number_checksum": ("wrong_pin", 401),
     "card_number_format": ("card_format", 422),
     "pin_attempts_throttled": ("throttled", 429),
+    "login_rate_limited": ("too_many_attempts", 429),
     "pin_locked": ("locked", 423),
     "card_replaced": ("card_replaced", 410),
     "pin_not_set": ("no_pin", 403),
 }
+
+
+def _refusal(error: DomainError, language: Language) -> tuple[str, int]:
+    key, status = LOGIN_REFUSALS.get(error.code, ("wrong_pin", 401))
+    return text(key, language, seconds=error.retry_after_seconds or 0), status
+
+
+def _with_retry_after(response: web.Response, error: DomainError) -> web.Response:
+    if error.retry_after_seconds:
+        response.headers["Retry-After"] = str(error.retry_after_seconds)
+    return response
 
 
 async def log_in(request: web.Request) -> web.Response:
@@ -119,26 +131,27 @@ async def log_in(request: web.Request) -> web.Response:
     signer = request.app[SIGNER]
     if not signer.login_form_valid(request.cookies.get(PRE_SESSION_COOKIE), form.get("csrf")):
         return _login_page(request, language, message=text("form_expired", language), status=400)
+    core = request.app[CORE_PROVIDER]()
     try:
-        patron_id = await insight.log_in(
-            request.app[CORE_PROVIDER](), form.get("card_number", "").strip(), form.get("pin", "")
-        )
+        request.app[LIMITER].check(request.remote, _now().timestamp())
+        patron_id = await insight.log_in(core, form.get("card_number", "").strip(), form.get("pin", ""))
     except ValidationError:
         return _login_page(request, language, message=text("card_format", language), status=422)
     except DomainError as error:
-        key, status = LOGIN_REFUSALS.get(error.code, ("wrong_pin", 401))
-        seconds = error.retry_after_seconds or 0
-        response = _login_page(request, language, message=text(key, language, seconds=seconds), status=status)
-        if error.retry_after_seconds:
-            response.headers["Retry-After"] = str(error.retry_after_seconds)
-        return response
+        message, status = _refusal(error, language)
+        return _with_retry_after(_login_page(request, language, message=message, status=status), error)
+    async with core.pool.acquire() as connection:
+        session = await signer.start(connection, patron_id, _now())
     response = web.HTTPSeeOther(f"/me?lang={language}")
-    _set_cookie(response, SESSION_COOKIE, signer.encode(signer.issue(patron_id, _now())))
+    _set_cookie(response, SESSION_COOKIE, signer.cookie(session))
     response.del_cookie(PRE_SESSION_COOKIE, path="/")
     raise response
 
 
-async def _page_for(request: web.Request, session: Session, language: Language, *, reveal: bool) -> web.Response:
+async def _page_for(
+    request: web.Request, session: Session, language: Language, *, reveal: bool, message: str | None = None,
+    status: int = 200,
+) -> web.Response:  # fmt: skip
     try:
         data = await insight.view(request.app[CORE_PROVIDER](), session.patron_id, reveal=reveal)
     except DomainError as error:
@@ -147,18 +160,16 @@ async def _page_for(request: web.Request, session: Session, language: Language, 
         raise
     csrf = request.app[SIGNER].session_form_token(session)
     notice = text("deletion_filed", language) if "filed" in request.query else None
-    page = pages.insight_page(language, data, csrf, controller=request.app[CONTROLLER], notice=notice)
-    response = _html(request, page, language)
-    _refresh(request, response, session)
-    return response
+    page = pages.insight_page(language, data, csrf, controller=request.app[CONTROLLER], notice=notice, message=message)
+    return _html(request, page, language, status=status)
 
 
 async def my_data(request: web.Request) -> web.Response:
-    return await _page_for(request, _require_session(request), _language(request), reveal=False)
+    return await _page_for(request, await _require_session(request), _language(request), reveal=False)
 
 
 async def _checked_form(request: web.Request) -> tuple[Session, dict[str, str], Language]:
-    session = _require_session(request)
+    session = await _require_session(request)
     form = await form_fields(request)
     language = _language(request, form.get("lang"))
     if not request.app[SIGNER].session_form_valid(session, form.get("csrf")):
@@ -167,32 +178,40 @@ async def _checked_form(request: web.Request) -> tuple[Session, dict[str, str], 
 
 
 async def reveal(request: web.Request) -> web.Response:
-    session, _, language = await _checked_form(request)
+    """The full national ID, only after the PIN is given again (counted like a login attempt)."""
+    session, form, language = await _checked_form(request)
+    try:
+        request.app[LIMITER].check(request.remote, _now().timestamp())
+        await insight.confirm_pin(request.app[CORE_PROVIDER](), session.patron_id, form.get("pin", ""))
+    except DomainError as error:
+        if error.kind is ErrorKind.NOT_FOUND:
+            raise
+        message, status = _refusal(error, language)
+        page = await _page_for(request, session, language, reveal=False, message=message, status=status)
+        return _with_retry_after(page, error)
     return await _page_for(request, session, language, reveal=True)
 
 
 async def export_json(request: web.Request) -> web.Response:
-    session = _require_session(request)
+    session = await _require_session(request)
     document = await insight.export(request.app[CORE_PROVIDER](), session.patron_id)
-    response = web.Response(
+    return web.Response(
         text=json.dumps(document, ensure_ascii=False, indent=2),
         content_type="application/json",
         headers={"Content-Disposition": 'attachment; filename="natreg-my-data.json"'},
     )
-    _refresh(request, response, session)
-    return response
 
 
 async def request_deletion(request: web.Request) -> web.Response:
     session, _, language = await _checked_form(request)
     await insight.request_deletion(request.app[CORE_PROVIDER](), session.patron_id)
-    response = web.HTTPSeeOther(f"/me?filed=1&lang={language}")
-    _refresh(request, response, session)
-    raise response
+    raise web.HTTPSeeOther(f"/me?filed=1&lang={language}")
 
 
 async def log_out(request: web.Request) -> web.Response:
-    _, _, language = await _checked_form(request)
+    session, _, language = await _checked_form(request)
+    async with request.app[CORE_PROVIDER]().pool.acquire() as connection:
+        await request.app[SIGNER].end(connection, session)
     response = web.HTTPSeeOther(f"/?logged_out=1&lang={language}")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response

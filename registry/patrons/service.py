@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import asyncpg
@@ -28,26 +28,24 @@ from registry.api.models import (
     _check_reachable,
 )
 from registry.audit.log import AuditEvent, record
+from registry.crypto import lockout
 from registry.crypto.envelope import blind_index, encrypt_field, encrypt_json
 from registry.crypto.keyring import KeyRing
 from registry.crypto.pins import PinHasher, is_trivial_pin
 from registry.erasure.ledger_file import ErasureLedgerFile
 from registry.feed.store import record_change
+from registry.insight.sessions import end_sessions_of
 from registry.patrons import idempotency, store
 from registry.patrons.card_number import parse_card_number
 from registry.patrons.national_id import parse_national_id
 
 ResultT = TypeVar("ResultT")
 
-# Failed PIN attempts before each further attempt has to wait, and before the PIN is locked for good (until
-# a library sets a new one). A 4-digit PIN has 10 000 values: 10 tries give an attacker a 0.1 % chance.
-FREE_PIN_ATTEMPTS = 3
-PIN_LOCKOUT_AFTER = 10
-FIRST_PIN_DELAY = dt.timedelta(seconds=30)
-LONGEST_PIN_DELAY = dt.timedelta(hours=24)
-# A finite date: asyncpg stores datetime.max as 'infinity' and reads it back as a naive datetime.max, which
-# then cannot be compared with an aware clock (the next attempt on a locked PIN crashed).
-LOCKED_FOR_GOOD = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+# Both doors' PIN failure counters (registry.crypto.lockout), cleared by a right PIN or a new one.
+_PIN_COUNTERS_CLEARED = (
+    "pin_failed_attempts = 0, pin_last_failed_at = NULL, pin_online_failed_attempts = 0, "
+    "pin_online_last_failed_at = NULL"
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +70,8 @@ class RegistryCore:
     allow_synthetic_national_ids: bool
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     ledger_file: ErasureLedgerFile | None = None
+    unknown_cards: lockout.UnknownCardAttempts = field(default_factory=lockout.UnknownCardAttempts)
+    """Online failures on numbers without a PIN to count them on (``registry.crypto.lockout``)."""
 
     async def remember_erasure(self, patron_id: uuid.UUID, reason: str, erased_at: dt.datetime) -> None:
         """After the erasure committed: copy it to the ledger file that survives database restores."""
@@ -276,72 +276,84 @@ async def get_linked_patron(core: RegistryCore, caller: Caller, patron_id: uuid.
     return store.decrypt_record(core.keyring, row)
 
 
-def _pin_delay(failed_attempts: int) -> dt.timedelta | None:
-    """How long the next attempt must wait after ``failed_attempts`` failures (None: no wait)."""
-    if failed_attempts < FREE_PIN_ATTEMPTS:
-        return None
-    return min(FIRST_PIN_DELAY * (1 << (failed_attempts - FREE_PIN_ATTEMPTS)), LONGEST_PIN_DELAY)
+def _door_of(caller: Caller, credentials: CardAuthentication) -> lockout.Door:
+    # The insight site is the registry's own public door; a library names the door its patron used (a desk or
+    # kiosk, or its Min side on the internet).
+    return "online" if caller.library_id is None else credentials.door
 
 
-def _lock_refusal(locked_until: dt.datetime | None, now: dt.datetime) -> DomainError | None:
-    """Why an attempt must not even be tried now, if it must not."""
-    if locked_until is None:
-        return None
-    # 'infinity' comes back from the database as a naive datetime.max: locked for good as well.
-    if locked_until.tzinfo is None or locked_until >= LOCKED_FOR_GOOD - dt.timedelta(days=1):
-        return DomainError(ErrorKind.LOCKED, "pin_locked", "too many wrong PINs; a library must set a new PIN")
-    if locked_until <= now:
-        return None
-    wait = max(1, int((locked_until - now).total_seconds()) + 1)
-    return DomainError(
-        ErrorKind.TOO_MANY_REQUESTS, "pin_attempts_throttled", "too many wrong PINs; wait before trying again",
-        retry_after_seconds=wait,
-    )  # fmt: skip
+_ONLINE_REFUSALS_LOOK_LIKE_A_WRONG_PIN = frozenset({"patron_not_found", "card_replaced", "pin_not_set"})
+
+
+def _wrong_pin() -> DomainError:
+    return DomainError(ErrorKind.UNAUTHENTICATED, "pin_invalid", "wrong card number or PIN")
 
 
 async def authenticate(
     core: RegistryCore, caller: Caller, credentials: CardAuthentication, purpose: str
 ) -> PatronRecord:
-    """Check card number + PIN with per-patron backoff and lockout.
+    """Check card number + PIN with per-patron backoff and lockout (``registry.crypto.lockout``).
 
     The attempt is counted as failed *before* the slow verification, in its own transaction, so that a burst
-    of parallel guesses cannot all slip through before the counter moves; a correct PIN then resets it.
+    of parallel guesses cannot all slip through before the counter moves; a correct PIN then resets both
+    doors' counters. A malformed PIN counts like any wrong one. Every answer costs one Argon2 verification
+    (against a dummy hash when there is nothing to check), and at the online door an unknown card, a card
+    without PIN and a replaced card answer exactly like a wrong PIN, so neither the answer nor its timing
+    tells anyone which card numbers exist.
     """
     now = core.now()
+    door = _door_of(caller, credentials)
+    counter, last_failed = (
+        ("pin_online_failed_attempts", "pin_online_last_failed_at")
+        if door == "online"
+        else ("pin_failed_attempts", "pin_last_failed_at")
+    )
 
     async def reserve_attempt(connection: DbConnection) -> tuple[uuid.UUID, str] | DomainError:
         # A refusal is returned, not raised, so its audit entry commits with this transaction.
-        row = await _row_by_card(connection, credentials.card_number)
+        try:
+            row = await _row_by_card(connection, credentials.card_number)
+        except DomainError as error:
+            return error
         patron_id: uuid.UUID = row["patron_id"]
         state = await connection.fetchrow(
-            "SELECT pin_hash, pin_failed_attempts, pin_locked_until FROM patrons WHERE patron_id = $1 FOR UPDATE",
+            f"SELECT pin_hash, {counter} AS failed, {last_failed} AS last_failed, pin_failed_attempts "  # noqa: S608
+            "FROM patrons WHERE patron_id = $1 FOR UPDATE",
             patron_id,
         )
         assert state is not None
         if state["pin_hash"] is None:
             return DomainError(ErrorKind.FORBIDDEN, "pin_not_set", "no PIN is set; a library can set one")
-        refusal = _lock_refusal(state["pin_locked_until"], now)
+        # A PIN locked for good at the libraries is locked online too: only a library can set a new one.
+        verdict = lockout.decide(lockout.LIBRARY_DOOR, state["pin_failed_attempts"], None, now)
+        if verdict.kind is not lockout.VerdictKind.LOCKED:
+            verdict = lockout.decide(lockout.policy_for(door), state["failed"], state["last_failed"], now)
+        refusal = lockout.refusal(verdict)
         if refusal is not None:
             await core.audit(connection, caller, "authenticate_refused_locked", purpose, patron_id)
             return refusal
-        failed = state["pin_failed_attempts"] + 1
-        delay = _pin_delay(failed)
-        locked = LOCKED_FOR_GOOD if failed >= PIN_LOCKOUT_AFTER else (now + delay if delay else None)
         await connection.execute(
-            "UPDATE patrons SET pin_failed_attempts = $2, pin_locked_until = $3 WHERE patron_id = $1",
+            f"UPDATE patrons SET {counter} = {counter} + 1, {last_failed} = $2 WHERE patron_id = $1",  # noqa: S608
             patron_id,
-            failed,
-            locked,
+            now,
         )
         return patron_id, state["pin_hash"]
 
     reserved = await core.in_transaction(reserve_attempt)
     if isinstance(reserved, DomainError):
+        # The same Argon2 work as for a wrong PIN, so the time taken does not tell the cases apart.
+        await core.pin_hasher.check_pin(credentials.pin, None)
+        if door == "online" and reserved.code in _ONLINE_REFUSALS_LOOK_LIKE_A_WRONG_PIN:
+            # Throttled like a real card after the same number of failures, so throttling does not tell either.
+            throttled = core.unknown_cards.refusal(credentials.card_number, now)
+            if throttled is not None:
+                raise throttled
+            core.unknown_cards.record_failure(credentials.card_number, now)
+            raise _wrong_pin()
         raise reserved
     patron_id, pin_hash = reserved
     # Anything but four digits cannot be right; it still counted as an attempt above.
-    well_formed = len(credentials.pin) == 4 and credentials.pin.isascii() and credentials.pin.isdigit()
-    correct = well_formed and await core.pin_hasher.verify_pin(credentials.pin, pin_hash)
+    correct = await core.pin_hasher.check_pin(credentials.pin, pin_hash)
     # A right PIN hashed with older Argon2 parameters is re-hashed now, the only time the PIN is at hand.
     upgraded_hash = (
         await core.pin_hasher.hash_pin(credentials.pin) if correct and core.pin_hasher.needs_rehash(pin_hash) else None
@@ -352,10 +364,7 @@ async def authenticate(
             await core.audit(connection, caller, "authenticate_failed", purpose, patron_id)
             return await _record_for(core, connection, patron_id)
         await connection.execute(
-            """
-            UPDATE patrons SET pin_failed_attempts = 0, pin_locked_until = NULL, pin_hash = coalesce($2, pin_hash)
-            WHERE patron_id = $1
-            """,
+            f"UPDATE patrons SET {_PIN_COUNTERS_CLEARED}, pin_hash = coalesce($2, pin_hash) WHERE patron_id = $1",  # noqa: S608
             patron_id,
             upgraded_hash,
         )
@@ -364,7 +373,7 @@ async def authenticate(
 
     patron = await core.in_transaction(settle)
     if not correct:
-        raise DomainError(ErrorKind.UNAUTHENTICATED, "pin_invalid", "wrong card number or PIN")
+        raise _wrong_pin()
     return patron
 
 
@@ -428,14 +437,15 @@ async def change_pin(
     async def work(connection: DbConnection) -> PatronRecord:
         await _linked_row(connection, caller, patron_id)
         await connection.execute(
-            """
-            UPDATE patrons SET pin_hash = $2, pin_failed_attempts = 0, pin_locked_until = NULL,
-                               version = version + 1, updated_at = now()
+            f"""
+            UPDATE patrons SET pin_hash = $2, {_PIN_COUNTERS_CLEARED}, version = version + 1, updated_at = now()
             WHERE patron_id = $1
-            """,
+            """,  # noqa: S608 - constant
             patron_id,
             pin_hash,
         )
+        # A new PIN ends the patron's sessions on the insight site: whoever knew the old PIN is logged out.
+        await end_sessions_of(connection, patron_id)
         await core.audit(connection, caller, "change_pin", purpose, patron_id)
         return await _record_for(core, connection, patron_id)
 

@@ -16,11 +16,12 @@ from local_library.patrons.cards import (
     replace_lost_card,
 )
 from local_library.patrons.models import Guardian, InstitutionRegistration, PersonRegistration
-from local_library.patrons.pins import MAX_FAILED_ATTEMPTS, authenticate_card
+from local_library.patrons.pins import authenticate_card
 from local_library.patrons.queries import patron_by_card
 from local_library.policy import LibraryPolicy
 from natreg.db.types import DbConnection
 from natreg.errors import DomainError
+from registry.crypto.lockout import LIBRARY_DOOR, Door
 from registry.crypto.pins import PinHasher
 from tests.library.conftest import GOOD_PIN, add_institution, add_patron
 
@@ -117,14 +118,62 @@ async def test_pin_change_and_lockout(
         await authenticate_card(conn, hasher, patron.card_number, "5927", clock.now())
     ).patron_id == patron.patron_id
 
-    for _ in range(MAX_FAILED_ATTEMPTS):
-        with pytest.raises(DomainError):
+    # The shared policy (registry.crypto.lockout): three free tries, then a doubling wait, then locked for good.
+    # Before, five failures locked for 15 minutes and the count started over: about 480 guesses a day, for ever.
+    lock_after = LIBRARY_DOOR.locked_after
+    assert lock_after is not None
+    for failures in range(1, lock_after + 1):
+        with pytest.raises(DomainError) as wrong:
             await authenticate_card(conn, hasher, patron.card_number, "0007", clock.now())
+        assert wrong.value.code == "pin_invalid", failures
+        wait = LIBRARY_DOOR.delay_after(failures)
+        if wait is not None and failures < lock_after:
+            with pytest.raises(DomainError) as early:
+                await authenticate_card(conn, hasher, patron.card_number, "5927", clock.now())
+            assert (early.value.code, early.value.retry_after_seconds) == (
+                "pin_attempts_throttled",
+                int(wait.total_seconds()),
+            )
+            clock.advance(seconds=int(wait.total_seconds()))
+    clock.advance(days=400)
     with pytest.raises(DomainError) as locked:
         await authenticate_card(conn, hasher, patron.card_number, "5927", clock.now())
     assert locked.value.code == "pin_locked"
-    clock.advance(seconds=16 * 60)
-    await authenticate_card(conn, hasher, patron.card_number, "5927", clock.now())
+    # Min side cannot open what the desk locked.
+    with pytest.raises(DomainError) as online:
+        await authenticate_card(conn, hasher, patron.card_number, "5927", clock.now(), door="online")
+    assert online.value.code == "pin_locked"
+    await change_pin(conn, hasher, patron.patron_id, "5928")  # the desk sets a new PIN: unlocked
+    await authenticate_card(conn, hasher, patron.card_number, "5928", clock.now())
+
+
+class CountingHasher(PinHasher):
+    """Counts Argon2 verifications: timing is checked by counting the work, not with a stopwatch."""
+
+    verifications = 0
+
+    async def verify_pin(self, pin: str, encoded: str) -> bool:
+        self.verifications += 1
+        return await super().verify_pin(pin, encoded)
+
+
+@pytest.mark.parametrize("door", ["library", "online"])
+async def test_every_answer_costs_one_argon2_check_and_malformed_pins_count(
+    conn: DbConnection, asker_policy: LibraryPolicy, clock: FixedClock, door: Door
+) -> None:
+    hasher = CountingHasher(b"p" * 32, time_cost=1, memory_cost=1024)
+    patron = await add_patron(conn, asker_policy, clock, hasher)
+    assert patron.card_number is not None
+    hasher.verifications = 0
+    for card, pin in [("L99999999", GOOD_PIN), (patron.card_number, "12a4"), (patron.card_number, "123")]:
+        with pytest.raises(DomainError) as refused:
+            await authenticate_card(conn, hasher, card, pin, clock.now(), door=door)
+        # At Min side an unknown card reads exactly like a wrong PIN.
+        expected = "card_not_found" if card == "L99999999" and door == "library" else "pin_invalid"
+        assert refused.value.code == expected
+    assert hasher.verifications == 3
+    counter = "failed_pin_attempts" if door == "library" else "online_failed_pin_attempts"
+    assert await conn.fetchval(f"SELECT {counter} FROM patrons WHERE patron_id = $1", patron.patron_id) == 2  # noqa: S608
 
 
 async def test_a_lost_card_is_replaced_and_stops_working_and_sandnes_charges_40_kr(

@@ -81,6 +81,21 @@ async def staff_tokens(client: Client) -> tuple[str, str]:
     return admin, await log_in(client, "desk1", "another long password")
 
 
+async def test_staff_logins_are_limited_per_address_with_retry_after(client: tuple[Client, FixedClock]) -> None:
+    """Password guessing at the staff login meets the per-source limit before any password hashing."""
+    api, clock = client
+    wrong = {"username": "admin", "password": "not the password"}
+    for _ in range(10):
+        await call(api, "POST", "/api/staff/login", json=wrong, expect=401)
+    async with api.post("/api/staff/login", json={"username": "admin", "password": ADMIN_PASSWORD}) as limited:
+        assert limited.status == 429
+        assert limited.content_type == "application/problem+json"
+        assert (await limited.json())["code"] == "login_rate_limited"
+        assert 1 <= int(limited.headers["Retry-After"]) <= 30
+    clock.advance(seconds=30)
+    await log_in(api, "admin", ADMIN_PASSWORD)
+
+
 async def test_staff_must_log_in_and_only_admins_manage(client: tuple[Client, FixedClock], tmp_path: Path) -> None:
     api, _ = client
     assert (await call(api, "GET", "/api/staff/me", expect=401))["code"] == "login_required"
@@ -136,8 +151,17 @@ async def test_a_day_at_the_asker_desk(client: tuple[Client, FixedClock]) -> Non
     assert "pin" not in patron
     assert patron["has_pin"] is True
 
+    # Asker asks every patron for their PIN at the desk too ("Alle lånere blir avkrevd pin-kode ved lån").
+    without_pin = {"card_number": card, "barcode": "F-1"}
+    assert (await call(api, "POST", "/api/staff/checkouts", token=desk, json=without_pin, expect=422))[
+        "code"
+    ] == "pin_required"
+    wrong_pin = {**without_pin, "pin": "9071"}
+    assert (await call(api, "POST", "/api/staff/checkouts", token=desk, json=wrong_pin, expect=403))[
+        "code"
+    ] == "pin_invalid"
     film = await call(
-        api, "POST", "/api/staff/checkouts", token=desk, json={"card_number": card, "barcode": "F-1"}, expect=201
+        api, "POST", "/api/staff/checkouts", token=desk, json={**without_pin, "pin": GOOD_PIN}, expect=201
     )
     assert film["due_on"] == (clock.today() + timedelta(days=7)).isoformat()
 
@@ -208,7 +232,7 @@ async def test_refusals_are_problem_documents_and_change_nothing(client: tuple[C
     assert (await call(api, "POST", "/api/staff/patrons", token=desk, json=no_phone, expect=422))[
         "code"
     ] == "validation_failed"
-    missing = {"card_number": "L99999999", "barcode": "nothing"}
+    missing = {"card_number": "L99999999", "barcode": "nothing", "pin": GOOD_PIN}
     assert (await call(api, "POST", "/api/staff/checkouts", token=desk, json=missing, expect=404))[
         "code"
     ] == "card_not_found"
@@ -228,13 +252,13 @@ async def test_concurrent_checkouts_over_http_lend_once(client: tuple[Client, Fi
     await import_catalogue(api, admin, desk)
     cards = []
     for email in ("a@example.org", "b@example.org"):
-        body = {"name": "N", "birth_date": "1970-01-01", "email": email, "preferred_contact": "email"}
+        body = {"name": "N", "birth_date": "1970-01-01", "email": email, "preferred_contact": "email", "pin": GOOD_PIN}
         cards.append((await call(api, "POST", "/api/staff/patrons", token=desk, json=body, expect=201))["card_number"])
 
     async def lend(card: str) -> int:
         async with api.post(
             "/api/staff/checkouts",
-            json={"card_number": card, "barcode": "B-1"},
+            json={"card_number": card, "barcode": "B-1", "pin": GOOD_PIN},
             headers={"Authorization": f"Bearer {desk}"},
         ) as response:
             return response.status

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import stat
 from datetime import timedelta
+from pathlib import Path
 from typing import get_args
 
 import pytest
@@ -13,7 +15,6 @@ from local_library.circulation.models import ReservationStatus
 from local_library.circulation.reservations import cancel_reservation
 from local_library.clock import FixedClock
 from local_library.minside import pages, service
-from local_library.minside.sessions import MINSIDE_SESSION_LABEL
 from local_library.minside.texts import TEXTS, format_money
 from local_library.minside.views import LOGIN_REFUSALS, RENEWAL_REFUSALS
 from local_library.notices.models import NoticeKind
@@ -21,8 +22,13 @@ from local_library.patrons.models import BlockReason, PatronKind
 from local_library.policy import Channel, LibraryPolicy
 from natreg.db.types import DbConnection
 from natreg.errors import DomainError
+from natreg.keys.layout import KeyLayout
 from registry.crypto.pins import PinHasher
-from registry.insight.sessions import derive_session_key
+from registry.insight.sessions import (
+    insight_session_key_path,
+    load_or_create_session_key,
+    minside_session_key_path,
+)
 from tests.library.conftest import OSLO
 from tests.minside.conftest import stock_shelf
 
@@ -120,7 +126,15 @@ async def test_both_pages_render_in_both_languages_with_everything_escaped(
             assert "&lt;b&gt;Sult&lt;/b&gt;" in page
 
 
-def test_the_session_key_is_not_the_insight_sites() -> None:
-    master = bytes(range(32))
-    assert derive_session_key(master, MINSIDE_SESSION_LABEL) != derive_session_key(master)
-    assert len(derive_session_key(master, MINSIDE_SESSION_LABEL)) == 32
+def test_each_site_has_a_session_key_file_of_its_own(tmp_path: Path) -> None:
+    """Not derived from the PIN pepper or the credential key: a file used for sessions and nothing else."""
+    minside = minside_session_key_path(tmp_path, "asker")
+    assert minside.name == "minside-session.key"
+    assert minside != KeyLayout(tmp_path).library_pin_pepper("asker")
+    assert minside != minside_session_key_path(tmp_path, "sandnes")
+    insight = insight_session_key_path(tmp_path)
+    assert insight not in {KeyLayout(tmp_path).data_key("credential"), minside}
+    first = load_or_create_session_key(minside)
+    assert len(first) == 32
+    assert load_or_create_session_key(minside) == first  # made once, read ever after
+    assert stat.S_IMODE(minside.stat().st_mode) == 0o600
