@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from natreg.keys.layout import KeyLayout
 from natreg.tls import library_client_context
 from registry.api.models import (
+    CardAndPinProof,
     CardAuthentication,
     ChangePage,
     ContactUpdate,
@@ -30,6 +31,9 @@ from registry.api.models import (
     HomeLibrary,
     NationalIdLookup,
     OptOutReceipt,
+    PatronLookupResult,
+    PatronPresence,
+    PatronPreview,
     PatronRecord,
     PinChange,
     RegisterPatron,
@@ -124,16 +128,23 @@ class RegistryClient:
         """Register; a retry with the same key returns the patron the first attempt created."""
         return await self.request("POST", "/v1/patrons", PatronRecord, body=patron, idempotency_key=idempotency_key)
 
-    async def lookup_by_national_id(self, national_id: str, *, purpose: str | None = None) -> PatronRecord:
-        return await self.request(
-            "POST", "/v1/patrons/lookup", PatronRecord, body=NationalIdLookup(national_id=national_id),
+    async def lookup_by_national_id(
+        self, national_id: str, *, purpose: str | None = None
+    ) -> PatronRecord | PatronPreview:
+        """The whole record if the patron is linked to this library, else a preview (name and birth date)."""
+        found = await self.request(
+            "POST", "/v1/patrons/lookup", PatronLookupResult, body=NationalIdLookup(national_id=national_id),
             headers=_purpose(purpose),
         )  # fmt: skip
+        return found.root
 
-    async def lookup_by_card(self, card_number: str, *, purpose: str | None = None) -> PatronRecord:
-        return await self.request(
-            "GET", f"/v1/patrons/by-card/{quote(card_number, safe='')}", PatronRecord, headers=_purpose(purpose)
-        )
+    async def lookup_by_card(self, card_number: str, *, purpose: str | None = None) -> PatronRecord | PatronPreview:
+        """The whole record if the patron is linked to this library, else a preview (name and birth date)."""
+        found = await self.request(
+            "GET", f"/v1/patrons/by-card/{quote(card_number, safe='')}", PatronLookupResult,
+            headers=_purpose(purpose),
+        )  # fmt: skip
+        return found.root
 
     async def authenticate(self, card_number: str, pin: str) -> PatronRecord:
         body = CardAuthentication(card_number=card_number, pin=pin)
@@ -162,8 +173,11 @@ class RegistryClient:
             idempotency_key=idempotency_key, retry=True,
         )  # fmt: skip
 
-    async def link(self, patron_id: uuid.UUID) -> PatronRecord:
-        return await self.request("PUT", f"/v1/patrons/{patron_id}/link", PatronRecord, retry=True)
+    async def link(self, patron_id: uuid.UUID, proof: CardAndPinProof) -> PatronRecord:
+        """Link this library to the patron, who proves being at the desk (a wrong PIN counts as a failed try)."""
+        return await self.request(
+            "PUT", f"/v1/patrons/{patron_id}/link", PatronRecord, body=PatronPresence(proof=proof), retry=True
+        )
 
     async def unlink(self, patron_id: uuid.UUID) -> PatronRecord | None:
         """Remove this library's link; None when that was the last link and the record was erased."""
@@ -176,8 +190,11 @@ class RegistryClient:
             retry=True,
         )  # fmt: skip
 
-    async def opt_out(self, patron_id: uuid.UUID) -> OptOutReceipt:
-        return await self.request("POST", f"/v1/patrons/{patron_id}/opt-out", OptOutReceipt)
+    async def opt_out(self, patron_id: uuid.UUID, proof: CardAndPinProof | None) -> OptOutReceipt:
+        """Erase the patron's national record; the patron proves being at the desk (None: refused, 403)."""
+        return await self.request(
+            "POST", f"/v1/patrons/{patron_id}/opt-out", OptOutReceipt, body=PatronPresence(proof=proof)
+        )
 
     async def file_erasure_request(
         self, patron_id: uuid.UUID, kind: Literal["deletion", "death_notice"]
@@ -249,6 +266,11 @@ class RegistryClient:
     async def _pause(self, attempt: int) -> None:
         # Full jitter keeps many nodes that lost the registry at once from retrying in lockstep.
         await asyncio.sleep(random.uniform(0, self._backoff_seconds * 2**attempt))  # noqa: S311 - jitter only
+
+
+def card_and_pin(card_number: str, pin: str) -> CardAndPinProof:
+    """The patron's proof of presence from the card and PIN they gave (the PIN is never logged or kept)."""
+    return CardAndPinProof(kind="card_and_pin", card_number=card_number, pin=pin)
 
 
 def _purpose(purpose: str | None) -> dict[str, str]:

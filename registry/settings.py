@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from registry.patrons.lookup_limits import LookupLimit
+
 
 class RegistrySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NATREG_REGISTRY_", extra="forbid")
@@ -34,6 +36,14 @@ class RegistrySettings(BaseSettings):
     pin_hash_time_cost: int = Field(default=2, ge=1, description="Argon2id passes")
     pin_hash_memory_kib: int = Field(default=19456, ge=1024, description="Argon2id memory per hash")
     operator_name: str = Field(default="natreg registry operator", description="the data controller's name")
+    unlinked_lookups_per_window: int = Field(
+        default=30, ge=1, description="lookups of patrons not linked to a library that it may make per window"
+    )
+    unlinked_lookup_window_seconds: int = Field(default=60, ge=1, le=86400, description="the window of that limit")
+
+    @property
+    def lookup_limit(self) -> LookupLimit:
+        return LookupLimit(self.unlinked_lookups_per_window, self.unlinked_lookup_window_seconds)
 
     @property
     def erasure_ledger_file(self) -> Path:

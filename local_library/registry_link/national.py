@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from local_library.circulation.fees import charge_fee
 from local_library.clock import Clock
@@ -26,8 +26,16 @@ from local_library.registry_link.outbox import Deliverer, OutboxCipher, OutboxEn
 from local_library.request_model import RequestModel
 from natreg.db.types import DbConnection
 from natreg.errors import DomainError, ErrorKind
-from registry.api.models import ContactFields, ContactUpdate, NationalIdText, Pin, PostalAddress, RegisterPatron
-from registry.client import RegistryClient, RegistryError
+from registry.api.models import (
+    ContactFields,
+    ContactUpdate,
+    NationalIdText,
+    PatronRecord,
+    Pin,
+    PostalAddress,
+    RegisterPatron,
+)
+from registry.client import RegistryClient, RegistryError, card_and_pin
 from registry.crypto.pins import PinHasher, is_trivial_pin
 from registry.patrons.national_id import parse_national_id
 
@@ -49,9 +57,14 @@ class NationalUpgrade(RequestModel):
 
 
 class OptOut(RequestModel):
-    """Leave the central registry; the patron keeps a local card here, with a PIN of this library."""
+    """Leave the central registry; the patron keeps a local card here, with a PIN of this library.
+
+    ``national_pin`` is the patron's current national PIN: the registry erases the national record only when
+    the patron is present. It travels only in the encrypted outbox payload.
+    """
 
     pin: Pin = Field(repr=False)
+    national_pin: Annotated[str, StringConstraints(max_length=16)] = Field(repr=False)
 
 
 class ErasureFiling(RequestModel):
@@ -141,14 +154,17 @@ async def opt_out(
 ) -> Patron:
     """The patron leaves central storage: a local card here at once, the central record removed via the outbox."""
     patron, registry_patron_id = await _national(conn, patron_id)
+    national_card = patron.card_number
     pin_hash = await hash_new_pin(hasher, request.pin)
-    if patron.card_number is not None:
-        await retire_card(conn, patron_id, patron.card_number, clock.now())
+    if national_card is not None:
+        await retire_card(conn, patron_id, national_card, clock.now())
     local = await update_patron(
         conn, patron_id, kind="local", registry_patron_id=None, registry_version=None,
         card_number=await next_local_card_number(conn), pin_hash=pin_hash,
     )  # fmt: skip
-    await enqueue(conn, cipher, "opt_out", patron_id, {"registry_patron_id": str(registry_patron_id)})
+    # The card and national PIN are the patron's proof of presence, checked by the registry on delivery.
+    proof = {"card_number": national_card, "pin": request.national_pin}
+    await enqueue(conn, cipher, "opt_out", patron_id, {"registry_patron_id": str(registry_patron_id), **proof})
     return local
 
 
@@ -237,9 +253,13 @@ async def deliver_registration(client: RegistryClient, entry: OutboxEntry) -> Lo
     except RegistryError as error:
         if error.code != "national_id_already_registered":
             raise
-        # Already a national card holder (registered at another library): find and link instead.
+        # Already a national card holder. Linked here already (a repeated registration): that record. Linked
+        # elsewhere only: linking needs the patron's card and national PIN, so staff link them at the desk
+        # (``/api/staff/national-patrons/link``) and this refusal tells them so.
         found = await client.lookup_by_national_id(registration.national_id, purpose="registration at the desk")
-        record = await client.link(found.patron_id)
+        if not isinstance(found, PatronRecord):
+            raise
+        record = found
 
     async def apply(conn: DbConnection) -> None:
         patron = await patron_by_id(conn, entry.patron_id, for_update=True)
@@ -277,8 +297,11 @@ async def deliver_correction(client: RegistryClient, entry: OutboxEntry) -> Loca
 
 
 async def deliver_opt_out(client: RegistryClient, entry: OutboxEntry) -> LocalUpdate:
+    card_number, pin = entry.payload.get("card_number"), entry.payload.get("pin")
+    # An entry queued before opt-out needed the patron's presence carries no proof: the registry refuses it.
+    proof = card_and_pin(card_number, pin) if card_number and pin is not None else None
     try:
-        await client.opt_out(_registry_id(entry))
+        await client.opt_out(_registry_id(entry), proof)
     except RegistryError as error:
         if error.code != "patron_not_found":  # already gone: a retry after the first attempt was applied
             raise

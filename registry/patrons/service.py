@@ -23,6 +23,8 @@ from registry.api.models import (
     ContactUpdate,
     ErasureRequestReceipt,
     OptOutReceipt,
+    PatronPresence,
+    PatronPreview,
     PatronRecord,
     RegisterPatron,
     _check_reachable,
@@ -35,9 +37,11 @@ from registry.erasure.ledger_file import ErasureLedgerFile
 from registry.feed.store import record_change
 from registry.patrons import idempotency, store
 from registry.patrons.card_number import parse_card_number
+from registry.patrons.lookup_limits import LookupLimit, count_unlinked_lookup
 from registry.patrons.national_id import parse_national_id
 
 ResultT = TypeVar("ResultT")
+DEFAULT_LOOKUP_LIMIT = LookupLimit()
 
 # Failed PIN attempts before each further attempt has to wait, and before the PIN is locked for good (until
 # a library sets a new one). A 4-digit PIN has 10 000 values: 10 tries give an attacker a 0.1 % chance.
@@ -72,6 +76,7 @@ class RegistryCore:
     allow_synthetic_national_ids: bool
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     ledger_file: ErasureLedgerFile | None = None
+    lookup_limit: LookupLimit = DEFAULT_LOOKUP_LIMIT
 
     async def remember_erasure(self, patron_id: uuid.UUID, reason: str, erased_at: dt.datetime) -> None:
         """After the erasure committed: copy it to the ledger file that survives database restores."""
@@ -127,6 +132,12 @@ async def _record_for(core: RegistryCore, connection: DbConnection, patron_id: u
     if row is None:
         raise patron_not_found()
     return store.decrypt_record(core.keyring, row)
+
+
+async def _linked_row_exists(core: RegistryCore, caller: Caller, patron_id: uuid.UUID) -> None:
+    """Refuse early, before any PIN is checked, when the patron is not the calling library's."""
+    async with core.pool.acquire() as connection:
+        await _linked_row(connection, caller, patron_id, for_update=False)
 
 
 async def _linked_row(
@@ -222,16 +233,16 @@ async def _read(
 
 async def lookup_by_national_id(
     core: RegistryCore, caller: Caller, national_id_text: str, purpose: str
-) -> PatronRecord:
+) -> PatronRecord | PatronPreview:
     national_id = parse_national_id(national_id_text, allow_synthetic=core.allow_synthetic_national_ids)
     index = blind_index(core.keyring, national_id.digits)
-    row = await _read(
-        core, caller, where=store.BY_NATIONAL_ID_INDEX, arguments=(index,), operation="lookup_by_national_id",
+    found = await _lookup(
+        core, caller, where=store.BY_NATIONAL_ID_INDEX, argument=index, operation="lookup_by_national_id",
         purpose=purpose,
     )  # fmt: skip
-    if row is None:
+    if found is None:
         raise patron_not_found()
-    return store.decrypt_record(core.keyring, row)
+    return found
 
 
 async def _row_by_card(connection: DbConnection, card_number: str) -> asyncpg.Record:
@@ -248,15 +259,60 @@ async def _card_not_found(connection: DbConnection, serial: int) -> DomainError:
     return patron_not_found()
 
 
-async def lookup_by_card(core: RegistryCore, caller: Caller, card_number: str, purpose: str) -> PatronRecord:
+async def lookup_by_card(
+    core: RegistryCore, caller: Caller, card_number: str, purpose: str
+) -> PatronRecord | PatronPreview:
     serial = parse_card_number(card_number)
-    row = await _read(
-        core, caller, where=store.BY_CARD_SERIAL, arguments=(serial,), operation="lookup_by_card", purpose=purpose
+    found = await _lookup(
+        core, caller, where=store.BY_CARD_SERIAL, argument=serial, operation="lookup_by_card", purpose=purpose
     )
-    if row is None:
+    if found is None:
         async with core.pool.acquire() as connection:
             raise await _card_not_found(connection, serial)
-    return store.decrypt_record(core.keyring, row)
+    return found
+
+
+async def _lookup(
+    core: RegistryCore, caller: Caller, *, where: str, argument: object, operation: str, purpose: str
+) -> PatronRecord | PatronPreview | None:
+    """A patron found by a unique key: the whole record for a linked library, a preview for any other.
+
+    Lookups of patrons linked to the caller (every loan at the desk) take one statement and are never
+    limited. Any other lookup, of a stranger or of nobody, counts against the library's lookup limit and is
+    audited even when nothing is found (an entry without a patron: the searched value is never recorded).
+    """
+    assert caller.library_id is not None
+    library_id = caller.library_id
+    linked = await _read(
+        core, caller, where=f"{where} AND {store.LINKED_TO_SECOND_ARGUMENT}", arguments=(argument, library_id),
+        operation=operation, purpose=purpose,
+    )  # fmt: skip
+    if linked is not None:
+        return store.decrypt_record(core.keyring, linked)
+
+    async def unlinked(connection: DbConnection) -> asyncpg.Record | DomainError | None:
+        # A refusal is returned, not raised, so the count and its audit entry commit.
+        refusal = await count_unlinked_lookup(connection, library_id, core.lookup_limit)
+        if refusal is not None:
+            await core.audit(connection, caller, f"{operation}_refused", purpose, None)
+            return refusal
+        access = AuditEvent(
+            actor=caller.actor, library_id=library_id, operation=operation, purpose=purpose, patron_id=None
+        )
+        row = await store.read_patron_row(connection, where=where, arguments=(argument,), access=access)
+        if row is None:
+            await core.audit(connection, caller, operation, purpose, None)
+        return row
+
+    row = await core.in_transaction(unlinked)
+    if isinstance(row, DomainError):
+        raise row
+    if row is None:
+        return None
+    # Linked a moment ago, between the two reads: the whole record is this library's to see now.
+    if library_id in row["libraries"]:
+        return store.decrypt_record(core.keyring, row)
+    return store.decrypt_preview(core.keyring, row)
 
 
 async def get_linked_patron(core: RegistryCore, caller: Caller, patron_id: uuid.UUID, purpose: str) -> PatronRecord:
@@ -484,10 +540,39 @@ async def report_lost_card(
     return await core.in_transaction(work)
 
 
-async def link_calling_library(core: RegistryCore, caller: Caller, patron_id: uuid.UUID, purpose: str) -> PatronRecord:
-    """Associate the calling library with the patron (found by national ID or card first)."""
+def patron_presence_required(detail: str = "the patron must be present: send their card number and PIN") -> DomainError:
+    return DomainError(ErrorKind.FORBIDDEN, "patron_presence_required", detail)
+
+
+async def confirm_presence(
+    core: RegistryCore, caller: Caller, patron_id: uuid.UUID, presence: PatronPresence, purpose: str
+) -> str:
+    """Check that the patron is at the desk; return the kind of proof, for the audit entry of the act.
+
+    A card number and PIN go through ``authenticate``, so a wrong PIN counts towards the same lockout as at
+    every other door, and is refused with the same codes.
+    """
+    proof = presence.proof
+    if proof is None:
+        raise patron_presence_required()
+    credentials = CardAuthentication(card_number=proof.card_number, pin=proof.pin)
+    record = await authenticate(core, caller, credentials, f"{purpose} (proof of presence)")
+    if record.patron_id != patron_id:
+        raise patron_presence_required("the card and PIN given belong to another patron")
+    return proof.kind
+
+
+def _with_proof(purpose: str, proof_kind: str) -> str:
+    return f"{purpose} (proof: {proof_kind})"
+
+
+async def link_calling_library(
+    core: RegistryCore, caller: Caller, patron_id: uuid.UUID, presence: PatronPresence, purpose: str
+) -> PatronRecord:
+    """Associate the calling library with the patron (found by national ID or card first), who is present."""
     assert caller.library_id is not None
     library_id = caller.library_id
+    purpose = _with_proof(purpose, await confirm_presence(core, caller, patron_id, presence, purpose))
 
     async def work(connection: DbConnection) -> PatronRecord:
         row = await store.fetch_patron_row(connection, where=store.BY_ID, argument=patron_id, for_update=True)
@@ -588,8 +673,12 @@ async def erase_patron(
     return erased_at
 
 
-async def opt_out(core: RegistryCore, caller: Caller, patron_id: uuid.UUID, purpose: str) -> OptOutReceipt:
-    """The patron refuses central storage: the record goes, every linked library is told."""
+async def opt_out(
+    core: RegistryCore, caller: Caller, patron_id: uuid.UUID, presence: PatronPresence, purpose: str
+) -> OptOutReceipt:
+    """The patron, present at the desk, refuses central storage: the record goes, every linked library is told."""
+    await _linked_row_exists(core, caller, patron_id)
+    purpose = _with_proof(purpose, await confirm_presence(core, caller, patron_id, presence, purpose))
 
     async def work(connection: DbConnection) -> OptOutReceipt:
         await _linked_row(connection, caller, patron_id)
