@@ -179,9 +179,13 @@ class RegistryClient:
             "PUT", f"/v1/patrons/{patron_id}/link", PatronRecord, body=PatronPresence(proof=proof), retry=True
         )
 
-    async def unlink(self, patron_id: uuid.UUID) -> PatronRecord | None:
-        """Remove this library's link; None when that was the last link and the record was erased."""
-        data = await self.send("DELETE", f"/v1/patrons/{patron_id}/link", retry=True)
+    async def unlink(self, patron_id: uuid.UUID, proof: CardAndPinProof | None = None) -> PatronRecord | None:
+        """Remove this library's link; None when that was the last link and the record was erased.
+
+        Erasing needs the patron's proof of presence; without it the last link is refused (403).
+        """
+        body = PatronPresence(proof=proof) if proof is not None else None
+        data = await self.send("DELETE", f"/v1/patrons/{patron_id}/link", body=body, retry=True)
         return None if data is None else _parse(PatronRecord, data)
 
     async def set_home_library(self, patron_id: uuid.UUID, library_id: str) -> PatronRecord:

@@ -65,8 +65,9 @@ ENDPOINTS = [
     ),
     Endpoint(
         "DELETE", "/v1/patrons/{patron_id}/link", patrons.unlink_library,
-        "remove the calling library's association (the record is erased with its last library)", models.PatronRecord,
-        headers=(PURPOSE,),
+        "remove the calling library's association (the record is erased with its last library: the patron must be "
+        "present then)", models.PatronRecord, models.PatronPresence, headers=(PURPOSE,),
+        errors=("patron_presence_required", "pin_invalid"),
     ),
     Endpoint(
         "PUT", "/v1/patrons/{patron_id}/home-library", patrons.set_home_library, "set the patron's home library",

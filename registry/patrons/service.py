@@ -592,20 +592,31 @@ async def link_calling_library(
 
 
 async def unlink_calling_library(
-    core: RegistryCore, caller: Caller, patron_id: uuid.UUID, purpose: str
+    core: RegistryCore, caller: Caller, patron_id: uuid.UUID, presence: PatronPresence, purpose: str
 ) -> PatronRecord | None:
     """Remove the calling library's association; the record is erased when its last library goes.
 
-    Returns the remaining record, or None when the patron was erased.
+    That erasure needs the patron present, as an opt-out does. Returns the remaining record, or None when the
+    patron was erased.
     """
     assert caller.library_id is not None
     library_id = caller.library_id
+    async with core.pool.acquire() as connection:
+        libraries = (await _linked_row(connection, caller, patron_id, for_update=False))["libraries"]
+    erasing_proof = (
+        await confirm_presence(core, caller, patron_id, presence, purpose) if libraries == [library_id] else None
+    )
+    if erasing_proof is not None:
+        purpose = _with_proof(purpose, erasing_proof)
 
     erasures: list[dt.datetime] = []
 
     async def work(connection: DbConnection) -> PatronRecord | None:
         row = await _linked_row(connection, caller, patron_id)
         remaining = [library for library in row["libraries"] if library != library_id]
+        if not remaining and erasing_proof is None:
+            # The other libraries unlinked in the meantime: this unlink would now erase the record.
+            raise patron_presence_required("this is the patron's last library: unlinking erases the record")
         await connection.execute(
             "DELETE FROM patron_libraries WHERE patron_id = $1 AND library_id = $2", patron_id, library_id
         )

@@ -170,7 +170,7 @@ async def link_library(request: web.Request) -> web.Response:
 
 async def unlink_library(request: web.Request) -> web.Response:
     record = await service.unlink_calling_library(
-        request.app[CORE], _caller(request), _patron_id(request), _purpose(request, "unlink")
+        request.app[CORE], _caller(request), _patron_id(request), await _presence(request), _purpose(request, "unlink")
     )
     return web.Response(status=204) if record is None else record_response(record)
 

@@ -197,3 +197,26 @@ async def test_opting_out_needs_the_patron_present_and_erases_nothing_without(
     assert [entry["purpose"] for entry in entries if entry["operation"] == "opt_out"] == [
         "opt-out (proof: card_and_pin)"
     ]
+
+
+async def test_unlinking_the_last_library_erases_only_with_the_patron_present(
+    *, asker: RegistryClient, raw: RawApi, register: Register, db: asyncpg.Connection, keyring: KeyRing
+) -> None:
+    # Unlinking a library's last patron link erases the record as an opt-out does: the same proof is needed,
+    # or a stolen credential could erase every patron linked to that library alone.
+    patron = await register(asker)
+    patron_id = patron.record.patron_id
+    path = f"/v1/patrons/{patron_id}/link"
+
+    without = await raw.call("asker", "DELETE", path)
+    assert (without.status, without.code) == (403, "patron_presence_required")
+    wrong = await raw.call("asker", "DELETE", path, json=_proof(patron.record.card_number, WRONG_PIN))
+    assert (wrong.status, wrong.code) == (401, "pin_invalid")
+    assert await db.fetchval("SELECT count(*) FROM patron_libraries WHERE patron_id = $1", patron_id) == 1
+    assert await db.fetchval("SELECT count(*) FROM erasure_ledger") == 0
+
+    erased = await raw.call("asker", "DELETE", path, json=_proof(patron.record.card_number, GOOD_PIN))
+    assert (erased.status, erased.text) == (204, "")
+    assert await db.fetchval("SELECT count(*) FROM patrons WHERE patron_id = $1", patron_id) == 0
+    unlinks = [entry["purpose"] for entry in await _audit(db, keyring, "asker") if entry["operation"] == "unlink"]
+    assert unlinks == ["unlink (proof: card_and_pin)"]

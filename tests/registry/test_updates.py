@@ -119,7 +119,9 @@ async def test_unlinking_moves_the_home_library_and_the_last_unlink_erases(
     assert (first.json["libraries"], first.json["home_library"]) == (["oslo"], "oslo")
     assert await refusal(asker.request("GET", path, PatronRecord)) == (404, "patron_not_found")
 
-    last = await raw.call("oslo", "DELETE", f"{path}/link")
+    # Issue 9: the last unlink erases the record, so the patron must be present (card and PIN).
+    proof = _present(patron).model_dump()
+    last = await raw.call("oslo", "DELETE", f"{path}/link", json={"proof": proof})
     assert (last.status, last.text) == (204, "")
     lookup = NationalIdLookup(national_id=patron.national_id)
     assert await refusal(oslo.request("POST", "/v1/patrons/lookup", PatronRecord, body=lookup)) == (
