@@ -108,7 +108,7 @@ PresenceProof = CardAndPinProof
 
 
 class PatronPresence(WireModel):
-    """Body of linking a library and of opting out: both need the patron's proof of presence."""
+    """Body of linking a library, of opting out and of unlinking the last library: the patron's proof of presence."""
 
     proof: PresenceProof | None = Field(default=None, description="without it the request is refused (403)")
 
