@@ -75,6 +75,7 @@ def create_app(settings: RegistrySettings) -> web.Application:
             pin_hasher=pin_hasher,
             allow_synthetic_national_ids=settings.allow_synthetic_national_ids,
             ledger_file=ErasureLedgerFile(settings.erasure_ledger_file),
+            lookup_limit=settings.lookup_limit,
         )
         yield
 

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 from natreg.keys.layout import KeyLayout
 from natreg.tls import library_client_context
 from registry.api.models import (
+    CardAndPinProof,
     CardAuthentication,
     ChangePage,
     ContactUpdate,
@@ -34,6 +35,9 @@ from registry.api.models import (
     HomeLibrary,
     NationalIdLookup,
     OptOutReceipt,
+    PatronLookupResult,
+    PatronPresence,
+    PatronPreview,
     PatronRecord,
     PinChange,
     RegisterPatron,
@@ -142,16 +146,23 @@ class RegistryClient:
         """Register; a retry with the same key returns the patron the first attempt created."""
         return await self.request("POST", "/v1/patrons", PatronRecord, body=patron, idempotency_key=idempotency_key)
 
-    async def lookup_by_national_id(self, national_id: str, *, purpose: str | None = None) -> PatronRecord:
-        return await self.request(
-            "POST", "/v1/patrons/lookup", PatronRecord, body=NationalIdLookup(national_id=national_id),
+    async def lookup_by_national_id(
+        self, national_id: str, *, purpose: str | None = None
+    ) -> PatronRecord | PatronPreview:
+        """The whole record if the patron is linked to this library, else a preview (name and birth date)."""
+        found = await self.request(
+            "POST", "/v1/patrons/lookup", PatronLookupResult, body=NationalIdLookup(national_id=national_id),
             headers=_purpose(purpose),
         )  # fmt: skip
+        return found.root
 
-    async def lookup_by_card(self, card_number: str, *, purpose: str | None = None) -> PatronRecord:
-        return await self.request(
-            "GET", f"/v1/patrons/by-card/{quote(card_number, safe='')}", PatronRecord, headers=_purpose(purpose)
-        )
+    async def lookup_by_card(self, card_number: str, *, purpose: str | None = None) -> PatronRecord | PatronPreview:
+        """The whole record if the patron is linked to this library, else a preview (name and birth date)."""
+        found = await self.request(
+            "GET", f"/v1/patrons/by-card/{quote(card_number, safe='')}", PatronLookupResult,
+            headers=_purpose(purpose),
+        )  # fmt: skip
+        return found.root
 
     async def authenticate(self, card_number: str, pin: str, *, door: Door = "library") -> PatronRecord:
         body = CardAuthentication(card_number=card_number, pin=pin, door=door)
@@ -180,12 +191,19 @@ class RegistryClient:
             idempotency_key=idempotency_key, retry=True,
         )  # fmt: skip
 
-    async def link(self, patron_id: uuid.UUID) -> PatronRecord:
-        return await self.request("PUT", f"/v1/patrons/{patron_id}/link", PatronRecord, retry=True)
+    async def link(self, patron_id: uuid.UUID, proof: CardAndPinProof) -> PatronRecord:
+        """Link this library to the patron, who proves being at the desk (a wrong PIN counts as a failed try)."""
+        return await self.request(
+            "PUT", f"/v1/patrons/{patron_id}/link", PatronRecord, body=PatronPresence(proof=proof), retry=True
+        )
 
-    async def unlink(self, patron_id: uuid.UUID) -> PatronRecord | None:
-        """Remove this library's link; None when that was the last link and the record was erased."""
-        data = await self.send("DELETE", f"/v1/patrons/{patron_id}/link", retry=True)
+    async def unlink(self, patron_id: uuid.UUID, proof: CardAndPinProof | None = None) -> PatronRecord | None:
+        """Remove this library's link; None when that was the last link and the record was erased.
+
+        Erasing needs the patron's proof of presence; without it the last link is refused (403).
+        """
+        body = PatronPresence(proof=proof) if proof is not None else None
+        data = await self.send("DELETE", f"/v1/patrons/{patron_id}/link", body=body, retry=True)
         return None if data is None else _parse(PatronRecord, data)
 
     async def set_home_library(self, patron_id: uuid.UUID, library_id: str) -> PatronRecord:
@@ -194,8 +212,11 @@ class RegistryClient:
             retry=True,
         )  # fmt: skip
 
-    async def opt_out(self, patron_id: uuid.UUID) -> OptOutReceipt:
-        return await self.request("POST", f"/v1/patrons/{patron_id}/opt-out", OptOutReceipt)
+    async def opt_out(self, patron_id: uuid.UUID, proof: CardAndPinProof | None) -> OptOutReceipt:
+        """Erase the patron's national record; the patron proves being at the desk (None: refused, 403)."""
+        return await self.request(
+            "POST", f"/v1/patrons/{patron_id}/opt-out", OptOutReceipt, body=PatronPresence(proof=proof)
+        )
 
     async def file_erasure_request(
         self, patron_id: uuid.UUID, kind: Literal["deletion", "death_notice"]
@@ -281,6 +302,11 @@ async def _json_or_none(response: aiohttp.ClientResponse) -> Any:
         return await response.json(content_type=None)
     except ValueError:
         return None
+
+
+def card_and_pin(card_number: str, pin: str) -> CardAndPinProof:
+    """The patron's proof of presence from the card and PIN they gave (the PIN is never logged or kept)."""
+    return CardAndPinProof(kind="card_and_pin", card_number=card_number, pin=pin)
 
 
 def _purpose(purpose: str | None) -> dict[str, str]:

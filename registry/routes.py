@@ -27,12 +27,13 @@ ENDPOINTS = [
     ),
     Endpoint(
         "POST", "/v1/patrons/lookup", patrons.lookup_by_national_id,
-        "find a patron by national ID (sent in the body, never the URL)", models.PatronRecord,
-        models.NationalIdLookup, headers=(PURPOSE,), errors=("patron_not_found",),
+        "find a patron by national ID (sent in the body, never the URL)", models.PatronLookupResult,
+        models.NationalIdLookup, headers=(PURPOSE,), errors=("patron_not_found", "lookup_rate_limited"),
     ),
     Endpoint(
         "GET", "/v1/patrons/by-card/{card_number}", patrons.lookup_by_card, "find a patron by card number",
-        models.PatronRecord, headers=(PURPOSE,), errors=("patron_not_found", "card_replaced", "card_number_checksum"),
+        models.PatronLookupResult, headers=(PURPOSE,),
+        errors=("patron_not_found", "card_replaced", "card_number_checksum", "lookup_rate_limited"),
     ),
     Endpoint(
         "POST", "/v1/patrons/authenticate", patrons.authenticate, "check card number and PIN", models.PatronRecord,
@@ -58,13 +59,15 @@ ENDPOINTS = [
         headers=("If-Match", "Idempotency-Key", PURPOSE), errors=("version_mismatch",),
     ),
     Endpoint(
-        "PUT", "/v1/patrons/{patron_id}/link", patrons.link_library, "associate the calling library with the patron",
-        models.PatronRecord, headers=(PURPOSE,),
+        "PUT", "/v1/patrons/{patron_id}/link", patrons.link_library,
+        "associate the calling library with the patron, who is present", models.PatronRecord, models.PatronPresence,
+        headers=(PURPOSE,), errors=("patron_presence_required", "pin_invalid", "pin_attempts_throttled", "pin_locked"),
     ),
     Endpoint(
         "DELETE", "/v1/patrons/{patron_id}/link", patrons.unlink_library,
-        "remove the calling library's association (the record is erased with its last library)", models.PatronRecord,
-        headers=(PURPOSE,),
+        "remove the calling library's association (the record is erased with its last library: the patron must be "
+        "present then)", models.PatronRecord, models.PatronPresence, headers=(PURPOSE,),
+        errors=("patron_presence_required", "pin_invalid"),
     ),
     Endpoint(
         "PUT", "/v1/patrons/{patron_id}/home-library", patrons.set_home_library, "set the patron's home library",
@@ -72,8 +75,9 @@ ENDPOINTS = [
     ),
     Endpoint(
         "POST", "/v1/patrons/{patron_id}/opt-out", patrons.opt_out,
-        "the patron refuses central storage: the record is removed and every linked library told",
-        models.OptOutReceipt, headers=(PURPOSE,),
+        "the patron, present, refuses central storage: the record is removed and every linked library told",
+        models.OptOutReceipt, models.PatronPresence, headers=(PURPOSE,),
+        errors=("patron_presence_required", "pin_invalid", "pin_attempts_throttled", "pin_locked"),
     ),
     Endpoint(
         "POST", "/v1/patrons/{patron_id}/erasure-requests", patrons.file_erasure_request,

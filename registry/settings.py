@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from natreg.http.listeners import DEFAULT_READ_TIMEOUT_SECONDS
+from registry.patrons.lookup_limits import LookupLimit
 
 
 class RegistrySettings(BaseSettings):
@@ -59,6 +60,15 @@ class RegistrySettings(BaseSettings):
         if (self.public_tls_cert_path is None) != (self.public_tls_key_path is None):
             raise ValueError("set both public_tls_cert_path and public_tls_key_path, or neither")
         return self
+
+    unlinked_lookups_per_window: int = Field(
+        default=30, ge=1, description="lookups of patrons not linked to a library that it may make per window"
+    )
+    unlinked_lookup_window_seconds: int = Field(default=60, ge=1, le=86400, description="the window of that limit")
+
+    @property
+    def lookup_limit(self) -> LookupLimit:
+        return LookupLimit(self.unlinked_lookups_per_window, self.unlinked_lookup_window_seconds)
 
     @property
     def erasure_ledger_file(self) -> Path:

@@ -15,7 +15,7 @@ from local_library.patrons.pins import authenticate_card
 from local_library.patrons.queries import LOCAL_CARD_PREFIX
 from local_library.registry_link.cache import store_national_patron
 from natreg.errors import DomainError, ErrorKind
-from registry.client import RegistryError, RegistryUnavailableError
+from registry.client import RegistryError, RegistryUnavailableError, card_and_pin
 from registry.crypto.lockout import Door
 
 REFUSAL_KINDS = {
@@ -59,7 +59,8 @@ async def log_in_patron(app: web.Application, card_number: str, pin: str, *, doo
     try:
         record = await registry.authenticate(card_number, pin[:16], door=door)
         if registry.library_id not in record.libraries:
-            record = await registry.link(record.patron_id)
+            # First visit here: the card and PIN just given are the patron's proof of presence for the link.
+            record = await registry.link(record.patron_id, card_and_pin(card_number, pin))
     except RegistryUnavailableError:
         raise DomainError(
             ErrorKind.UNAVAILABLE, "registry_unavailable", "national cards cannot be checked right now; try again"

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from local_library.circulation.fees import charge_fee
 from local_library.clock import Clock
@@ -27,8 +27,16 @@ from local_library.registry_link.registration import apply_registration
 from local_library.request_model import RequestModel
 from natreg.db.types import DbConnection
 from natreg.errors import DomainError, ErrorKind
-from registry.api.models import ContactFields, ContactUpdate, NationalIdText, Pin, PostalAddress, RegisterPatron
-from registry.client import RegistryClient, RegistryError
+from registry.api.models import (
+    ContactFields,
+    ContactUpdate,
+    NationalIdText,
+    PatronRecord,
+    Pin,
+    PostalAddress,
+    RegisterPatron,
+)
+from registry.client import RegistryClient, RegistryError, card_and_pin
 from registry.crypto.pins import PinHasher, is_trivial_pin
 from registry.insight.sessions import end_sessions_of
 from registry.patrons.national_id import parse_national_id
@@ -51,9 +59,14 @@ class NationalUpgrade(RequestModel):
 
 
 class OptOut(RequestModel):
-    """Leave the central registry; the patron keeps a local card here, with a PIN of this library."""
+    """Leave the central registry; the patron keeps a local card here, with a PIN of this library.
+
+    ``national_pin`` is the patron's current national PIN: the registry erases the national record only when
+    the patron is present. It travels only in the encrypted outbox payload.
+    """
 
     pin: Pin = Field(repr=False)
+    national_pin: Annotated[str, StringConstraints(max_length=16)] = Field(repr=False)
 
 
 class ErasureFiling(RequestModel):
@@ -143,14 +156,17 @@ async def opt_out(
 ) -> Patron:
     """The patron leaves central storage: a local card here at once, the central record removed via the outbox."""
     patron, registry_patron_id = await _national(conn, patron_id)
+    national_card = patron.card_number
     pin_hash = await hash_new_pin(hasher, request.pin)
-    if patron.card_number is not None:
-        await retire_card(conn, patron_id, patron.card_number, clock.now())
+    if national_card is not None:
+        await retire_card(conn, patron_id, national_card, clock.now())
     local = await update_patron(
         conn, patron_id, kind="local", registry_patron_id=None, registry_version=None,
         card_number=await next_local_card_number(conn), pin_hash=pin_hash,
     )  # fmt: skip
-    await enqueue(conn, cipher, "opt_out", patron_id, {"registry_patron_id": str(registry_patron_id)})
+    # The card and national PIN are the patron's proof of presence, checked by the registry on delivery.
+    proof = {"card_number": national_card, "pin": request.national_pin}
+    await enqueue(conn, cipher, "opt_out", patron_id, {"registry_patron_id": str(registry_patron_id), **proof})
     return local
 
 
@@ -240,10 +256,14 @@ async def deliver_registration(client: RegistryClient, entry: OutboxEntry) -> Lo
     except RegistryError as error:
         if error.code != "national_id_already_registered":
             raise
-        # Already a national card holder (registered at another library): find and link instead.
+        # Already a national card holder. Linked here already (a repeated registration): that record. Linked
+        # elsewhere only: linking needs the patron's card and national PIN, so staff link them at the desk
+        # (``/api/staff/national-patrons/link``) and this refusal tells them so.
         found = await client.lookup_by_national_id(registration.national_id, purpose="registration at the desk")
-        # Already linked here (a repeated registration): the local side folds the duplicate record.
-        record = found if client.library_id in found.libraries else await client.link(found.patron_id)
+        # Linked here already (a repeated registration): the local side folds the duplicate record.
+        if not isinstance(found, PatronRecord):
+            raise
+        record = found
 
     async def apply(conn: DbConnection) -> None:
         await apply_registration(conn, entry, record)
@@ -274,8 +294,11 @@ async def deliver_correction(client: RegistryClient, entry: OutboxEntry) -> Loca
 
 
 async def deliver_opt_out(client: RegistryClient, entry: OutboxEntry) -> LocalUpdate:
+    card_number, pin = entry.payload.get("card_number"), entry.payload.get("pin")
+    # An entry queued before opt-out needed the patron's presence carries no proof: the registry refuses it.
+    proof = card_and_pin(card_number, pin) if card_number and pin is not None else None
     try:
-        await client.opt_out(_registry_id(entry))
+        await client.opt_out(_registry_id(entry), proof)
     except RegistryError as error:
         if error.code != "patron_not_found":  # already gone: a retry after the first attempt was applied
             raise

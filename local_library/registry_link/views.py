@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 from pydantic_core import to_jsonable_python
 
 from local_library.app_keys import CLOCK, PIN_HASHER, POLICY, POOL, REGISTRY
@@ -28,14 +28,18 @@ from local_library.web import json_ok, path_int, path_uuid, require_admin, trans
 from natreg.db.types import DbConnection
 from natreg.errors import DomainError, ErrorKind
 from natreg.http.problems import parse_json_body
-from registry.api.models import ContactUpdate
-from registry.client import RegistryError, RegistryUnavailableError
+from registry.api.models import ContactUpdate, PatronRecord
+from registry.client import RegistryError, RegistryUnavailableError, card_and_pin
 
 routes = web.RouteTableDef()
 
 
 class CardLookup(RequestModel):
+    """A national card holder at the desk: their card, and their national PIN as proof that they are here."""
+
     card_number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{10}$")]
+    # Any text up to 16 characters: the registry checks it, and a malformed PIN counts as a wrong one there.
+    pin: Annotated[str, StringConstraints(max_length=16)] = Field(repr=False)
 
 
 async def _answer_after_delivery(request: web.Request, patron: Patron, *, created: bool = False) -> web.Response:
@@ -94,7 +98,12 @@ async def link_national_patron(request: web.Request) -> web.Response:
     registry = request.app[REGISTRY]
     try:
         found = await registry.lookup_by_card(body.card_number, purpose="patron at the desk")
-        record = found if registry.library_id in found.libraries else await registry.link(found.patron_id)
+        # Linked already: the whole record came back. Otherwise a preview, and the PIN proves the patron is here.
+        record = (
+            found
+            if isinstance(found, PatronRecord)
+            else await registry.link(found.patron_id, card_and_pin(body.card_number, body.pin))
+        )
     except RegistryUnavailableError:
         raise DomainError(ErrorKind.UNAVAILABLE, "registry_unavailable", "the registry cannot be reached") from None
     except RegistryError as error:
@@ -102,6 +111,17 @@ async def link_national_patron(request: web.Request) -> web.Response:
     async with transaction(request) as conn:
         patron = await store_national_patron(conn, record)
     return json_ok(patron)
+
+
+async def _refuse_unless_present(request: web.Request, card_number: str, pin: str) -> None:
+    """Check the national PIN now, before the local card replaces the national one; the registry checks it
+    again when the queued opt-out arrives. Only an unreachable registry lets the opt-out be queued unchecked."""
+    try:
+        await request.app[REGISTRY].authenticate(card_number, pin)
+    except RegistryUnavailableError:
+        return
+    except RegistryError as error:
+        raise registry_refusal(error) from None
 
 
 @routes.post("/api/staff/patrons/{patron_id}/national-upgrade")
@@ -118,6 +138,10 @@ async def upgrade(request: web.Request) -> web.Response:
 async def opt_out(request: web.Request) -> web.Response:
     body = await parse_json_body(request, national.OptOut)
     app = request.app
+    async with app[POOL].acquire() as conn:
+        current = await patron_by_id(conn, path_uuid(request, "patron_id"))
+    if current.kind == "national" and current.registry_patron_id is not None and current.card_number is not None:
+        await _refuse_unless_present(request, current.card_number, body.national_pin)
     async with transaction(request) as conn:
         patron = await national.opt_out(
             conn, app[OUTBOX_CIPHER], app[PIN_HASHER], app[CLOCK], path_uuid(request, "patron_id"), request=body

@@ -160,10 +160,11 @@ def _http_operation(kind: str, http: Http, scenario: dict[str, Any], worker: int
 
         return post
     if kind == "put_once":
-        path_once = _once(keys)
+        request_once = _once(keys)
 
         async def put() -> int:
-            await http.call("PUT", path_once())
+            request = request_once()
+            await http.call("PUT", request["path"], request["body"])
             return 1
 
         return put

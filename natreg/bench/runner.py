@@ -31,9 +31,11 @@ from natreg.bench.environment import (
 from natreg.bench.report import Measurement, build_report, markdown
 from registry.audit.log import seal_all
 from registry.bulk_import.importer import import_patrons
+from registry.crypto.envelope import blind_index
 from registry.crypto.pins import PinHasher
 from registry.patrons import store
 from registry.patrons.card_number import format_card_number
+from registry.patrons.national_id import parse_national_id
 
 BENCH_PIN = "2580"
 RAW_COPY_TABLES = ("patrons", "patron_libraries", "change_feed", "audit_log")
@@ -61,7 +63,8 @@ class Workload:
     card_serials: list[int]
     national_ids: list[str]
     pin_cards: list[str]
-    link_patrons: list[str]
+    # (patron id, card number) of patrons with the bench PIN: a link needs the patron's card and PIN.
+    link_patrons: list[tuple[str, str]]
 
 
 def _cpu_seconds() -> float:
@@ -188,23 +191,33 @@ class Bench:
     async def workload(self) -> Workload:
         rng = random.Random(self.options.seed)
         async with self.environment.pool.acquire() as connection:
-            pin_serials = [
-                row["card_serial"]
-                for row in await connection.fetch("SELECT card_serial FROM patrons WHERE pin_hash IS NOT NULL")
-            ]
-            sample = await connection.fetch(
-                "SELECT card_serial, patron_id FROM patrons WHERE pin_hash IS NULL ORDER BY random() LIMIT $1",
-                min(self.options.patrons, 60_000),
+            pinned = await connection.fetch(
+                "SELECT card_serial, patron_id FROM patrons WHERE pin_hash IS NOT NULL ORDER BY card_serial"
             )
-        serials = [row["card_serial"] for row in sample[:20_000]]
-        loaded_ids = self.national_ids[: self.options.patrons]
+            # The desk's hot path: lookups of the reading library's own patrons (strangers get a preview, at a
+            # desk's pace only).
+            sample = await connection.fetch(
+                """
+                SELECT card_serial, national_id_index FROM patrons p
+                WHERE pin_hash IS NULL
+                  AND EXISTS (SELECT 1 FROM patron_libraries l WHERE l.patron_id = p.patron_id AND l.library_id = $2)
+                ORDER BY random() LIMIT $1
+                """,
+                min(self.options.patrons, 20_000), READING_LIBRARY,
+            )  # fmt: skip
+        serials = [row["card_serial"] for row in sample]
+        own = {bytes(row["national_id_index"]) for row in sample}
+        keyring = self.environment.keyring
+        own_ids = [
+            national_id for national_id in self.national_ids[: self.options.patrons]
+            if blind_index(keyring, parse_national_id(national_id, allow_synthetic=True).digits) in own
+        ]  # fmt: skip
         return Workload(
             card_numbers=[format_card_number(serial) for serial in serials],
             card_serials=serials,
-            national_ids=rng.sample(loaded_ids, min(len(loaded_ids), 20_000)),
-            pin_cards=[format_card_number(serial) for serial in pin_serials],
-            link_patrons=[str(row["patron_id"]) for row in sample[20_000:]]
-            or [str(row["patron_id"]) for row in sample],
+            national_ids=rng.sample(own_ids, len(own_ids)),
+            pin_cards=[format_card_number(row["card_serial"]) for row in pinned],
+            link_patrons=[(str(row["patron_id"]), format_card_number(row["card_serial"])) for row in pinned],
         )
 
     # Load phases --------------------------------------------------------------------------------------
@@ -286,8 +299,10 @@ class Bench:
         self.log(f"round {number}: link writes")
         share = len(workload.link_patrons) // options.rounds
         links = [
-            f"/v1/patrons/{patron}/link" for patron in workload.link_patrons[(number - 1) * share : number * share]
-        ]
+            {"path": f"/v1/patrons/{patron}/link",
+             "body": {"proof": {"kind": "card_and_pin", "card_number": card, "pin": BENCH_PIN}}}
+            for patron, card in workload.link_patrons[(number - 1) * share : number * share]
+        ]  # fmt: skip
         await self.run_load(number, [{"name": "trivial_mtls_3", **trivial}])
         await self.run_load(number, [{"name": "link_write", "kind": "put_once", "concurrency": concurrency,
                                       "base_url": api, "keys": links, "caller": LINKING_LIBRARY}])  # fmt: skip

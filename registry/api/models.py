@@ -11,7 +11,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, RootModel, StringConstraints, model_validator
 
 from natreg.text import PlainTextModel
 
@@ -49,6 +49,9 @@ class Health(WireModel):
     audit_unsealed: int | None = None
     audit_oldest_unsealed_seconds: float | None = None
     warnings: list[str] = Field(default_factory=list)
+    lookup_alerts: list[str] = Field(
+        default_factory=list, description="libraries refused for looking up too many patrons they are not linked to"
+    )
 
 
 class PostalAddress(WireModel):
@@ -102,6 +105,25 @@ class CardAuthentication(WireModel):
     only ever delay and never lock the card for good (``registry.crypto.lockout``)."""
 
 
+class CardAndPinProof(WireModel):
+    """The patron is at the desk: their card number and PIN, checked by the registry (with its PIN lockout)."""
+
+    kind: Literal["card_and_pin"]
+    card_number: CardNumber
+    pin: Annotated[str, StringConstraints(max_length=16)] = Field(repr=False)
+
+
+# One kind of proof today; the eID sign-in joins as a second member, told apart by ``kind``:
+# Annotated[CardAndPinProof | EidSignInProof, Field(discriminator="kind")].
+PresenceProof = CardAndPinProof
+
+
+class PatronPresence(WireModel):
+    """Body of linking a library, of opting out and of unlinking the last library: the patron's proof of presence."""
+
+    proof: PresenceProof | None = Field(default=None, description="without it the request is refused (403)")
+
+
 class ContactUpdate(WireModel):
     """Only the fields present are changed; an explicit null clears the e-mail address."""
 
@@ -150,6 +172,18 @@ class PatronRecord(WireModel):
     libraries: list[str]
     pin_set: bool
     version: int
+
+
+class PatronPreview(WireModel):
+    """What a library not linked to the patron sees: enough to recognise the person at the desk, no more."""
+
+    patron_id: uuid.UUID
+    name: str
+    birth_date: dt.date
+
+
+class PatronLookupResult(RootModel[PatronRecord | PatronPreview]):
+    """The whole record if the patron is linked to the calling library; otherwise a preview until the link."""
 
 
 class ErasureRequestReceipt(WireModel):

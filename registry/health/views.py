@@ -14,9 +14,10 @@ import asyncpg
 from aiohttp import web
 
 from registry.api.models import Health
-from registry.app_keys import KEY_LAYOUT, POOL, SEALER_STATE
+from registry.app_keys import KEY_LAYOUT, POOL, SEALER_STATE, SETTINGS
 from registry.audit.sealer import sealing_lag
 from registry.health.calendar import calendar_report, crl_document
+from registry.patrons.lookup_limits import libraries_over_limit
 
 # Accesses normally wait half a second for the sealer; a minute means it is stuck or far behind.
 AUDIT_LAG_WARNING_SECONDS = 60.0
@@ -31,11 +32,15 @@ async def health(request: web.Request) -> web.Response:
     try:
         async with request.app[POOL].acquire() as connection:
             lag = await sealing_lag(connection)
+            # Libraries refused for harvest-like lookups: an operator should ask whether a credential was stolen.
+            lookup_alerts = await libraries_over_limit(connection, request.app[SETTINGS].lookup_limit)
     except (OSError, asyncpg.PostgresError):
         unavailable = Health(
             status="unavailable", database="unreachable", crl_next_update=calendar.crl_next_update, warnings=warnings
         )
         return web.json_response(text=unavailable.model_dump_json(), status=503)
+    if lookup_alerts:
+        warnings.append("libraries over the lookup limit: " + ", ".join(lookup_alerts))
     if lag.oldest_unsealed_seconds > AUDIT_LAG_WARNING_SECONDS:
         warnings.append(f"audit entries have waited {lag.oldest_unsealed_seconds:.0f} s to be sealed")
     answer = Health(
@@ -45,6 +50,7 @@ async def health(request: web.Request) -> web.Response:
         audit_unsealed=lag.unsealed,
         audit_oldest_unsealed_seconds=round(lag.oldest_unsealed_seconds, 3),
         warnings=warnings,
+        lookup_alerts=lookup_alerts,
     )
     return web.json_response(text=answer.model_dump_json())
 

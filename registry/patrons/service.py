@@ -23,6 +23,8 @@ from registry.api.models import (
     ContactUpdate,
     ErasureRequestReceipt,
     OptOutReceipt,
+    PatronPresence,
+    PatronPreview,
     PatronRecord,
     RegisterPatron,
     _check_reachable,
@@ -37,9 +39,11 @@ from registry.feed.store import record_change
 from registry.insight.sessions import end_sessions_of
 from registry.patrons import idempotency, store
 from registry.patrons.card_number import parse_card_number
+from registry.patrons.lookup_limits import LookupLimit, count_unlinked_lookup
 from registry.patrons.national_id import parse_national_id
 
 ResultT = TypeVar("ResultT")
+DEFAULT_LOOKUP_LIMIT = LookupLimit()
 
 # Both doors' PIN failure counters (registry.crypto.lockout), cleared by a right PIN or a new one.
 _PIN_COUNTERS_CLEARED = (
@@ -72,6 +76,7 @@ class RegistryCore:
     ledger_file: ErasureLedgerFile | None = None
     unknown_cards: lockout.UnknownCardAttempts = field(default_factory=lockout.UnknownCardAttempts)
     """Online failures on numbers without a PIN to count them on (``registry.crypto.lockout``)."""
+    lookup_limit: LookupLimit = DEFAULT_LOOKUP_LIMIT
 
     async def remember_erasure(self, patron_id: uuid.UUID, reason: str, erased_at: dt.datetime) -> None:
         """After the erasure committed: copy it to the ledger file that survives database restores."""
@@ -127,6 +132,12 @@ async def _record_for(core: RegistryCore, connection: DbConnection, patron_id: u
     if row is None:
         raise patron_not_found()
     return store.decrypt_record(core.keyring, row)
+
+
+async def _linked_row_exists(core: RegistryCore, caller: Caller, patron_id: uuid.UUID) -> None:
+    """Refuse early, before any PIN is checked, when the patron is not the calling library's."""
+    async with core.pool.acquire() as connection:
+        await _linked_row(connection, caller, patron_id, for_update=False)
 
 
 async def _linked_row(
@@ -227,16 +238,16 @@ async def _read(
 
 async def lookup_by_national_id(
     core: RegistryCore, caller: Caller, national_id_text: str, purpose: str
-) -> PatronRecord:
+) -> PatronRecord | PatronPreview:
     national_id = parse_national_id(national_id_text, allow_synthetic=core.allow_synthetic_national_ids)
     index = blind_index(core.keyring, national_id.digits)
-    row = await _read(
-        core, caller, where=store.BY_NATIONAL_ID_INDEX, arguments=(index,), operation="lookup_by_national_id",
+    found = await _lookup(
+        core, caller, where=store.BY_NATIONAL_ID_INDEX, argument=index, operation="lookup_by_national_id",
         purpose=purpose,
     )  # fmt: skip
-    if row is None:
+    if found is None:
         raise patron_not_found()
-    return store.decrypt_record(core.keyring, row)
+    return found
 
 
 async def _row_by_card(connection: DbConnection, card_number: str) -> asyncpg.Record:
@@ -253,15 +264,60 @@ async def _card_not_found(connection: DbConnection, serial: int) -> DomainError:
     return patron_not_found()
 
 
-async def lookup_by_card(core: RegistryCore, caller: Caller, card_number: str, purpose: str) -> PatronRecord:
+async def lookup_by_card(
+    core: RegistryCore, caller: Caller, card_number: str, purpose: str
+) -> PatronRecord | PatronPreview:
     serial = parse_card_number(card_number)
-    row = await _read(
-        core, caller, where=store.BY_CARD_SERIAL, arguments=(serial,), operation="lookup_by_card", purpose=purpose
+    found = await _lookup(
+        core, caller, where=store.BY_CARD_SERIAL, argument=serial, operation="lookup_by_card", purpose=purpose
     )
-    if row is None:
+    if found is None:
         async with core.pool.acquire() as connection:
             raise await _card_not_found(connection, serial)
-    return store.decrypt_record(core.keyring, row)
+    return found
+
+
+async def _lookup(
+    core: RegistryCore, caller: Caller, *, where: str, argument: object, operation: str, purpose: str
+) -> PatronRecord | PatronPreview | None:
+    """A patron found by a unique key: the whole record for a linked library, a preview for any other.
+
+    Lookups of patrons linked to the caller (every loan at the desk) take one statement and are never
+    limited. Any other lookup, of a stranger or of nobody, counts against the library's lookup limit and is
+    audited even when nothing is found (an entry without a patron: the searched value is never recorded).
+    """
+    assert caller.library_id is not None
+    library_id = caller.library_id
+    linked = await _read(
+        core, caller, where=f"{where} AND {store.LINKED_TO_SECOND_ARGUMENT}", arguments=(argument, library_id),
+        operation=operation, purpose=purpose,
+    )  # fmt: skip
+    if linked is not None:
+        return store.decrypt_record(core.keyring, linked)
+
+    async def unlinked(connection: DbConnection) -> asyncpg.Record | DomainError | None:
+        # A refusal is returned, not raised, so the count and its audit entry commit.
+        refusal = await count_unlinked_lookup(connection, library_id, core.lookup_limit)
+        if refusal is not None:
+            await core.audit(connection, caller, f"{operation}_refused", purpose, None)
+            return refusal
+        access = AuditEvent(
+            actor=caller.actor, library_id=library_id, operation=operation, purpose=purpose, patron_id=None
+        )
+        row = await store.read_patron_row(connection, where=where, arguments=(argument,), access=access)
+        if row is None:
+            await core.audit(connection, caller, operation, purpose, None)
+        return row
+
+    row = await core.in_transaction(unlinked)
+    if isinstance(row, DomainError):
+        raise row
+    if row is None:
+        return None
+    # Linked a moment ago, between the two reads: the whole record is this library's to see now.
+    if library_id in row["libraries"]:
+        return store.decrypt_record(core.keyring, row)
+    return store.decrypt_preview(core.keyring, row)
 
 
 async def get_linked_patron(core: RegistryCore, caller: Caller, patron_id: uuid.UUID, purpose: str) -> PatronRecord:
@@ -499,10 +555,39 @@ async def report_lost_card(
     return await core.in_transaction(work)
 
 
-async def link_calling_library(core: RegistryCore, caller: Caller, patron_id: uuid.UUID, purpose: str) -> PatronRecord:
-    """Associate the calling library with the patron (found by national ID or card first)."""
+def patron_presence_required(detail: str = "the patron must be present: send their card number and PIN") -> DomainError:
+    return DomainError(ErrorKind.FORBIDDEN, "patron_presence_required", detail)
+
+
+async def confirm_presence(
+    core: RegistryCore, caller: Caller, patron_id: uuid.UUID, presence: PatronPresence, purpose: str
+) -> str:
+    """Check that the patron is at the desk; return the kind of proof, for the audit entry of the act.
+
+    A card number and PIN go through ``authenticate``, so a wrong PIN counts towards the same lockout as at
+    every other door, and is refused with the same codes.
+    """
+    proof = presence.proof
+    if proof is None:
+        raise patron_presence_required()
+    credentials = CardAuthentication(card_number=proof.card_number, pin=proof.pin)
+    record = await authenticate(core, caller, credentials, f"{purpose} (proof of presence)")
+    if record.patron_id != patron_id:
+        raise patron_presence_required("the card and PIN given belong to another patron")
+    return proof.kind
+
+
+def _with_proof(purpose: str, proof_kind: str) -> str:
+    return f"{purpose} (proof: {proof_kind})"
+
+
+async def link_calling_library(
+    core: RegistryCore, caller: Caller, patron_id: uuid.UUID, presence: PatronPresence, purpose: str
+) -> PatronRecord:
+    """Associate the calling library with the patron (found by national ID or card first), who is present."""
     assert caller.library_id is not None
     library_id = caller.library_id
+    purpose = _with_proof(purpose, await confirm_presence(core, caller, patron_id, presence, purpose))
 
     async def work(connection: DbConnection) -> PatronRecord:
         row = await store.fetch_patron_row(connection, where=store.BY_ID, argument=patron_id, for_update=True)
@@ -522,20 +607,31 @@ async def link_calling_library(core: RegistryCore, caller: Caller, patron_id: uu
 
 
 async def unlink_calling_library(
-    core: RegistryCore, caller: Caller, patron_id: uuid.UUID, purpose: str
+    core: RegistryCore, caller: Caller, patron_id: uuid.UUID, presence: PatronPresence, purpose: str
 ) -> PatronRecord | None:
     """Remove the calling library's association; the record is erased when its last library goes.
 
-    Returns the remaining record, or None when the patron was erased.
+    That erasure needs the patron present, as an opt-out does. Returns the remaining record, or None when the
+    patron was erased.
     """
     assert caller.library_id is not None
     library_id = caller.library_id
+    async with core.pool.acquire() as connection:
+        libraries = (await _linked_row(connection, caller, patron_id, for_update=False))["libraries"]
+    erasing_proof = (
+        await confirm_presence(core, caller, patron_id, presence, purpose) if libraries == [library_id] else None
+    )
+    if erasing_proof is not None:
+        purpose = _with_proof(purpose, erasing_proof)
 
     erasures: list[dt.datetime] = []
 
     async def work(connection: DbConnection) -> PatronRecord | None:
         row = await _linked_row(connection, caller, patron_id)
         remaining = [library for library in row["libraries"] if library != library_id]
+        if not remaining and erasing_proof is None:
+            # The other libraries unlinked in the meantime: this unlink would now erase the record.
+            raise patron_presence_required("this is the patron's last library: unlinking erases the record")
         await connection.execute(
             "DELETE FROM patron_libraries WHERE patron_id = $1 AND library_id = $2", patron_id, library_id
         )
@@ -603,8 +699,12 @@ async def erase_patron(
     return erased_at
 
 
-async def opt_out(core: RegistryCore, caller: Caller, patron_id: uuid.UUID, purpose: str) -> OptOutReceipt:
-    """The patron refuses central storage: the record goes, every linked library is told."""
+async def opt_out(
+    core: RegistryCore, caller: Caller, patron_id: uuid.UUID, presence: PatronPresence, purpose: str
+) -> OptOutReceipt:
+    """The patron, present at the desk, refuses central storage: the record goes, every linked library is told."""
+    await _linked_row_exists(core, caller, patron_id)
+    purpose = _with_proof(purpose, await confirm_presence(core, caller, patron_id, presence, purpose))
 
     async def work(connection: DbConnection) -> OptOutReceipt:
         await _linked_row(connection, caller, patron_id)

@@ -13,7 +13,7 @@ from typing import Any, cast
 import asyncpg
 
 from natreg.db.types import DbConnection
-from registry.api.models import ContactMethod, Gender, PatronRecord, PostalAddress
+from registry.api.models import ContactMethod, Gender, PatronPreview, PatronRecord, PostalAddress
 from registry.audit.log import AuditEvent, recording_arguments, recording_from
 from registry.crypto.envelope import (
     FieldCipher,
@@ -185,10 +185,11 @@ async def read_patron_row(
 
 
 BY_ID = "p.patron_id = $1"
-BY_ID_LINKED_TO = (
-    "p.patron_id = $1 AND EXISTS (SELECT 1 FROM patron_libraries l WHERE l.patron_id = p.patron_id "
-    "AND l.library_id = $2)"
+# Added to a condition on $1: the patron is linked to the library given as $2.
+LINKED_TO_SECOND_ARGUMENT = (
+    "EXISTS (SELECT 1 FROM patron_libraries l WHERE l.patron_id = p.patron_id AND l.library_id = $2)"
 )
+BY_ID_LINKED_TO = f"{BY_ID} AND {LINKED_TO_SECOND_ARGUMENT}"
 BY_CARD_SERIAL = "p.card_serial = $1"
 BY_NATIONAL_ID_INDEX = "p.national_id_index = $1"
 
@@ -223,6 +224,17 @@ def decrypt_record(keyring: KeyRing, row: asyncpg.Record) -> PatronRecord:
         libraries=list(row["libraries"]),
         pin_set=row["pin_set"],
         version=row["version"],
+    )
+
+
+def decrypt_preview(keyring: KeyRing, row: asyncpg.Record) -> PatronPreview:
+    """Only what recognises the person at the desk; the other fields are not even decrypted."""
+    patron_id: uuid.UUID = row["patron_id"]
+    cipher = FieldCipher(data_key_of(keyring, row), patron_id)
+    return PatronPreview(
+        patron_id=patron_id,
+        name=cipher.decrypt("name", bytes(row["name_ciphertext"])),
+        birth_date=dt.date.fromisoformat(cipher.decrypt("birth_date", bytes(row["birth_date_ciphertext"]))),
     )
 
 

@@ -15,6 +15,8 @@ from registry.api.models import (
     ErasureRequestFiling,
     HomeLibrary,
     NationalIdLookup,
+    PatronPresence,
+    PatronPreview,
     PatronRecord,
     PinChange,
     RegisterPatron,
@@ -68,6 +70,21 @@ def record_response(record: PatronRecord, *, status: int = 200) -> web.Response:
     return response
 
 
+def lookup_response(found: PatronRecord | PatronPreview) -> web.Response:
+    if isinstance(found, PatronRecord):
+        return record_response(found)
+    response = web.Response(text=found.model_dump_json(), content_type="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def _presence(request: web.Request) -> PatronPresence:
+    """The patron's proof of presence; a request without a body has none (and is refused by the domain)."""
+    if not await request.read():
+        return PatronPresence()
+    return await parse_json_body(request, PatronPresence)
+
+
 async def register_patron(request: web.Request) -> web.Response:
     body = await parse_json_body(request, RegisterPatron)
     record, created = await service.register_patron(
@@ -88,14 +105,14 @@ async def lookup_by_national_id(request: web.Request) -> web.Response:
     record = await service.lookup_by_national_id(
         request.app[CORE], _caller(request), body.national_id, _purpose(request, "lookup")
     )
-    return record_response(record)
+    return lookup_response(record)
 
 
 async def lookup_by_card(request: web.Request) -> web.Response:
     record = await service.lookup_by_card(
         request.app[CORE], _caller(request), request.match_info["card_number"], _purpose(request, "lookup")
     )
-    return record_response(record)
+    return lookup_response(record)
 
 
 async def authenticate(request: web.Request) -> web.Response:
@@ -146,14 +163,14 @@ async def report_lost_card(request: web.Request) -> web.Response:
 
 async def link_library(request: web.Request) -> web.Response:
     record = await service.link_calling_library(
-        request.app[CORE], _caller(request), _patron_id(request), _purpose(request, "link")
+        request.app[CORE], _caller(request), _patron_id(request), await _presence(request), _purpose(request, "link")
     )
     return record_response(record)
 
 
 async def unlink_library(request: web.Request) -> web.Response:
     record = await service.unlink_calling_library(
-        request.app[CORE], _caller(request), _patron_id(request), _purpose(request, "unlink")
+        request.app[CORE], _caller(request), _patron_id(request), await _presence(request), _purpose(request, "unlink")
     )
     return web.Response(status=204) if record is None else record_response(record)
 
@@ -168,7 +185,7 @@ async def set_home_library(request: web.Request) -> web.Response:
 
 async def opt_out(request: web.Request) -> web.Response:
     receipt = await service.opt_out(
-        request.app[CORE], _caller(request), _patron_id(request), _purpose(request, "opt-out")
+        request.app[CORE], _caller(request), _patron_id(request), await _presence(request), _purpose(request, "opt-out")
     )
     return web.json_response(receipt.model_dump(mode="json"))
 

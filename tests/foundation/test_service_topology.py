@@ -63,6 +63,8 @@ async def test_registry_health_is_plain_http_without_certificate(registry: Runni
     # /health also names the CRL's next update and the audit sealer's lag (issue 9: no outage by calendar).
     assert (body["status"], body["database"], body["warnings"]) == ("ok", "ok", [])
     assert body["crl_next_update"] is not None
+    # Issue 9 §4: libraries refused for harvest-like lookups; none here.
+    assert body["lookup_alerts"] == []
 
 
 async def test_plain_listener_serves_nothing_but_health(registry: RunningRegistry) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from registry.api.models import PatronRecord, PostalAddress, RegisterPatron
 from registry.app import RunningRegistry
+from registry.client import card_and_pin
 from registry.patrons.national_id import generate_synthetic_national_ids
 from tests.servers import registry_client, run_registry
 
@@ -50,5 +51,6 @@ async def patron(registry: RunningRegistry, keys_dir: Path) -> RegisteredPatron:
             idempotency_key=str(uuid.uuid4()),
         )  # fmt: skip
         found = await sandnes.lookup_by_card(record.card_number, purpose="patron at the Sandnes desk")
-        linked = await sandnes.link(found.patron_id)
+        # The patron is present at the Sandnes desk (issue 9: a link needs the card and PIN).
+        linked = await sandnes.link(found.patron_id, card_and_pin(record.card_number, PIN))
     return RegisteredPatron(record=linked, national_id=national_id)

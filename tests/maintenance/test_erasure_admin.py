@@ -11,7 +11,7 @@ import pytest
 
 from natreg.cli import main
 from registry.api.models import RegisterPatron
-from registry.client import RegistryError
+from registry.client import RegistryError, card_and_pin
 from registry.patrons.national_id import generate_synthetic_national_ids
 from tests.servers import registry_client, run_registry
 
@@ -27,7 +27,8 @@ async def _register_link_and_request(database_url: str, keys_dir: Path, national
                 RegisterPatron(national_id=national_id, name="Erase Me", pin="4821", email="e@example.org"),
                 idempotency_key=str(uuid.uuid4()),
             )
-            await sandnes.link(patron.patron_id)
+            # The patron is present at Sandnes (issue 9: a link needs the card and PIN).
+            await sandnes.link(patron.patron_id, card_and_pin(patron.card_number, "4821"))
             receipt = await sandnes.file_erasure_request(patron.patron_id, "deletion")
             again = await asker.file_erasure_request(patron.patron_id, "deletion")
             assert again.request_id == receipt.request_id

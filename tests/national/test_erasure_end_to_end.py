@@ -54,7 +54,7 @@ async def test_deletion_requested_on_the_insight_page_erases_everywhere_and_stay
     sandnes = await start_node("sandnes", registry.api_url)
     body, registered = await _adult_registration(asker, seed=21)
     card = registered["patron"]["card_number"]
-    await sandnes.ok("POST", "/api/staff/national-patrons/link", {"card_number": card})
+    await sandnes.ok("POST", "/api/staff/national-patrons/link", {"card_number": card, "pin": PIN})
 
     # The patron, in a browser, on the registry's insight page.
     context = await browser.new_context(ignore_https_errors=True)

@@ -119,7 +119,7 @@ async def test_an_address_changed_at_sandnes_reaches_asker_through_the_change_fe
     sandnes = await start_node("sandnes", registry.api_url)
     _, registered = await _adult_registration(asker, seed=3)
     card = registered["patron"]["card_number"]
-    linked = await sandnes.ok("POST", "/api/staff/national-patrons/link", {"card_number": card})
+    linked = await sandnes.ok("POST", "/api/staff/national-patrons/link", {"card_number": card, "pin": PIN})
     correction = {
         "addresses": [{"lines": ["Langgata 20"], "postal_code": "4306", "city": "Sandnes"}],
         "preferred_contact": "letter",
@@ -140,10 +140,11 @@ async def test_opting_out_leaves_a_local_card_here_and_a_tombstone_elsewhere(
     sandnes = await start_node("sandnes", registry.api_url)
     _, registered = await _adult_registration(asker, seed=5)
     card = registered["patron"]["card_number"]
-    await sandnes.ok("POST", "/api/staff/national-patrons/link", {"card_number": card})
+    await sandnes.ok("POST", "/api/staff/national-patrons/link", {"card_number": card, "pin": PIN})
 
     patron_id = registered["patron"]["patron_id"]
-    opted = await asker.ok("POST", f"/api/staff/patrons/{patron_id}/opt-out", {"pin": "5062"})
+    # Issue 9: the registry erases the national record only with the patron's card and national PIN.
+    opted = await asker.ok("POST", f"/api/staff/patrons/{patron_id}/opt-out", {"pin": "5062", "national_pin": PIN})
     assert opted["registry"] == "done"
     assert opted["patron"]["kind"] == "local"
     assert opted["patron"]["card_number"].startswith("L")
@@ -181,15 +182,20 @@ async def test_a_local_card_is_upgraded_to_a_national_card(registry: RunningRegi
     assert (status, old["code"]) == (403, "card_replaced")
 
 
-async def test_registering_someone_who_already_has_a_national_card_links_them(
+async def test_registering_someone_who_already_has_a_national_card_asks_for_their_card_and_pin(
     registry: RunningRegistry, start_node: NodeFactory
 ) -> None:
+    # Issue 9: a library links itself to a patron only with the patron's card and PIN, so a registration of
+    # a national card holder from elsewhere no longer links silently; staff are told, and link at the desk.
     asker = await start_node("asker", registry.api_url)
     sandnes = await start_node("sandnes", registry.api_url)
     body, registered = await _adult_registration(asker, seed=13)
     status, again = await sandnes.call("POST", "/api/staff/national-patrons", body)
     assert status == 201, again
-    assert again["patron"]["card_number"] == registered["patron"]["card_number"]
+    assert again["registry_refusal"] == {"operation": "register", "code": "national_id_already_registered"}
+    card = registered["patron"]["card_number"]
+    linked = await sandnes.ok("POST", "/api/staff/national-patrons/link", {"card_number": card, "pin": PIN})
+    assert linked["card_number"] == card
 
 
 async def test_national_operations_refuse_local_patrons(registry: RunningRegistry, start_node: NodeFactory) -> None:
@@ -199,7 +205,7 @@ async def test_national_operations_refuse_local_patrons(registry: RunningRegistr
         {"name": "Kun Lokal", "birth_date": "1980-05-05", "email": "k@example.org", "preferred_contact": "email"},
     )  # fmt: skip
     with pytest.raises(NodeError) as refused:
-        await asker.ok("POST", f"/api/staff/patrons/{local['patron_id']}/opt-out", {"pin": "5062"})
+        await asker.ok("POST", f"/api/staff/patrons/{local['patron_id']}/opt-out", {"pin": "5062", "national_pin": PIN})
     assert (refused.value.status, refused.value.body["code"]) == (409, "not_national_yet")
 
 
@@ -210,7 +216,7 @@ async def test_a_national_card_reported_lost_at_sandnes_is_replaced_everywhere(
     sandnes = await start_node("sandnes", registry.api_url)
     _, registered = await _adult_registration(asker, seed=17)
     old_card = registered["patron"]["card_number"]
-    linked = await sandnes.ok("POST", "/api/staff/national-patrons/link", {"card_number": old_card})
+    linked = await sandnes.ok("POST", "/api/staff/national-patrons/link", {"card_number": old_card, "pin": PIN})
 
     replaced = await sandnes.ok("POST", f"/api/staff/patrons/{linked['patron_id']}/national-lost-card")
     new_card = replaced["patron"]["card_number"]

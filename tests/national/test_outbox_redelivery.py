@@ -39,7 +39,9 @@ async def test_redelivered_registration_and_opt_out_apply_once(
         connection = await asyncpg.connect(registry_database_url)
         try:
             assert await connection.fetchval("SELECT count(*) FROM patrons") == 1
-            opt_out = _entry("opt_out", {"registry_patron_id": str(record.patron_id)})
+            # The patron's card and PIN travel in the (encrypted) payload: an opt-out needs them (issue 9).
+            proof = {"card_number": record.card_number, "pin": "4821"}
+            opt_out = _entry("opt_out", {"registry_patron_id": str(record.patron_id), **proof})
             await deliver_opt_out(asker, opt_out)
             await deliver_opt_out(asker, opt_out)  # again after a crash: already gone, nothing more to do
             assert await connection.fetchval("SELECT count(*) FROM patrons") == 0

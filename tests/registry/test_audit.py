@@ -8,9 +8,9 @@ import uuid
 import asyncpg
 import pytest
 
-from registry.api.models import CardAuthentication, NationalIdLookup, PatronRecord
+from registry.api.models import CardAuthentication, PatronRecord
 from registry.audit.log import AuditEvent, record, seal_all, seal_pending, verify_chain
-from registry.client import RegistryClient
+from registry.client import RegistryClient, card_and_pin
 from registry.crypto.keyring import KeyRing
 from tests.registry.conftest import GOOD_PIN, RawApi, Register, refusal
 
@@ -35,11 +35,10 @@ async def test_each_access_adds_an_audit_entry(
     patron_id = patron.record.patron_id
     path = f"/v1/patrons/{patron_id}"
     await asker.request("GET", path, PatronRecord, headers={"Natreg-Purpose": "desk: patron asked"})
-    await sandnes.request(
-        "POST", "/v1/patrons/lookup", PatronRecord, body=NationalIdLookup(national_id=patron.national_id)
-    )
-    await sandnes.request("GET", f"/v1/patrons/by-card/{patron.record.card_number}", PatronRecord)
-    await sandnes.request("PUT", f"{path}/link", PatronRecord)
+    await sandnes.lookup_by_national_id(patron.national_id)
+    await sandnes.lookup_by_card(patron.record.card_number)
+    # Issue 9: the link needs the patron present; the card and PIN are checked (audited) first.
+    await sandnes.link(patron_id, card_and_pin(patron.record.card_number, GOOD_PIN))
     await raw.call("sandnes", "PATCH", path, json={"name": "Q R"}, headers={"If-Match": '"2"'})
     await asker.request(
         "POST", "/v1/patrons/authenticate", PatronRecord,
@@ -51,6 +50,7 @@ async def test_each_access_adds_an_audit_entry(
         ("asker", "read", patron_id),
         ("sandnes", "lookup_by_national_id", patron_id),
         ("sandnes", "lookup_by_card", patron_id),
+        ("sandnes", "authenticate", patron_id),
         ("sandnes", "link", patron_id),
         ("sandnes", "update_contact", patron_id),
         ("asker", "authenticate", patron_id),
@@ -67,7 +67,7 @@ async def test_each_access_adds_an_audit_entry(
     )
 
     verdict = await verify_chain(db, keyring.audit_key)
-    assert (verdict.intact, verdict.entries_checked) == (True, 7)
+    assert (verdict.intact, verdict.entries_checked) == (True, 8)
 
 
 async def test_a_refused_access_writes_no_entry_for_a_patron_it_did_not_reach(

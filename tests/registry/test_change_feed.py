@@ -6,10 +6,10 @@ import uuid
 
 import asyncpg
 
-from registry.api.models import Change, ChangePage, OptOutReceipt, PatronRecord
-from registry.client import RegistryClient
+from registry.api.models import Change, ChangePage
+from registry.client import RegistryClient, card_and_pin
 from registry.feed.store import encode_cursor
-from tests.registry.conftest import RawApi, Register, refusal
+from tests.registry.conftest import GOOD_PIN, RawApi, Register, refusal
 
 
 async def _page(client: RegistryClient, cursor: str | None = None, limit: int = 100) -> ChangePage:
@@ -26,7 +26,7 @@ async def test_a_linked_library_hears_of_another_librarys_update(
 ) -> None:
     patron = await register(asker)
     patron_id = patron.record.patron_id
-    linked = await sandnes.request("PUT", f"/v1/patrons/{patron_id}/link", PatronRecord)
+    linked = await sandnes.link(patron_id, card_and_pin(patron.record.card_number, GOOD_PIN))
     before = await _page(asker)
     answer = await raw.call(
         "sandnes", "PATCH", f"/v1/patrons/{patron_id}", json={"name": "Ny Navn"},
@@ -96,11 +96,13 @@ async def test_opt_out_sends_a_tombstone_to_every_linked_library(
 ) -> None:
     patron = await register(asker)
     patron_id = patron.record.patron_id
-    await sandnes.request("PUT", f"/v1/patrons/{patron_id}/link", PatronRecord)
-    await oslo.request("PUT", f"/v1/patrons/{patron_id}/link", PatronRecord)
+    # The patron is present for each link and the opt-out (issue 9: card and PIN needed).
+    present = card_and_pin(patron.record.card_number, GOOD_PIN)
+    await sandnes.link(patron_id, present)
+    await oslo.link(patron_id, present)
     cursors = {client.library_id: (await _page(client)).next_cursor for client in (asker, sandnes, oslo)}
 
-    await sandnes.request("POST", f"/v1/patrons/{patron_id}/opt-out", OptOutReceipt)
+    await sandnes.opt_out(patron_id, present)
 
     for client in (asker, sandnes, oslo):
         page = await _page(client, cursors[client.library_id])

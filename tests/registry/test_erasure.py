@@ -8,11 +8,10 @@ from registry.api.models import (
     ErasureRequestFiling,
     ErasureRequestReceipt,
     NationalIdLookup,
-    OptOutReceipt,
     PatronRecord,
 )
-from registry.client import RegistryClient
-from tests.registry.conftest import RawApi, Register, refusal
+from registry.client import RegistryClient, card_and_pin
+from tests.registry.conftest import GOOD_PIN, RawApi, Register, refusal
 
 
 async def test_opt_out_erases_the_record(
@@ -21,11 +20,10 @@ async def test_opt_out_erases_the_record(
     patron = await register(asker)
     patron_id = patron.record.patron_id
     # Only a linked library may opt the patron out.
-    assert await refusal(sandnes.request("POST", f"/v1/patrons/{patron_id}/opt-out", OptOutReceipt)) == (
-        404,
-        "patron_not_found",
-    )
-    receipt = await asker.request("POST", f"/v1/patrons/{patron_id}/opt-out", OptOutReceipt)
+    present = card_and_pin(patron.record.card_number, GOOD_PIN)
+    assert await refusal(sandnes.opt_out(patron_id, present)) == (404, "patron_not_found")
+    # The patron is present (issue 9: an opt-out needs the card and PIN).
+    receipt = await asker.opt_out(patron_id, present)
 
     assert receipt.patron_id == patron_id
     lookup = NationalIdLookup(national_id=patron.national_id)

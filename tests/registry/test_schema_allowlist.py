@@ -66,6 +66,8 @@ ALLOWED_SCHEMA: dict[str, dict[str, str]] = {
     },
     "patron_libraries": {"patron_id": "uuid", "library_id": "text", "linked_at": TIMESTAMP},
     "replaced_cards": {"card_serial": "bigint", "patron_id": "uuid", "replaced_at": TIMESTAMP},
+    # Per-library counts of lookups of patrons not linked to the library (the harvest limit): no personal data.
+    "unlinked_lookup_windows": {"library_id": "text", "window_started_at": TIMESTAMP, "lookups": "integer"},
     "idempotent_requests": {
         "library_id": "text",
         "idempotency_key": "text",

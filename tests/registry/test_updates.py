@@ -6,9 +6,14 @@ import asyncio
 
 import asyncpg
 
-from registry.api.models import HomeLibrary, NationalIdLookup, PatronRecord
-from registry.client import RegistryClient
-from tests.registry.conftest import RawApi, Register, refusal
+from registry.api.models import CardAndPinProof, HomeLibrary, NationalIdLookup, PatronRecord
+from registry.client import RegistryClient, card_and_pin
+from tests.registry.conftest import GOOD_PIN, RawApi, Register, Registered, refusal
+
+
+def _present(patron: Registered) -> CardAndPinProof:
+    # Issue 9: linking a library needs the patron present (card and PIN).
+    return card_and_pin(patron.record.card_number, GOOD_PIN)
 
 
 async def test_patch_with_if_match_bumps_the_version(asker: RegistryClient, raw: RawApi, register: Register) -> None:
@@ -41,7 +46,7 @@ async def test_concurrent_updates_one_wins_and_nothing_is_lost(
 ) -> None:
     patron = await register(asker)
     path = f"/v1/patrons/{patron.record.patron_id}"
-    linked = await sandnes.request("PUT", f"{path}/link", PatronRecord)
+    linked = await sandnes.link(patron.record.patron_id, _present(patron))
     etag = {"If-Match": f'"{linked.version}"'}
     changes = {"asker": {"name": "Navn Fra Asker"}, "sandnes": {"email": "fra.sandnes@example.org"}}
 
@@ -95,7 +100,7 @@ async def test_home_library_must_be_linked(asker: RegistryClient, oslo: Registry
     )
     assert refused == (422, "home_library_not_linked")
 
-    linked = await oslo.request("PUT", f"{path}/link", PatronRecord)
+    linked = await oslo.link(patron.record.patron_id, _present(patron))
     assert linked.libraries == ["asker", "oslo"]
     moved = await asker.request("PUT", f"{path}/home-library", PatronRecord, body=HomeLibrary(library_id="oslo"))
     assert (moved.home_library, moved.version) == ("oslo", linked.version + 1)
@@ -107,14 +112,16 @@ async def test_unlinking_moves_the_home_library_and_the_last_unlink_erases(
     patron = await register(asker)
     patron_id = patron.record.patron_id
     path = f"/v1/patrons/{patron_id}"
-    await oslo.request("PUT", f"{path}/link", PatronRecord)
+    await oslo.link(patron.record.patron_id, _present(patron))
 
     first = await raw.call("asker", "DELETE", f"{path}/link")
     assert first.status == 200
     assert (first.json["libraries"], first.json["home_library"]) == (["oslo"], "oslo")
     assert await refusal(asker.request("GET", path, PatronRecord)) == (404, "patron_not_found")
 
-    last = await raw.call("oslo", "DELETE", f"{path}/link")
+    # Issue 9: the last unlink erases the record, so the patron must be present (card and PIN).
+    proof = _present(patron).model_dump()
+    last = await raw.call("oslo", "DELETE", f"{path}/link", json={"proof": proof})
     assert (last.status, last.text) == (204, "")
     lookup = NationalIdLookup(national_id=patron.national_id)
     assert await refusal(oslo.request("POST", "/v1/patrons/lookup", PatronRecord, body=lookup)) == (
