@@ -72,9 +72,9 @@ async def test_the_health_listener_serves_nothing_of_the_api(registry: RunningRe
 OUTSIDE_THE_TABLE = {"/health", "/openapi.json"}
 
 
-def test_every_route_of_the_app_is_an_operation_of_the_document(keys_dir: Path) -> None:
+def test_every_route_of_the_app_is_an_operation_of_the_document(keys_dir: Path, tmp_path: Path) -> None:
     # Building the app opens nothing: the database is reached only when it starts.
-    app = create_app(RegistrySettings(database_url="postgresql://unused/unused", keys_dir=keys_dir))
+    app = create_app(RegistrySettings(database_url="postgresql://unused/unused", keys_dir=keys_dir, data_dir=tmp_path))
     routes = {
         (route.method, route.resource.canonical)
         for route in app.router.routes()
