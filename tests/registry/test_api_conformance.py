@@ -44,6 +44,8 @@ from tests.registry.conftest import GOOD_PIN, RawApi, patron_body
 JSON = "application/json"
 
 LIBRARY = "asker"
+# The patrons are registered at LIBRARY; the other library calls about patrons it is not linked to (yet).
+CALLERS = (LIBRARY, "sandnes")
 CHECKS = [
     not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
     response_headers_conformance,
@@ -62,30 +64,31 @@ class KnownPatron:
 
 @dataclass
 class LiveApi:
-    """Blocking calls to the running registry as one library makes them (certificate + credential)."""
+    """Blocking calls to the running registry as the libraries make them (certificate + credential each)."""
 
     base_url: str
-    session: requests.Session
+    sessions: dict[str, requests.Session]
     # Each test has a database of its own, so a fixed series of synthetic numbers never collides.
     national_ids: Iterator[str] = field(default_factory=lambda: generate_synthetic_national_ids(2000, seed=9))
     numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
-    def call(self, case: GeneratedCase) -> schemathesis.Response:
-        """Send the case and check the answer against the document; raises what the checks found."""
+    def call(self, case: GeneratedCase, library: str = LIBRARY) -> schemathesis.Response:
+        """Send the case as ``library`` and check the answer against the document; raises what the checks found."""
+        session = self.sessions[library]
         # verify and cert per call: schemathesis passes its own (default) ones, which win over the session's.
         response = case.call(
-            base_url=self.base_url, session=self.session, verify=self.session.verify, cert=self.session.cert,
+            base_url=self.base_url, session=session, verify=session.verify, cert=session.cert,
             timeout=REQUEST_TIMEOUT_SECONDS,
         )  # fmt: skip
         case.validate_response(response, checks=CHECKS)
         return response
 
     def register_patrons(self, count: int) -> list[KnownPatron]:
-        """Patrons linked to the calling library, for generated requests to act on."""
+        """Patrons linked to LIBRARY, for generated requests to act on."""
         patrons = []
         for _ in range(count):
             national_id = next(self.national_ids)
-            response = self.session.post(
+            response = self.sessions[LIBRARY].post(
                 f"{self.base_url}/v1/patrons",
                 data=patron_body(national_id, next(self.numbers)).model_dump_json(),
                 headers={"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())},
@@ -99,13 +102,16 @@ class LiveApi:
 @contextlib.contextmanager
 def live_api(registry: RunningRegistry, keys_dir: Path) -> Iterator[LiveApi]:
     layout = KeyLayout(keys_dir)
-    with requests.Session() as session:
-        # Otherwise REQUESTS_CA_BUNDLE or a proxy from the environment would override what is set here.
-        session.trust_env = False
-        session.verify = str(layout.ca_certificate)
-        session.cert = (str(layout.library_client_certificate(LIBRARY)), str(layout.library_client_key(LIBRARY)))
-        session.auth = (LIBRARY, layout.library_credential(LIBRARY).read_text().strip())
-        yield LiveApi(registry.api_url, session)
+    with contextlib.ExitStack() as stack:
+        sessions = {}
+        for library in CALLERS:
+            session = sessions[library] = stack.enter_context(requests.Session())
+            # Otherwise REQUESTS_CA_BUNDLE or a proxy from the environment would override what is set here.
+            session.trust_env = False
+            session.verify = str(layout.ca_certificate)
+            session.cert = (str(layout.library_client_certificate(library)), str(layout.library_client_key(library)))
+            session.auth = (library, layout.library_credential(library).read_text().strip())
+        yield LiveApi(registry.api_url, sessions)
 
 
 def conformance_failures(document: dict[str, Any], api: LiveApi) -> list[str]:
@@ -146,7 +152,7 @@ def _operation_check(operation: Any, mode: schemathesis.GenerationMode, api: Liv
             patron = data.draw(st.sampled_from(patrons), label="patron")
             national_id = data.draw(st.sampled_from([patron.national_id, next(api.national_ids)]), label="national ID")
             _act_on(case, patron.record, national_id)
-        api.call(case)
+        api.call(case, data.draw(st.sampled_from(CALLERS), label="calling library"))
 
     return check
 
@@ -213,3 +219,18 @@ async def test_unlinking_the_last_library_answers_a_declared_status(
     with live_api(registry, keys_dir) as api:
         status = await asyncio.to_thread(_unlink_the_last_library, document, api)
     assert status == 204
+
+
+async def test_the_check_fails_on_a_status_the_document_leaves_out(
+    registry: RunningRegistry, keys_dir: Path, raw: RawApi
+) -> None:
+    """The check itself can fail: without its 404, reading an unknown patron is an undeclared answer."""
+    document = await _served_document(raw)
+    path = "/v1/patrons/{patron_id}"
+    read = document["paths"][path]["get"]
+    del read["responses"]["404"]
+    document["paths"] = {path: {"get": read}}
+    with live_api(registry, keys_dir) as api:
+        failures = await asyncio.to_thread(conformance_failures, document, api)
+    assert failures
+    assert all("Undocumented status code" in failure and "Received: 404" in failure for failure in failures)
