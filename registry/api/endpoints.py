@@ -44,6 +44,15 @@ RESPONSE_HEADERS: dict[int, dict[str, Any]] = {
         }
     },
 }  # fmt: skip
+# Every answer with a patron record carries its version, for If-Match on the next change.
+SUCCESS_HEADERS: dict[type[BaseModel], dict[str, Any]] = {
+    models.PatronRecord: {
+        "ETag": {
+            "description": 'the record\'s version as `"<version>"`; send it back as If-Match', "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -196,10 +205,13 @@ def _responses(endpoint: Endpoint) -> dict[str, Any]:
 def _response(model: type[BaseModel] | None) -> dict[str, Any]:
     if model is None:
         return {"description": "done"}
-    return {
+    response: dict[str, Any] = {
         "description": model.__doc__.strip().splitlines()[0] if model.__doc__ else model.__name__,
         "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
     }
+    if model in SUCCESS_HEADERS:
+        response["headers"] = SUCCESS_HEADERS[model]
+    return response
 
 
 def _path_parameters(path: str) -> list[str]:

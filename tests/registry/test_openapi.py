@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from registry.api.endpoints import Endpoint
+from registry.api.models import PatronRecord
 from registry.app import RunningRegistry, create_app
 from registry.routes import ENDPOINTS, openapi
 from registry.settings import RegistrySettings
@@ -106,6 +107,9 @@ def test_every_operation_declares_each_status_it_answers_and_no_default(endpoint
             assert "content" not in response
         else:
             assert list(response["content"]) == ["application/json"], status
+            if endpoint.response is PatronRecord:
+                # The version for If-Match on the next change.
+                assert response["headers"]["ETag"]["required"] is True
         if int(status) in {429, 503}:
             assert response["headers"]["Retry-After"]["required"] is True
 
