@@ -391,10 +391,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="an external PostgreSQL server (any database URL on it); default: the embedded one",
     )
     demo_command.add_argument("--host", default="127.0.0.1")
+    # Port 0 picks a free port (the printed URLs tell which), so a second demo or a test run can start beside one.
     demo_command.add_argument("--registry-port", type=int, default=8443)
     demo_command.add_argument("--health-port", type=int, default=8080)
     demo_command.add_argument("--public-port", type=int, default=8444)
-    demo_command.add_argument("--first-library-port", type=int, default=8501)
+    demo_command.add_argument(
+        "--first-library-port", type=int, default=8501, help="asker's port, sandnes' is the next (0: free ports)"
+    )
     _add_bench_command(commands)
     return parser
 

@@ -101,7 +101,8 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
                 registry_url=registry.api_url,
                 registry_insight_url=registry.public_url + "/",
                 host=options.host,
-                port=options.first_library_port + offset,
+                # Port 0 gives each library a free port of its own (the test of the demo runs it so).
+                port=options.first_library_port + offset if options.first_library_port else 0,
                 bootstrap_admin_password_file=demo_admin_password_file(options.data_dir, library_id),
             )
             await ensure_database(server_dsn, library_settings.database_name)

@@ -22,6 +22,7 @@ from natreg.db.embedded import EmbeddedPostgres
 from natreg.db.migrations import apply_migrations
 from natreg.keys.pki import init_keys
 from registry.migrations import MIGRATIONS_PACKAGE as REGISTRY_MIGRATIONS
+from tests.fixed_ports import documented_fixed_ports, holding
 
 TEST_LIBRARIES = ("asker", "sandnes", "oslo")
 TEMPLATES = {"registry": REGISTRY_MIGRATIONS, "library": LIBRARY_MIGRATIONS}
@@ -151,3 +152,10 @@ async def browser() -> AsyncIterator[Browser]:
         launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         await launched.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fixed_ports_taken() -> Iterator[list[int]]:
+    """The ports a running `natreg demo` listens on are taken for the whole session (see tests/fixed_ports.py)."""
+    with holding(documented_fixed_ports()) as held:
+        yield held

@@ -98,8 +98,16 @@ async def bench_environment() -> AsyncIterator[BenchEnvironment]:
             pool=pool,
             keys_dir=keys_dir,
             keyring=KeyRing.load(KeyLayout(keys_dir).registry_data_dir),
+            # Every listener on a free port and the data (erasure ledger) in the temporary folder: the
+            # benchmark never collides with a registry or demo running on the same machine.
             settings=RegistrySettings(
-                database_url=dsn, keys_dir=keys_dir, port=0, health_port=0, allow_synthetic_national_ids=True
+                database_url=dsn,
+                keys_dir=keys_dir,
+                data_dir=root,
+                port=0,
+                health_port=0,
+                public_port=0,
+                allow_synthetic_national_ids=True,
             ),
         )
         try:

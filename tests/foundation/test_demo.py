@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from tests.conftest import traversable_temp_dir
+from tests.fixed_ports import documented_fixed_ports
 
 STARTUP_LIMIT_SECONDS = 30
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_demo_starts_three_services_and_stops_on_ctrl_c(tmp_path: Path) -> None:
@@ -27,12 +22,11 @@ def test_demo_starts_three_services_and_stops_on_ctrl_c(tmp_path: Path) -> None:
 
 
 def _run_demo_and_stop_it(keys_dir: Path, data_dir: Path) -> None:
-    ports = [_free_port() for _ in range(4)]
+    # Port 0 for every listener: the test runs beside a demo on its documented ports (tests/fixed_ports.py).
     command = [
         sys.executable, "-m", "natreg.cli", "demo",
         "--keys-dir", str(keys_dir), "--data-dir", str(data_dir),
-        "--registry-port", str(ports[0]), "--health-port", str(ports[1]), "--first-library-port", str(ports[2]),
-        "--public-port", str(ports[3]),
+        "--registry-port", "0", "--health-port", "0", "--first-library-port", "0", "--public-port", "0",
     ]  # fmt: skip
     environment = {**os.environ, "NATREG_LOG_LEVEL": "WARNING"}
     lines: list[str] = []
@@ -52,9 +46,16 @@ def _run_demo_and_stop_it(keys_dir: Path, data_dir: Path) -> None:
             output = "".join(lines)
             assert "press Ctrl-C" in output, output
             assert "the registry knows the asker node as 'asker'" in output
-            assert f"library    asker      https://127.0.0.1:{ports[2]}   Min side" in output
             assert "staff login 'admin', password in" in output
-            assert f"library    sandnes    https://127.0.0.1:{ports[2] + 1}" in output
+            ports = {
+                name: int(port)
+                for name, port in re.findall(
+                    r"(node API|health|insight page for patrons|asker|sandnes)\s+\S+?:(\d+)", output
+                )
+            }
+            assert set(ports) == {"node API", "health", "insight page for patrons", "asker", "sandnes"}, output
+            assert len(set(ports.values())) == 5
+            assert not set(ports.values()) & set(documented_fixed_ports())
             demo.send_signal(signal.SIGINT)
             rest, _ = demo.communicate(timeout=30)
             assert demo.returncode == 0, rest
