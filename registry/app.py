@@ -30,7 +30,6 @@ from registry.crypto.pins import PinHasher
 from registry.erasure.ledger_file import ErasureLedgerFile
 from registry.erasure.reconcile import reconcile_regularly
 from registry.health.calendar import keep_crl_fresh
-from registry.health.views import crl
 from registry.insight.sessions import insight_session_key_path, load_or_create_session_key
 from registry.insight.site import create_public_app
 from registry.migrations import MIGRATIONS_PACKAGE
@@ -98,7 +97,6 @@ def create_app(settings: RegistrySettings) -> web.Application:
     if settings.crl_refresh_interval_seconds > 0:
         app.cleanup_ctx.append(crl_upkeep)
     add_routes(app)
-    app.router.add_get("/crl", crl)
     return app
 
 

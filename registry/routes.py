@@ -9,7 +9,7 @@ from aiohttp import web
 from registry.api import models
 from registry.api.endpoints import PURPOSE_HEADER, Endpoint, openapi_document
 from registry.auth.views import whoami
-from registry.health.views import health
+from registry.health.views import crl, health
 from registry.patrons import views as patrons
 from registry.patrons.card_number import CardNumberErrorCode
 from registry.patrons.national_id import NationalIdErrorCode
@@ -138,6 +138,8 @@ OPENAPI_DOCUMENT = web.AppKey("openapi_document", dict[str, Any])
 def add_routes(app: web.Application) -> None:
     app[OPENAPI_DOCUMENT] = openapi()
     app.router.add_get("/health", health)
+    # The distribution point named in every certificate: TLS clients fetch the CRL here, not library nodes.
+    app.router.add_get("/crl", crl)
     app.router.add_get("/openapi.json", openapi_view)
     for endpoint in ENDPOINTS:
         app.router.add_route(endpoint.method, endpoint.path, endpoint.handler)

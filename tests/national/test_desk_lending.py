@@ -21,7 +21,7 @@ async def test_a_card_reported_lost_elsewhere_stops_lending_here_at_once(
     sandnes = await start_node("sandnes", registry.api_url)  # its feed sync is off: nothing arrives by the feed
     _, registered = await _adult_registration(asker, seed=41)
     old_card = registered["patron"]["card_number"]
-    await sandnes.ok("POST", "/api/staff/national-patrons/link", {"card_number": old_card})
+    await sandnes.ok("POST", "/api/staff/national-patrons/link", {"card_number": old_card, "pin": PIN})
 
     await asker.ok("POST", "/api/staff/registry-sync")  # Asker learns the link (a new version) first
     replaced = await asker.ok("POST", f"/api/staff/patrons/{registered['patron']['patron_id']}/national-lost-card")
@@ -51,7 +51,7 @@ async def test_without_the_registry_the_desk_lends_only_on_a_fresh_feed(
     sandnes = await start_node("sandnes", registry.api_url)
     _, registered = await _adult_registration(asker, seed=43)
     card = registered["patron"]["card_number"]
-    await sandnes.ok("POST", "/api/staff/national-patrons/link", {"card_number": card})
+    await sandnes.ok("POST", "/api/staff/national-patrons/link", {"card_number": card, "pin": PIN})
     await sandnes.ok("POST", "/api/staff/registry-sync")  # the feed followed just now
 
     await registry.stop()

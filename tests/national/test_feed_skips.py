@@ -19,7 +19,7 @@ from registry.crypto.keyring import KeyRing
 from registry.feed.store import record_change
 from registry.patrons import store
 from tests.national.conftest import NodeFactory
-from tests.national.test_national_flows import _adult_registration
+from tests.national.test_national_flows import PIN, _adult_registration
 
 UNREADABLE_NAME = "Nora\x00Nasjonal"
 UNSTORABLE_NAME = "Nora " + "Nasjonalsdatter" * 20  # over the node's 200 characters
@@ -56,7 +56,7 @@ async def test_records_the_node_cannot_apply_are_skipped_and_later_changes_arriv
     for seed in (11, 12, 13):
         _, registered = await _adult_registration(asker, seed=seed)
         card = registered["patron"]["card_number"]
-        linked = await sandnes.ok("POST", "/api/staff/national-patrons/link", {"card_number": card})
+        linked = await sandnes.ok("POST", "/api/staff/national-patrons/link", {"card_number": card, "pin": PIN})
         patrons.append(linked)
         registry_ids[linked["patron_id"]] = uuid.UUID(registered["patron"]["registry_patron_id"])
         asker_ids[linked["patron_id"]] = registered["patron"]["patron_id"]

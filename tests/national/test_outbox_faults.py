@@ -306,7 +306,8 @@ async def test_a_correction_meeting_a_newer_version_is_rebased_or_shown_to_staff
     status, registered = await asker.call("POST", "/api/staff/national-patrons", registration(25))
     assert status == 201, registered
     card, at_asker = registered["patron"]["card_number"], registered["patron"]["patron_id"]
-    at_sandnes = (await sandnes.ok("POST", "/api/staff/national-patrons/link", {"card_number": card}))["patron_id"]
+    link = {"card_number": card, "pin": PIN}
+    at_sandnes = (await sandnes.ok("POST", "/api/staff/national-patrons/link", link))["patron_id"]
 
     # Sandnes changes the e-mail; Asker (not synced since) corrects the phone: different fields, both kept.
     await sandnes.ok("PATCH", f"/api/staff/patrons/{at_sandnes}/national-contact", {"email": "fra.sandnes@example.org"})

@@ -208,7 +208,13 @@ async def test_a_replayed_registration_answers_a_declared_status(
 def _unlink_the_last_library(document: dict[str, Any], api: LiveApi) -> int:
     (patron,) = api.register_patrons(1)
     operation = schemathesis.openapi.from_dict(document)["/v1/patrons/{patron_id}/link"]["DELETE"]
-    case = operation.Case(path_parameters={"patron_id": patron.record["patron_id"]})
+    # The record goes with its last library, so the patron is present: card and PIN (issue 9 §4).
+    proof = {"kind": "card_and_pin", "card_number": patron.record["card_number"], "pin": GOOD_PIN}
+    case = operation.Case(
+        path_parameters={"patron_id": patron.record["patron_id"]},
+        body={"proof": proof},
+        media_type="application/json",
+    )
     return api.call(case).status_code
 
 

@@ -70,7 +70,7 @@ async def test_the_health_listener_serves_nothing_of_the_api(registry: RunningRe
 
 
 # Paths the app serves outside the node API's table (unauthenticated, on both listeners).
-OUTSIDE_THE_TABLE = {"/health", "/openapi.json"}
+OUTSIDE_THE_TABLE = {"/health", "/openapi.json", "/crl"}
 
 
 def test_every_route_of_the_app_is_an_operation_of_the_document(keys_dir: Path, tmp_path: Path) -> None:
