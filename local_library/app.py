@@ -26,17 +26,17 @@ from local_library.staff.auth import staff_auth_middleware
 from local_library.staff.passwords import StaffPasswordHasher
 from local_library.staff.views import routes as staff_routes
 from local_library.status.views import health, registry_status
-from natreg.db.pool import create_migrated_pool
-from natreg.files import secure_service_folders
-from natreg.hsts import send_hsts
-from natreg.http.listeners import ListenerRunner, ListenerSite
-from natreg.http.problems import problem_middleware
-from natreg.http.sites import start_site, url_host
-from natreg.keys.layout import KeyLayout
-from natreg.ratelimit import LoginLimiter
-from natreg.tls import public_server_context
-from registry.client import RegistryClient
-from registry.crypto.lockout import UnknownCardAttempts
+from plumbing.db.pool import create_migrated_pool
+from plumbing.files import secure_service_folders
+from plumbing.http.hsts import send_hsts
+from plumbing.http.listeners import ListenerRunner, ListenerSite
+from plumbing.http.problems import problem_middleware
+from plumbing.http.sites import start_site, url_host
+from plumbing.keys.layout import KeyLayout
+from plumbing.ratelimit import LoginLimiter
+from plumbing.tls import public_server_context
+from registry_contract.client import RegistryClient
+from registry_contract.lockout import UnknownCardAttempts
 
 
 def create_app(settings: LibrarySettings) -> web.Application:

@@ -11,10 +11,10 @@ from local_library.policy import LibraryPolicy
 from local_library.settings import LibrarySettings
 from local_library.staff.models import StaffMember
 from local_library.staff.passwords import StaffPasswordHasher
-from natreg.ratelimit import LoginLimiter
-from registry.client import RegistryClient
-from registry.crypto.lockout import UnknownCardAttempts
-from registry.crypto.pins import PinHasher
+from plumbing.ratelimit import LoginLimiter
+from registry_contract.client import RegistryClient
+from registry_contract.lockout import UnknownCardAttempts
+from registry_contract.pins import PinHasher
 
 SETTINGS = web.AppKey("settings", LibrarySettings)
 POOL = web.AppKey("pool", asyncpg.Pool)
@@ -27,7 +27,7 @@ NOTICE_SENDER = web.AppKey("notice_sender", NoticeSender)
 STAFF_LOGIN_LIMITER = web.AppKey("staff_login_limiter", LoginLimiter)
 UNKNOWN_CARDS = web.AppKey("unknown_cards", UnknownCardAttempts)
 """Min side failures on local card numbers that name no usable card, throttled like a real card's."""
-"""Staff logins per source address and overall, in this process's memory (``natreg.ratelimit``)."""
+"""Staff logins per source address and overall, in this process's memory (``plumbing.ratelimit``)."""
 
 STAFF = web.RequestKey("staff", StaffMember)
 """The authenticated staff member of a ``/api/staff/`` request, set by the staff middleware."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from natreg.text import PlainTextModel
+from plumbing.text import PlainTextModel
 
 
 class RequestModel(PlainTextModel):

@@ -11,7 +11,7 @@ from local_library.notices.senders import LogFileNoticeSender
 from local_library.patrons.pins import load_or_create_pin_pepper
 from local_library.policy import LibraryPolicy, PolicyError, load_builtin_policy, load_policy
 from local_library.settings import LibrarySettings
-from registry.crypto.pins import PinHasher
+from registry_contract.pins import PinHasher
 
 
 def load_library_policy(settings: LibrarySettings) -> LibraryPolicy:

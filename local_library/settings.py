@@ -8,7 +8,7 @@ from typing import Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from natreg.http.listeners import DEFAULT_READ_TIMEOUT_SECONDS
+from plumbing.http.listeners import DEFAULT_READ_TIMEOUT_SECONDS
 
 
 class LibrarySettings(BaseSettings):

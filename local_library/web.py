@@ -12,8 +12,8 @@ from pydantic_core import to_jsonable_python
 
 from local_library.app_keys import POOL, STAFF
 from local_library.staff.models import StaffMember
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
 
 
 @asynccontextmanager

@@ -1,1 +1,1 @@
-"""Shared plumbing of the natreg services: keys, database, HTTP errors, the command line and the demo."""
+"""The tools on top: the `natreg` command line, the demo and the benchmark. They may use every layer below."""

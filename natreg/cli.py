@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeAlias
 
-from natreg.errors import DomainError
-from natreg.keys.files import KeyMaterialError
-from natreg.keys.layout import KeyLayout
-from natreg.keys.pki import (
+from plumbing.errors import DomainError
+from plumbing.keys.files import KeyMaterialError
+from plumbing.keys.layout import KeyLayout
+from plumbing.keys.pki import (
     add_key_encryption_key,
     add_library,
     init_keys,
@@ -229,7 +229,7 @@ def library_create_staff(arguments: argparse.Namespace) -> int:
 
 def library_whoami(arguments: argparse.Namespace) -> int:
     from local_library.settings import LibrarySettings  # noqa: PLC0415 - as above
-    from registry.client import RegistryClient  # noqa: PLC0415
+    from registry_contract.client import RegistryClient  # noqa: PLC0415
 
     settings = LibrarySettings(library_id=arguments.library)
 

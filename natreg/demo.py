@@ -17,14 +17,14 @@ from local_library import app_keys
 from local_library.app import RunningLibrary, start_library
 from local_library.catalogue.importing import import_items_csv
 from local_library.settings import LibrarySettings
-from natreg.db.embedded import EmbeddedPostgres, database_dsn, ensure_database
-from natreg.keys.files import write_new_file
-from natreg.keys.layout import KeyLayout
-from natreg.keys.pki import init_keys
 from natreg.services import stop_signal
+from plumbing.db.embedded import EmbeddedPostgres, database_dsn, ensure_database
+from plumbing.keys.files import write_new_file
+from plumbing.keys.layout import KeyLayout
+from plumbing.keys.pki import init_keys
 from registry.app import RunningRegistry, start_registry
-from registry.client import RegistryClient
 from registry.settings import RegistrySettings
+from registry_contract.client import RegistryClient
 
 DEMO_LIBRARIES = ("asker", "sandnes")
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from local_library.app import start_library
 from local_library.settings import LibrarySettings
-from natreg.db.embedded import resolve_database_url
+from plumbing.db.embedded import resolve_database_url
 from registry.app import start_registry
 from registry.settings import RegistrySettings
 

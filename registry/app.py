@@ -12,30 +12,30 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
-from natreg.db.pool import create_migrated_pool
-from natreg.files import secure_service_folders
-from natreg.hsts import send_hsts
-from natreg.http.listeners import ListenerRunner, ListenerSite
-from natreg.http.problems import problem_middleware
-from natreg.http.sites import start_site, url_host
-from natreg.keys.layout import KeyLayout
-from natreg.tls import public_server_context, registry_node_api_context
+from plumbing.db.pool import create_migrated_pool
+from plumbing.files import secure_service_folders
+from plumbing.http.hsts import send_hsts
+from plumbing.http.listeners import ListenerRunner, ListenerSite
+from plumbing.http.problems import problem_middleware
+from plumbing.http.sites import start_site, url_host
+from plumbing.keys.layout import KeyLayout
+from plumbing.tls import public_server_context, registry_node_api_context
+from plumbing.web.sessions import insight_session_key_path, load_or_create_session_key
 from registry import app_keys
 from registry.audit.log import seal_all
 from registry.audit.sealer import SealerState, run_sealer
 from registry.auth.libraries import LibraryDirectory
 from registry.auth.middleware import authentication_middleware
 from registry.crypto.keyring import KeyRingWatcher
-from registry.crypto.pins import PinHasher
 from registry.erasure.ledger_file import ErasureLedgerFile
 from registry.erasure.reconcile import reconcile_regularly
 from registry.health.calendar import keep_crl_fresh
-from registry.insight.sessions import insight_session_key_path, load_or_create_session_key
 from registry.insight.site import create_public_app
 from registry.migrations import MIGRATIONS_PACKAGE
 from registry.patrons.service import RegistryCore
 from registry.routes import add_routes
 from registry.settings import RegistrySettings
+from registry_contract.pins import PinHasher
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 from aiohttp import web
 
-from natreg.keys.layout import KeyLayout
+from plumbing.keys.layout import KeyLayout
 from registry.audit.sealer import SealerState
 from registry.auth.libraries import LibraryDirectory
 from registry.patrons.service import RegistryCore

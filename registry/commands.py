@@ -13,18 +13,18 @@ from pathlib import Path
 
 import asyncpg
 
-from natreg.db.pool import service_database
-from natreg.keys.layout import KeyLayout
+from plumbing.db.pool import service_database
+from plumbing.keys.layout import KeyLayout
 from registry.audit.log import ChainVerdict, seal_all, verify_chain
 from registry.bulk_import.importer import ImportReport, import_patrons
 from registry.crypto.keyring import KeyRing
-from registry.crypto.pins import PinHasher
 from registry.crypto.rotation import RotationReport, rotate_data_keys
 from registry.erasure import admin
 from registry.erasure.ledger_file import ErasureLedgerFile
 from registry.migrations import MIGRATIONS_PACKAGE
 from registry.patrons.service import RegistryCore
 from registry.settings import RegistrySettings
+from registry_contract.pins import PinHasher
 
 
 def registry_pool(settings: RegistrySettings) -> contextlib.AbstractAsyncContextManager[asyncpg.Pool]:

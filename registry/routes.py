@@ -6,13 +6,13 @@ from typing import Any, get_args
 
 from aiohttp import web
 
-from registry.api import models
-from registry.api.endpoints import PURPOSE_HEADER, Endpoint, openapi_document
 from registry.auth.views import whoami
 from registry.health.views import crl, health
 from registry.patrons import views as patrons
-from registry.patrons.card_number import CardNumberErrorCode
-from registry.patrons.national_id import NationalIdErrorCode
+from registry_contract import models
+from registry_contract.card_number import CardNumberErrorCode
+from registry_contract.endpoints import PURPOSE_HEADER, Endpoint, openapi_document
+from registry_contract.national_id import NationalIdErrorCode
 
 API_VERSION = "1.0.0"
 PURPOSE = PURPOSE_HEADER

@@ -18,9 +18,9 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 from local_library.migrations import MIGRATIONS_PACKAGE as LIBRARY_MIGRATIONS
-from natreg.db.embedded import EmbeddedPostgres
-from natreg.db.migrations import apply_migrations
-from natreg.keys.pki import init_keys
+from plumbing.db.embedded import EmbeddedPostgres
+from plumbing.db.migrations import apply_migrations
+from plumbing.keys.pki import init_keys
 from registry.migrations import MIGRATIONS_PACKAGE as REGISTRY_MIGRATIONS
 from tests.fixed_ports import documented_fixed_ports, holding
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from natreg.db.embedded import EmbeddedPostgres
+from plumbing.db.embedded import EmbeddedPostgres
 from tests.conftest import traversable_temp_dir
 
 

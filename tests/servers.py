@@ -7,10 +7,10 @@ from pathlib import Path
 
 from local_library.app import RunningLibrary, start_library
 from local_library.settings import LibrarySettings
-from natreg.keys.layout import KeyLayout
+from plumbing.keys.layout import KeyLayout
 from registry.app import RunningRegistry, start_registry
-from registry.client import RegistryClient
 from registry.settings import RegistrySettings
+from registry_contract.client import RegistryClient
 
 
 async def run_registry(database_url: str, keys_dir: Path, **overrides: object) -> RunningRegistry:

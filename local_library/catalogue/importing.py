@@ -13,8 +13,8 @@ import io
 from pydantic import ValidationError
 
 from local_library.policy import LibraryPolicy, UnknownMaterialError
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
 
 from .models import ImportReport, NewItem, RowProblem
 from .queries import insert_item_if_new

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
 
 from .models import Item, NewItem
 

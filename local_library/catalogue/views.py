@@ -6,9 +6,9 @@ from aiohttp import web
 
 from local_library.app_keys import POLICY
 from local_library.web import json_ok, require_admin, transaction
-from natreg.errors import DomainError, ErrorKind
-from natreg.http.bodies import within_read_timeout
-from natreg.http.problems import parse_json_body
+from plumbing.errors import DomainError, ErrorKind
+from plumbing.http.bodies import within_read_timeout
+from plumbing.http.problems import parse_json_body
 
 from .importing import import_items_csv
 from .models import NewItem

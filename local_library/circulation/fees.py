@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from natreg.db.types import DbConnection
+from plumbing.db.types import DbConnection
 
 FeeKind = Literal["reminder", "replacement", "new_card"]
 FeeStatus = Literal["open", "paid", "waived", "refunded"]

@@ -17,8 +17,8 @@ from local_library.notices.outbox import enqueue_notice
 from local_library.patrons.models import Patron
 from local_library.patrons.queries import patron_by_card, patron_by_id, set_block
 from local_library.policy import LibraryPolicy, card_blocked, due_date, loan_limit_reached, renewal_decision
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
 
 from .fees import refund_replacement
 from .models import Loan, ReturnResult

@@ -13,7 +13,7 @@ from local_library.clock import Clock
 from local_library.notices.outbox import enqueue_notice
 from local_library.patrons.queries import patron_by_id, set_block
 from local_library.policy import Claim, LibraryPolicy, card_blocked, claim, pre_due_notice_date, reminders_due
-from natreg.db.types import DbConnection
+from plumbing.db.types import DbConnection
 
 from .fees import Fee, charge_fee
 from .models import OverdueResult

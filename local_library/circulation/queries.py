@@ -7,8 +7,8 @@ from uuid import UUID
 
 import asyncpg
 
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
 
 from .models import Loan, Reservation, ReservationStatus
 

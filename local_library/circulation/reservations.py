@@ -16,8 +16,8 @@ from local_library.clock import Clock
 from local_library.notices.outbox import enqueue_notice
 from local_library.patrons.queries import patron_by_card, patron_by_id
 from local_library.policy import LibraryPolicy, can_reserve, pickup_deadline
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
 
 from .models import Reservation
 from .queries import (

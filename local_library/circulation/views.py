@@ -13,8 +13,8 @@ from local_library.registry_link.desk import confirm_national_card
 from local_library.registry_link.login import log_in_patron
 from local_library.request_model import RequestModel
 from local_library.web import json_ok, path_int, transaction
-from natreg.errors import DomainError, ErrorKind
-from natreg.http.problems import parse_json_body
+from plumbing.errors import DomainError, ErrorKind
+from plumbing.http.problems import parse_json_body
 
 from .fees import set_fee_status
 from .lending import check_out, check_out_to, renew, return_item

@@ -25,9 +25,9 @@ from local_library.notices.senders import NoticeSender
 from local_library.policy import LibraryPolicy
 from local_library.resources import load_library_policy, notice_sender, system_clock
 from local_library.settings import LibrarySettings
-from natreg.db.pool import service_database
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError
+from plumbing.db.pool import service_database
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

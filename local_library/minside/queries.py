@@ -12,7 +12,7 @@ from datetime import datetime
 from uuid import UUID
 
 from local_library.circulation.models import Loan, Reservation
-from natreg.db.types import DbConnection
+from plumbing.db.types import DbConnection
 
 
 @dataclass(frozen=True)

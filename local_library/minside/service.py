@@ -17,8 +17,8 @@ from local_library.circulation.queries import open_loans_of_patron, reservation_
 from local_library.notices.queries import notices_of_patron
 from local_library.patrons.models import Patron
 from local_library.patrons.queries import patron_by_id
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
 
 from .queries import (
     RecordBookkeeping,

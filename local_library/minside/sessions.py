@@ -1,4 +1,4 @@
-"""Patron sessions of "Min side": the insight site's server-held sessions (``registry.insight.sessions``),
+"""Patron sessions of "Min side": the insight site's server-held sessions (``plumbing.web.sessions``),
 in this node's own database and under this node's own session key.
 
 The key file (``minside-session.key`` next to the node's PIN pepper, made 0600 on first start) is used for
@@ -8,7 +8,7 @@ nothing else: not derived from the PIN pepper or the library credential.
 from __future__ import annotations
 
 from local_library.settings import LibrarySettings
-from registry.insight.sessions import (
+from plumbing.web.sessions import (
     Session,
     SessionStore,
     load_or_create_session_key,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
 
-from registry.insight.texts import LANGUAGES, Language
+from plumbing.web.language import LANGUAGES, Language
 
 __all__ = ["LANGUAGES", "Language", "format_date", "format_datetime", "format_money", "text"]
 

@@ -23,10 +23,10 @@ from local_library.circulation.models import Reservation
 from local_library.circulation.reservations import cancel_reservation
 from local_library.registry_link.login import log_in_patron
 from local_library.web import transaction
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
-from natreg.http.pages import form_fields, security_headers, set_private_cookie
-from natreg.ratelimit import LoginLimiter
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
+from plumbing.ratelimit import LoginLimiter
+from plumbing.web.pages import form_fields, security_headers, set_private_cookie
 
 from . import pages, service
 from .sessions import COOKIE_PATH, LANGUAGE_COOKIE, PRE_SESSION_COOKIE, SESSION_COOKIE, Session, SessionStore

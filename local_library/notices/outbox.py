@@ -18,7 +18,7 @@ import asyncpg
 from local_library.clock import Clock
 from local_library.patrons.models import Patron
 from local_library.policy import Channel
-from natreg.db.types import DbConnection
+from plumbing.db.types import DbConnection
 
 from .models import DeliveryReport, NoticeKind
 from .queries import insert_notice, lock_next_unsent, mark_failed, mark_sent

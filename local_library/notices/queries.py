@@ -10,7 +10,7 @@ from uuid import UUID
 import asyncpg
 
 from local_library.policy import Channel
-from natreg.db.types import DbConnection
+from plumbing.db.types import DbConnection
 
 from .models import NoticeKind, OutgoingNotice, Recipient
 

@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Protocol
 
-from natreg.files import append_private_line
+from plumbing.files import append_private_line
 
 from .models import OutgoingNotice
 

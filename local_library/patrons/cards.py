@@ -8,10 +8,10 @@ from uuid import UUID
 from local_library.circulation.fees import Fee, charge_fee
 from local_library.clock import Clock
 from local_library.policy import LibraryPolicy, needs_guardian, new_card_fee
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
-from registry.crypto.pins import PinHasher
-from registry.insight.sessions import end_sessions_of
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
+from plumbing.web.sessions import end_sessions_of
+from registry_contract.pins import PinHasher
 
 from .models import BlockReason, ContactDetails, InstitutionRegistration, Patron, PersonRegistration
 from .pins import hash_new_pin

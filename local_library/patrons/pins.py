@@ -2,7 +2,7 @@
 
 Hashing is the registry's ``PinHasher`` (peppered Argon2id off the event loop) with a pepper of this node's
 own, so a PIN set at the desk of a local-only card never leaves the library. A four-digit PIN is only safe
-with online limits: the lockout is the registry's (``registry.crypto.lockout``, one policy for every door of
+with online limits: the lockout is the registry's (``registry_contract.lockout``, one policy for every door of
 both services), with the desk's and kiosk's failures counted apart from Min side's, so a stranger on the
 internet can slow a card's Min side login down but never lock the card for good.
 """
@@ -13,12 +13,12 @@ from datetime import datetime
 from pathlib import Path
 
 from local_library.settings import LibrarySettings
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
-from natreg.keys.files import load_or_create_key_file
-from natreg.keys.layout import KeyLayout
-from registry.crypto import lockout
-from registry.crypto.pins import PinHasher, is_trivial_pin, validate_pin_format
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
+from plumbing.keys.files import load_or_create_key_file
+from plumbing.keys.layout import KeyLayout
+from registry_contract import lockout
+from registry_contract.pins import PinHasher, is_trivial_pin, validate_pin_format
 
 from .models import Patron
 from .queries import clear_pin_failures, patron_by_card, pin_state, record_pin_failure

@@ -7,9 +7,9 @@ from uuid import UUID
 
 import asyncpg
 
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
-from registry.crypto.lockout import Door
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
+from registry_contract.lockout import Door
 
 from .models import BlockReason, Patron
 
@@ -75,7 +75,7 @@ async def patron_by_card(conn: DbConnection, card_number: str, *, for_update: bo
     raise DomainError(ErrorKind.NOT_FOUND, "card_not_found", "no patron has this card number")
 
 
-# The failure counter and last failure of each door (registry.crypto.lockout): desk and kiosk, or Min side.
+# The failure counter and last failure of each door (registry_contract.lockout): desk and kiosk, or Min side.
 PIN_COUNTERS = {
     "library": ("failed_pin_attempts", "pin_last_failed_at"),
     "online": ("online_failed_pin_attempts", "online_pin_last_failed_at"),

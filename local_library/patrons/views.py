@@ -8,7 +8,7 @@ from local_library.app_keys import CLOCK, PIN_HASHER, POLICY
 from local_library.circulation.fees import fees_of_patron
 from local_library.circulation.queries import open_loans_of_patron, reservations_of_patron
 from local_library.web import json_ok, path_uuid, transaction
-from natreg.http.problems import parse_json_body
+from plumbing.http.problems import parse_json_body
 
 from .cards import (
     change_contact,

@@ -32,7 +32,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from natreg.errors import DomainError, ErrorKind
+from plumbing.errors import DomainError, ErrorKind
 
 __all__ = [
     "Audience",

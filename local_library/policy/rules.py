@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from natreg.errors import DomainError, ErrorKind
+from plumbing.errors import DomainError, ErrorKind
 
 from .model import Audience, ClaimBasis, LibraryPolicy
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from local_library.patrons.models import Patron
 from local_library.patrons.queries import insert_patron, update_patron
-from natreg.db.types import DbConnection
-from registry.api.models import PatronRecord, PostalAddress
+from plumbing.db.types import DbConnection
+from registry_contract.models import PatronRecord, PostalAddress
 
 
 def format_address(address: PostalAddress) -> str:

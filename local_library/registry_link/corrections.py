@@ -21,8 +21,8 @@ from typing import Any
 from local_library.patrons.models import Patron
 from local_library.registry_link.cache import format_address
 from local_library.registry_link.outbox import NeedsStaff
-from registry.api.models import ContactUpdate, PatronRecord
-from registry.client import RegistryClient, RegistryError, RegistryUnavailableError
+from registry_contract.client import RegistryClient, RegistryError, RegistryUnavailableError
+from registry_contract.models import ContactUpdate, PatronRecord
 
 # Re-bases in a row before giving up for this attempt (the record keeps changing under us).
 MAX_REBASES = 3

@@ -20,8 +20,8 @@ from aiohttp import web
 
 from local_library.app_keys import POLICY, POOL, REGISTRY
 from local_library.registry_link.login import registry_refusal
-from natreg.errors import DomainError, ErrorKind
-from registry.client import RegistryError, RegistryUnavailableError
+from plumbing.errors import DomainError, ErrorKind
+from registry_contract.client import RegistryError, RegistryUnavailableError
 
 
 def card_replaced() -> DomainError:

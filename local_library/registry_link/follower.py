@@ -21,9 +21,9 @@ import asyncpg
 from local_library.patrons.queries import next_local_card_number, retire_card, update_patron
 from local_library.registry_link.cache import store_national_patron
 from local_library.registry_link.receipts import queue_erasure_receipt
-from natreg.db.types import DbConnection
-from registry.api.models import Change, PatronRecord
-from registry.client import UNEXPECTED_RESPONSE, RegistryClient, RegistryError
+from plumbing.db.types import DbConnection
+from registry_contract.client import UNEXPECTED_RESPONSE, RegistryClient, RegistryError
+from registry_contract.models import Change, PatronRecord
 
 logger = logging.getLogger(__name__)
 

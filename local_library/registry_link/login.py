@@ -14,9 +14,9 @@ from local_library.patrons.models import Patron
 from local_library.patrons.pins import authenticate_card
 from local_library.patrons.queries import LOCAL_CARD_PREFIX
 from local_library.registry_link.cache import store_national_patron
-from natreg.errors import DomainError, ErrorKind
-from registry.client import RegistryError, RegistryUnavailableError, card_and_pin
-from registry.crypto.lockout import Door
+from plumbing.errors import DomainError, ErrorKind
+from registry_contract.client import RegistryError, RegistryUnavailableError, card_and_pin
+from registry_contract.lockout import Door
 
 REFUSAL_KINDS = {
     401: ErrorKind.FORBIDDEN,  # the patron's PIN, not the caller, failed: as for local cards
@@ -47,7 +47,7 @@ async def log_in_patron(app: web.Application, card_number: str, pin: str, *, doo
     """The patron holding ``card_number`` if ``pin`` is right; DomainError with a stable code otherwise.
 
     ``door`` is where the PIN was typed: ``"library"`` (desk, kiosk) or ``"online"`` (Min side), counted
-    apart by the shared lockout policy (``registry.crypto.lockout``).
+    apart by the shared lockout policy (``registry_contract.lockout``).
     """
     card_number = card_number.strip()
     if card_number.startswith(LOCAL_CARD_PREFIX):

@@ -25,9 +25,11 @@ from local_library.registry_link.corrections import correction_base, send_correc
 from local_library.registry_link.outbox import Deliverer, LocalUpdate, OutboxCipher, OutboxEntry, enqueue
 from local_library.registry_link.registration import apply_registration
 from local_library.request_model import RequestModel
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
-from registry.api.models import (
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
+from plumbing.web.sessions import end_sessions_of
+from registry_contract.client import RegistryClient, RegistryError, card_and_pin
+from registry_contract.models import (
     ContactFields,
     ContactUpdate,
     NationalIdText,
@@ -36,10 +38,8 @@ from registry.api.models import (
     PostalAddress,
     RegisterPatron,
 )
-from registry.client import RegistryClient, RegistryError, card_and_pin
-from registry.crypto.pins import PinHasher, is_trivial_pin
-from registry.insight.sessions import end_sessions_of
-from registry.patrons.national_id import parse_national_id
+from registry_contract.national_id import parse_national_id
+from registry_contract.pins import PinHasher, is_trivial_pin
 
 
 class NationalRegistration(ContactFields):

@@ -36,9 +36,9 @@ import asyncpg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
-from registry.client import RegistryClient, RegistryError, RegistryUnavailableError
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
+from registry_contract.client import RegistryClient, RegistryError, RegistryUnavailableError
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import asyncpg
 
 from local_library.notices.models import OutgoingNotice, Recipient
 from local_library.notices.senders import NoticeSender
-from natreg.db.types import DbConnection
+from plumbing.db.types import DbConnection
 
 
 async def queue_erasure_receipt(conn: DbConnection, registry_patron_id: uuid.UUID, local_patron_id: uuid.UUID) -> None:

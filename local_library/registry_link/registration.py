@@ -30,8 +30,8 @@ from local_library.patrons.queries import patron_by_id, retire_card, update_patr
 from local_library.registry_link.cache import cached_columns
 from local_library.registry_link.follower import erase_local_patron
 from local_library.registry_link.outbox import NeedsStaff, OutboxEntry
-from natreg.db.types import DbConnection
-from registry.api.models import PatronRecord
+from plumbing.db.types import DbConnection
+from registry_contract.models import PatronRecord
 
 
 async def apply_registration(conn: DbConnection, entry: OutboxEntry, record: PatronRecord) -> None:

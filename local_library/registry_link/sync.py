@@ -24,9 +24,9 @@ from local_library.registry_link.national import DELIVERERS
 from local_library.registry_link.outbox import DeliveryReport, OutboxCipher, deliver_pending, expire_secret_payloads
 from local_library.registry_link.receipts import send_erasure_receipts
 from local_library.settings import LibrarySettings
-from natreg.keys.files import load_or_create_key_file
-from natreg.keys.layout import KeyLayout
-from registry.client import RegistryUnavailableError
+from plumbing.keys.files import load_or_create_key_file
+from plumbing.keys.layout import KeyLayout
+from registry_contract.client import RegistryUnavailableError
 
 logger = logging.getLogger(__name__)
 

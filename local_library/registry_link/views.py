@@ -25,11 +25,11 @@ from local_library.registry_link.registration import folded_into
 from local_library.registry_link.sync import OUTBOX_CIPHER, deliver_for_patron, sync_with_registry, wake_sync
 from local_library.request_model import RequestModel
 from local_library.web import json_ok, path_int, path_uuid, require_admin, transaction
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
-from natreg.http.problems import parse_json_body
-from registry.api.models import ContactUpdate, PatronRecord
-from registry.client import RegistryError, RegistryUnavailableError, card_and_pin
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
+from plumbing.http.problems import parse_json_body
+from registry_contract.client import RegistryError, RegistryUnavailableError, card_and_pin
+from registry_contract.models import ContactUpdate, PatronRecord
 
 routes = web.RouteTableDef()
 

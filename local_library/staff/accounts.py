@@ -10,9 +10,9 @@ from pathlib import Path
 from local_library.clock import Clock
 from local_library.migrations import MIGRATIONS_PACKAGE
 from local_library.settings import LibrarySettings
-from natreg.db.pool import service_database
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
+from plumbing.db.pool import service_database
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
 
 from .models import MIN_PASSWORD_LENGTH, IssuedToken, NewStaffAccount, StaffMember, StaffRole
 from .passwords import StaffPasswordHasher

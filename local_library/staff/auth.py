@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from local_library.app_keys import CLOCK, POOL, STAFF
-from natreg.errors import DomainError, ErrorKind
-from natreg.http.problems import Handler
+from plumbing.errors import DomainError, ErrorKind
+from plumbing.http.problems import Handler
 
 from .accounts import staff_for_token
 

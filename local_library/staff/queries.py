@@ -6,7 +6,7 @@ from datetime import datetime
 
 import asyncpg
 
-from natreg.db.types import DbConnection
+from plumbing.db.types import DbConnection
 
 from .models import StaffMember, StaffRole
 

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from local_library.app_keys import CLOCK, SETTINGS, STAFF, STAFF_HASHER, STAFF_LOGIN_LIMITER
 from local_library.web import json_ok, require_admin, transaction
-from natreg.http.problems import parse_json_body
+from plumbing.http.problems import parse_json_body
 
 from .accounts import create_staff_account, log_in, log_out
 from .auth import bearer_token

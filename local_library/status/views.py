@@ -6,8 +6,8 @@ import asyncpg
 from aiohttp import web
 
 from local_library.app_keys import POOL, REGISTRY
-from natreg.errors import DomainError, ErrorKind
-from registry.client import RegistryError, RegistryUnavailableError
+from plumbing.errors import DomainError, ErrorKind
+from registry_contract.client import RegistryError, RegistryUnavailableError
 
 
 async def health(request: web.Request) -> web.Response:

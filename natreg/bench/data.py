@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from registry.patrons.national_id import generate_synthetic_national_ids
+from registry_contract.national_id import generate_synthetic_national_ids
 
 FIRST_NAMES = ("Ingrid", "Ola", "Kari", "Nils", "Sigrid", "Lars", "Astrid", "Per", "Solveig", "Knut", "Marit", "Odd")
 LAST_NAMES = ("Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Kristiansen", "Berg")

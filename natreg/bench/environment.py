@@ -15,13 +15,13 @@ from pathlib import Path
 import asyncpg
 from aiohttp import web
 
-from natreg.db.embedded import EmbeddedPostgres, ensure_database
-from natreg.db.migrations import apply_migrations
-from natreg.db.pool import create_pool
-from natreg.http.sites import start_site
-from natreg.keys.layout import KeyLayout
-from natreg.keys.pki import init_keys
-from natreg.tls import registry_node_api_context
+from plumbing.db.embedded import EmbeddedPostgres, ensure_database
+from plumbing.db.migrations import apply_migrations
+from plumbing.db.pool import create_pool
+from plumbing.http.sites import start_site
+from plumbing.keys.layout import KeyLayout
+from plumbing.keys.pki import init_keys
+from plumbing.tls import registry_node_api_context
 from registry.app import RunningRegistry, start_registry
 from registry.crypto.keyring import KeyRing
 from registry.migrations import MIGRATIONS_PACKAGE

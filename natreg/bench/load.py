@@ -21,8 +21,8 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from natreg.keys.layout import KeyLayout
-from natreg.tls import library_client_context
+from plumbing.keys.layout import KeyLayout
+from plumbing.tls import library_client_context
 
 MAX_ERROR_SAMPLES = 5
 Operation = Callable[[], Awaitable[int]]

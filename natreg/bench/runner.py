@@ -32,10 +32,10 @@ from natreg.bench.report import Measurement, build_report, markdown
 from registry.audit.log import seal_all
 from registry.bulk_import.importer import import_patrons
 from registry.crypto.envelope import blind_index
-from registry.crypto.pins import PinHasher
 from registry.patrons import store
-from registry.patrons.card_number import format_card_number
-from registry.patrons.national_id import parse_national_id
+from registry_contract.card_number import format_card_number
+from registry_contract.national_id import parse_national_id
+from registry_contract.pins import PinHasher
 
 BENCH_PIN = "2580"
 RAW_COPY_TABLES = ("patrons", "patron_libraries", "change_feed", "audit_log")

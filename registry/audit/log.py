@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from natreg.db.types import DbConnection
+from plumbing.db.types import DbConnection
 
 GENESIS_HASH = b"\x00" * 32
 # Only one sealer at a time: each sealed entry needs the hash of the one before it.

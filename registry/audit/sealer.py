@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from natreg.db.types import DbConnection
+from plumbing.db.types import DbConnection
 
 logger = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from natreg.errors import DomainError, ErrorKind
-from natreg.keys.files import read_data_key_file
-from natreg.keys.layout import KeyLayout
-from natreg.keys.pki import LibraryEntry, credential_hmac, load_library_entries, revoked_serials
+from plumbing.errors import DomainError, ErrorKind
+from plumbing.keys.files import read_data_key_file
+from plumbing.keys.layout import KeyLayout
+from plumbing.keys.pki import LibraryEntry, credential_hmac, load_library_entries, revoked_serials
 
 
 @dataclass(frozen=True)

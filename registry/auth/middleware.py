@@ -10,8 +10,8 @@ import ssl
 
 from aiohttp import web
 
-from natreg.errors import DomainError, ErrorKind
-from natreg.http.problems import Handler
+from plumbing.errors import DomainError, ErrorKind
+from plumbing.http.problems import Handler
 from registry.app_keys import LIBRARY_DIRECTORY
 from registry.auth.libraries import CallingLibrary
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from registry.api.models import WhoAmI
 from registry.auth.middleware import CALLER
+from registry_contract.models import WhoAmI
 
 
 async def whoami(request: web.Request) -> web.Response:

@@ -28,16 +28,16 @@ from typing import Any
 import asyncpg
 from pydantic import Field, ValidationError
 
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError
-from registry.api.models import ContactFields, LibraryId, Pin
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError
 from registry.audit.log import AuditEvent, record_many
 from registry.bulk_import.orphans import die_with_parent
 from registry.crypto.envelope import blind_index
 from registry.crypto.keyring import KeyRing
-from registry.crypto.pins import PinHasher, is_trivial_pin
 from registry.patrons import store
-from registry.patrons.national_id import NationalId, parse_national_id
+from registry_contract.models import ContactFields, LibraryId, Pin
+from registry_contract.national_id import NationalId, parse_national_id
+from registry_contract.pins import PinHasher, is_trivial_pin
 
 BATCH_SIZE = 5000
 # Batches handed to the worker processes ahead of the one being written.

@@ -11,11 +11,11 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
-from registry.api.models import ChangeKind
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
 from registry.patrons import store
 from registry.patrons.service import Caller, RegistryCore, erase_patron
+from registry_contract.models import ChangeKind
 
 # The tombstone each erasure reason sends to the linked libraries.
 TOMBSTONE_BY_REASON: dict[str, ChangeKind] = {

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from natreg.files import append_private_line
+from plumbing.files import append_private_line
 
 
 @dataclass(frozen=True)

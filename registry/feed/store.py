@@ -13,9 +13,9 @@ import binascii
 import uuid
 from collections.abc import Iterable
 
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
-from registry.api.models import Change, ChangeKind, ChangePage
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
+from registry_contract.models import Change, ChangeKind, ChangePage
 
 CURSOR_PREFIX = "v1"
 START_CURSOR = (0, 0)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from natreg.keys.layout import KeyLayout
-from natreg.keys.pki import CRL_REFRESH_BEFORE, certificate_files, crl_next_update, refresh_crl
+from plumbing.keys.layout import KeyLayout
+from plumbing.keys.pki import CRL_REFRESH_BEFORE, certificate_files, crl_next_update, refresh_crl
 
 logger = logging.getLogger(__name__)
 

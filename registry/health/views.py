@@ -13,11 +13,11 @@ import datetime as dt
 import asyncpg
 from aiohttp import web
 
-from registry.api.models import Health
 from registry.app_keys import KEY_LAYOUT, POOL, SEALER_STATE, SETTINGS
 from registry.audit.sealer import sealing_lag
 from registry.health.calendar import calendar_report, crl_document
 from registry.patrons.lookup_limits import libraries_over_limit
+from registry_contract.models import Health
 
 # Accesses normally wait half a second for the sealer; a minute means it is stuck or far behind.
 AUDIT_LAG_WARNING_SECONDS = 60.0

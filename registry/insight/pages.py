@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from html import escape
 
-from registry.api.models import PostalAddress
 from registry.insight.service import InsightData
 from registry.insight.texts import Language, operation, text
+from registry_contract.models import PostalAddress
 
 STYLE = """
 body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1b1b1b}

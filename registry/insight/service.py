@@ -10,13 +10,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from natreg.db.types import DbConnection
-from registry.api.models import CardAuthentication, ErasureRequestReceipt, PatronRecord
+from plumbing.db.types import DbConnection
 from registry.audit.log import AuditEntry, entries_for_patron
 from registry.crypto.envelope import decrypt_field
 from registry.patrons import service, store
-from registry.patrons.national_id import NationalId
 from registry.patrons.service import Caller, RegistryCore
+from registry_contract.models import CardAuthentication, ErasureRequestReceipt, PatronRecord
+from registry_contract.national_id import NationalId
 
 PATRON_SELF = Caller(actor="patron")
 

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from natreg.http.problems import problem_middleware
-from natreg.ratelimit import LoginLimiter
+from plumbing.http.problems import problem_middleware
+from plumbing.ratelimit import LoginLimiter
+from plumbing.web.sessions import SessionStore
 from registry.insight import views
-from registry.insight.sessions import SessionStore
 from registry.patrons.service import RegistryCore
 
 FORM_BODY_LIMIT = 8 * 1024
@@ -21,8 +21,8 @@ def create_public_app(
 ) -> web.Application:  # fmt: skip
     """``core_provider`` hands out the node API app's core: one pool and key ring for both sites.
 
-    ``session_key`` is the insight site's own session key (``registry.insight.sessions``); the login
-    limiter is in this process's memory (``natreg.ratelimit``).
+    ``session_key`` is the insight site's own session key (``plumbing.web.sessions``); the login
+    limiter is in this process's memory (``plumbing.ratelimit``).
     """
     app = web.Application(middlewares=[views.add_security_headers, problem_middleware], client_max_size=FORM_BODY_LIMIT)
     app[views.CORE_PROVIDER] = core_provider

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from plumbing.web.language import LANGUAGES, Language
 
-Language = Literal["nb", "en"]
-LANGUAGES: tuple[Language, ...] = ("nb", "en")
+__all__ = ["LANGUAGES", "TEXTS", "Language", "operation", "text"]
+
 
 TEXTS: dict[str, dict[Language, str]] = {
     "site_title": {"nb": "Nasjonalt lånekort – innsyn", "en": "National library card – your data"},

@@ -1,6 +1,6 @@
 """HTTP views of the insight site. Forms post back with a CSRF token; sessions are rows in the registry's
-database (``registry.insight.sessions``), so logging out ends them. Logins are limited per source address and
-overall (``natreg.ratelimit``) before any PIN work."""
+database (``plumbing.web.sessions``), so logging out ends them. Logins are limited per source address and
+overall (``plumbing.ratelimit``) before any PIN work."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from collections.abc import Callable
 from aiohttp import web
 from pydantic import ValidationError
 
-from natreg.errors import DomainError, ErrorKind
-from natreg.http.pages import form_fields, security_headers, set_private_cookie
-from natreg.http.problems import Handler
-from natreg.ratelimit import LoginLimiter
+from plumbing.errors import DomainError, ErrorKind
+from plumbing.http.problems import Handler
+from plumbing.ratelimit import LoginLimiter
+from plumbing.web.pages import form_fields, security_headers, set_private_cookie
+from plumbing.web.sessions import PRE_SESSION_COOKIE, SESSION_COOKIE, Session, SessionStore
 from registry.insight import pages
 from registry.insight import service as insight
-from registry.insight.sessions import PRE_SESSION_COOKIE, SESSION_COOKIE, Session, SessionStore
 from registry.insight.texts import LANGUAGES, Language, text
 from registry.patrons.service import RegistryCore
 

@@ -7,8 +7,8 @@ import hmac
 import uuid
 from dataclasses import dataclass
 
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 100
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
 
 logger = logging.getLogger(__name__)
 

@@ -15,9 +15,19 @@ from typing import TypeVar
 
 import asyncpg
 
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError, ErrorKind
-from registry.api.models import (
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError, ErrorKind
+from plumbing.web.sessions import end_sessions_of
+from registry.audit.log import AuditEvent, record
+from registry.crypto.envelope import blind_index, encrypt_field, encrypt_json
+from registry.crypto.keyring import KeyRing
+from registry.erasure.ledger_file import ErasureLedgerFile
+from registry.feed.store import record_change
+from registry.patrons import idempotency, store
+from registry.patrons.lookup_limits import LookupLimit, count_unlinked_lookup
+from registry_contract import lockout
+from registry_contract.card_number import parse_card_number
+from registry_contract.models import (
     CardAuthentication,
     ChangeKind,
     ContactUpdate,
@@ -29,23 +39,13 @@ from registry.api.models import (
     RegisterPatron,
     _check_reachable,
 )
-from registry.audit.log import AuditEvent, record
-from registry.crypto import lockout
-from registry.crypto.envelope import blind_index, encrypt_field, encrypt_json
-from registry.crypto.keyring import KeyRing
-from registry.crypto.pins import PinHasher, is_trivial_pin
-from registry.erasure.ledger_file import ErasureLedgerFile
-from registry.feed.store import record_change
-from registry.insight.sessions import end_sessions_of
-from registry.patrons import idempotency, store
-from registry.patrons.card_number import parse_card_number
-from registry.patrons.lookup_limits import LookupLimit, count_unlinked_lookup
-from registry.patrons.national_id import parse_national_id
+from registry_contract.national_id import parse_national_id
+from registry_contract.pins import PinHasher, is_trivial_pin
 
 ResultT = TypeVar("ResultT")
 DEFAULT_LOOKUP_LIMIT = LookupLimit()
 
-# Both doors' PIN failure counters (registry.crypto.lockout), cleared by a right PIN or a new one.
+# Both doors' PIN failure counters (registry_contract.lockout), cleared by a right PIN or a new one.
 _PIN_COUNTERS_CLEARED = (
     "pin_failed_attempts = 0, pin_last_failed_at = NULL, pin_online_failed_attempts = 0, "
     "pin_online_last_failed_at = NULL"
@@ -75,7 +75,7 @@ class RegistryCore:
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     ledger_file: ErasureLedgerFile | None = None
     unknown_cards: lockout.UnknownCardAttempts = field(default_factory=lockout.UnknownCardAttempts)
-    """Online failures on numbers without a PIN to count them on (``registry.crypto.lockout``)."""
+    """Online failures on numbers without a PIN to count them on (``registry_contract.lockout``)."""
     lookup_limit: LookupLimit = DEFAULT_LOOKUP_LIMIT
 
     async def remember_erasure(self, patron_id: uuid.UUID, reason: str, erased_at: dt.datetime) -> None:
@@ -348,7 +348,7 @@ def _wrong_pin() -> DomainError:
 async def authenticate(
     core: RegistryCore, caller: Caller, credentials: CardAuthentication, purpose: str
 ) -> PatronRecord:
-    """Check card number + PIN with per-patron backoff and lockout (``registry.crypto.lockout``).
+    """Check card number + PIN with per-patron backoff and lockout (``registry_contract.lockout``).
 
     The attempt is counted as failed *before* the slow verification, in its own transaction, so that a burst
     of parallel guesses cannot all slip through before the counter moves; a correct PIN then resets both

@@ -12,8 +12,7 @@ from typing import Any, cast
 
 import asyncpg
 
-from natreg.db.types import DbConnection
-from registry.api.models import ContactMethod, Gender, PatronPreview, PatronRecord, PostalAddress
+from plumbing.db.types import DbConnection
 from registry.audit.log import AuditEvent, recording_arguments, recording_from
 from registry.crypto.envelope import (
     FieldCipher,
@@ -22,7 +21,8 @@ from registry.crypto.envelope import (
     wrap_data_key,
 )
 from registry.crypto.keyring import KeyRing
-from registry.patrons.card_number import format_card_number
+from registry_contract.card_number import format_card_number
+from registry_contract.models import ContactMethod, Gender, PatronPreview, PatronRecord, PostalAddress
 
 # Every personal field, each encrypted under the patron's data key with its column name as associated data.
 ENCRYPTED_COLUMNS = (

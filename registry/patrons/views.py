@@ -6,9 +6,14 @@ import uuid
 
 from aiohttp import web
 
-from natreg.errors import DomainError, ErrorKind
-from natreg.http.problems import parse_json_body, parse_query
-from registry.api.models import (
+from plumbing.errors import DomainError, ErrorKind
+from plumbing.http.problems import parse_json_body, parse_query
+from registry.app_keys import CORE
+from registry.auth.middleware import CALLER
+from registry.feed.store import read_changes
+from registry.patrons import service
+from registry.patrons.service import Caller
+from registry_contract.models import (
     CardAuthentication,
     ChangePageQuery,
     ContactUpdate,
@@ -21,11 +26,6 @@ from registry.api.models import (
     PinChange,
     RegisterPatron,
 )
-from registry.app_keys import CORE
-from registry.auth.middleware import CALLER
-from registry.feed.store import read_changes
-from registry.patrons import service
-from registry.patrons.service import Caller
 
 PURPOSE_HEADER = "Natreg-Purpose"
 PURPOSE_MAX_LENGTH = 200

@@ -1,4 +1,4 @@
-"""The one PIN lockout policy (registry.crypto.lockout): properties of the pure decision function."""
+"""The one PIN lockout policy (registry_contract.lockout): properties of the pure decision function."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.crypto.lockout import (
+from registry_contract.lockout import (
     LIBRARY_DOOR,
     ONLINE_DOOR,
     LockoutPolicy,

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.crypto import PinHasher, is_trivial_pin, validate_pin_format
+from registry_contract.pins import PinHasher, is_trivial_pin, validate_pin_format
 
 DIGITS = "0123456789"
 ALL_PINS = ["".join(combo) for combo in itertools.product(DIGITS, repeat=4)]

@@ -11,9 +11,9 @@ import pytest
 from cryptography import x509
 
 from natreg.cli import main
-from natreg.keys import files, pki
-from natreg.keys.layout import KeyLayout
-from natreg.keys.pki import (
+from plumbing.keys import files, pki
+from plumbing.keys.layout import KeyLayout
+from plumbing.keys.pki import (
     certificate_files,
     crl_next_update,
     init_keys,

@@ -10,9 +10,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from natreg.cli import main
-from natreg.keys.files import KeyMaterialError
-from natreg.keys.layout import DATA_KEY_NAMES, KeyLayout
-from natreg.keys.pki import add_library, init_keys, load_library_entries, revoke_library, revoked_serials
+from plumbing.keys.files import KeyMaterialError
+from plumbing.keys.layout import DATA_KEY_NAMES, KeyLayout
+from plumbing.keys.pki import add_library, init_keys, load_library_entries, revoke_library, revoked_serials
 
 
 def _all_files(root: Path) -> list[Path]:

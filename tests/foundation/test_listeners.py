@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from local_library.app import RunningLibrary
-from natreg.keys.layout import KeyLayout
-from natreg.tls import library_client_context
+from plumbing.keys.layout import KeyLayout
+from plumbing.tls import library_client_context
 from registry.app import RunningRegistry
 from tests.servers import run_library, run_registry
 

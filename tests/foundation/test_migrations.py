@@ -7,7 +7,7 @@ import asyncio
 import asyncpg
 import pytest
 
-from natreg.db.migrations import MigrationError, apply_migrations, load_migrations
+from plumbing.db.migrations import MigrationError, apply_migrations, load_migrations
 from registry.migrations import MIGRATIONS_PACKAGE as REGISTRY_MIGRATIONS
 
 

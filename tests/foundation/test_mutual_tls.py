@@ -11,11 +11,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from natreg.keys.layout import KeyLayout
-from natreg.keys.pki import init_keys, revoke_library
-from natreg.tls import library_client_context
+from plumbing.keys.layout import KeyLayout
+from plumbing.keys.pki import init_keys, revoke_library
+from plumbing.tls import library_client_context
 from registry.app import RunningRegistry
-from registry.client import RegistryClient, RegistryError, RegistryUnavailableError
+from registry_contract.client import RegistryClient, RegistryError, RegistryUnavailableError
 from tests.servers import run_registry
 
 

@@ -7,7 +7,7 @@ import shutil
 import stat
 from pathlib import Path
 
-from natreg.files import append_private_line, data_dir_mode
+from plumbing.files import append_private_line, data_dir_mode
 from tests.servers import run_library, run_registry
 
 

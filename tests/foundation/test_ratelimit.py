@@ -1,4 +1,4 @@
-"""Login rate limits (natreg.ratelimit): properties of the token bucket and of the two-bucket limiter."""
+"""Login rate limits (plumbing.ratelimit): properties of the token bucket and of the two-bucket limiter."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from natreg.errors import DomainError
-from natreg.ratelimit import Bucket, LoginLimiter, Rate, take
+from plumbing.errors import DomainError
+from plumbing.ratelimit import Bucket, LoginLimiter, Rate, take
 
 rates = st.builds(
     Rate,

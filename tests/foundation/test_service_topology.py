@@ -11,9 +11,9 @@ import pytest
 from pydantic import BaseModel
 
 from local_library.app import RunningLibrary
-from natreg.keys.layout import KeyLayout
+from plumbing.keys.layout import KeyLayout
 from registry.app import RunningRegistry
-from registry.client import RegistryError
+from registry_contract.client import RegistryError
 from tests.servers import registry_client, run_library, run_registry
 
 

@@ -1,4 +1,4 @@
-"""The control-character rule (natreg.text), as properties over arbitrary text."""
+"""The control-character rule (plumbing.text), as properties over arbitrary text."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from natreg.text import PlainTextModel
+from plumbing.text import PlainTextModel
 
 FORBIDDEN_ALWAYS = [chr(code) for code in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]]
 LINE_BREAKS = ["\t", "\n", "\r"]

@@ -18,14 +18,14 @@ import pytest
 from cryptography import x509
 
 from natreg.cli import main
-from natreg.hsts import HSTS_HEADER
-from natreg.keys import pki
-from natreg.keys.layout import KeyLayout
-from natreg.keys.pki import init_keys, revoke_library
-from natreg.tls import library_client_context
+from plumbing.http.hsts import HSTS_HEADER
+from plumbing.keys import pki
+from plumbing.keys.layout import KeyLayout
+from plumbing.keys.pki import init_keys, revoke_library
+from plumbing.tls import library_client_context
 from registry.app import RunningRegistry
-from registry.client import RegistryUnavailableError
 from registry.settings import RegistrySettings
+from registry_contract.client import RegistryUnavailableError
 from tests.servers import registry_client, run_library, run_registry
 
 TEST_LIBRARIES = ("asker", "sandnes")

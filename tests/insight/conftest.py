@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from registry.api.models import PatronRecord, PostalAddress, RegisterPatron
 from registry.app import RunningRegistry
-from registry.client import card_and_pin
-from registry.patrons.national_id import generate_synthetic_national_ids
+from registry_contract.client import card_and_pin
+from registry_contract.models import PatronRecord, PostalAddress, RegisterPatron
+from registry_contract.national_id import generate_synthetic_national_ids
 from tests.servers import registry_client, run_registry
 
 PIN = "4821"

@@ -8,7 +8,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from natreg.keys.layout import KeyLayout
+from plumbing.keys.layout import KeyLayout
 from registry.app import RunningRegistry
 from tests.insight.conftest import PIN, RegisteredPatron
 

@@ -13,14 +13,14 @@ import aiohttp
 import asyncpg
 import pytest
 
-from natreg.errors import DomainError
-from natreg.keys.layout import KeyLayout
+from plumbing.errors import DomainError
+from plumbing.keys.layout import KeyLayout
 from registry import app_keys
 from registry.app import RunningRegistry
-from registry.crypto.pins import PinHasher
 from registry.insight import service as insight
-from registry.patrons.card_number import format_card_number
 from registry.patrons.service import RegistryCore
+from registry_contract.card_number import format_card_number
+from registry_contract.pins import PinHasher
 from tests.insight.conftest import PIN, RegisteredPatron
 from tests.servers import registry_client
 

@@ -16,8 +16,8 @@ from local_library.clock import FixedClock
 from local_library.patrons.cards import register_institution, register_person
 from local_library.patrons.models import Guardian, InstitutionRegistration, Patron, PersonRegistration
 from local_library.policy import Audience, LibraryPolicy, load_builtin_policy
-from natreg.db.types import DbConnection
-from registry.crypto.pins import PinHasher
+from plumbing.db.types import DbConnection
+from registry_contract.pins import PinHasher
 
 OSLO = ZoneInfo("Europe/Oslo")
 FIRST_DAY = datetime(2025, 3, 3, 10, 0, tzinfo=OSLO)

@@ -7,8 +7,8 @@ import pytest
 from local_library.catalogue.importing import import_items_csv
 from local_library.catalogue.queries import item_by_barcode
 from local_library.policy import LibraryPolicy
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError
 
 CSV = """barcode,title,material,audience,purchase_price_ore
 A-1001,Sult,book,adult,34900

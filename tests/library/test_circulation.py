@@ -18,9 +18,9 @@ from local_library.patrons.cards import set_blocked_by_staff
 from local_library.patrons.models import Patron
 from local_library.patrons.queries import patron_by_id
 from local_library.policy import LibraryPolicy
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError
-from registry.crypto.pins import PinHasher
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError
+from registry_contract.pins import PinHasher
 from tests.library.conftest import add_item, add_patron
 
 

@@ -18,7 +18,7 @@ from local_library.notices.outbox import deliver_pending_notices
 from local_library.notices.senders import LogFileNoticeSender
 from local_library.patrons.queries import patron_by_id
 from local_library.policy import LibraryPolicy
-from registry.crypto.pins import PinHasher
+from registry_contract.pins import PinHasher
 from tests.library.conftest import add_item, add_patron
 from tests.library.test_circulation import card
 

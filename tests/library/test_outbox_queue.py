@@ -21,8 +21,8 @@ from local_library.registry_link.outbox import (
     deliver_pending,
     enqueue,
 )
-from natreg.db.types import DbConnection
-from registry.client import RegistryClient
+from plumbing.db.types import DbConnection
+from registry_contract.client import RegistryClient
 
 CIPHER = OutboxCipher(b"k" * 32)
 

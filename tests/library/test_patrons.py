@@ -19,10 +19,10 @@ from local_library.patrons.models import Guardian, InstitutionRegistration, Pers
 from local_library.patrons.pins import authenticate_card
 from local_library.patrons.queries import patron_by_card
 from local_library.policy import LibraryPolicy
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError
-from registry.crypto.lockout import LIBRARY_DOOR, Door
-from registry.crypto.pins import PinHasher
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError
+from registry_contract.lockout import LIBRARY_DOOR, Door
+from registry_contract.pins import PinHasher
 from tests.library.conftest import GOOD_PIN, add_institution, add_patron
 
 
@@ -118,7 +118,7 @@ async def test_pin_change_and_lockout(
         await authenticate_card(conn, hasher, patron.card_number, "5927", clock.now())
     ).patron_id == patron.patron_id
 
-    # The shared policy (registry.crypto.lockout): three free tries, then a doubling wait, then locked for good.
+    # The shared policy (registry_contract.lockout): three free tries, then a doubling wait, then locked for good.
     # Before, five failures locked for 15 minutes and the count started over: about 480 guesses a day, for ever.
     lock_after = LIBRARY_DOOR.locked_after
     assert lock_after is not None

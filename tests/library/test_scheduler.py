@@ -15,7 +15,7 @@ from local_library.daily import run_daily_for_settings, run_scheduler
 from local_library.daily.scheduler import seconds_until_next_run
 from local_library.policy import LibraryPolicy
 from local_library.settings import LibrarySettings
-from registry.crypto.pins import PinHasher
+from registry_contract.pins import PinHasher
 from tests.library.conftest import OSLO, add_item, add_patron
 from tests.library.test_circulation import card
 from tests.library.test_daily import RecordingSender

@@ -10,9 +10,9 @@ import asyncpg
 import pytest
 
 from natreg.cli import main
-from registry.api.models import RegisterPatron
-from registry.client import RegistryError, card_and_pin
-from registry.patrons.national_id import generate_synthetic_national_ids
+from registry_contract.client import RegistryError, card_and_pin
+from registry_contract.models import RegisterPatron
+from registry_contract.national_id import generate_synthetic_national_ids
 from tests.servers import registry_client, run_registry
 
 

@@ -9,13 +9,13 @@ import sys
 import time
 from pathlib import Path
 
-from natreg.keys.pki import init_keys
+from plumbing.keys.pki import init_keys
 
 # Starts the importer's worker pool as `natreg registry import` does, reports a worker's pid, then waits.
 IMPORTER = """
 import os, sys, time
 from pathlib import Path
-from natreg.keys.layout import KeyLayout
+from plumbing.keys.layout import KeyLayout
 from registry.bulk_import.importer import worker_pool
 from registry.crypto.keyring import KeyRing
 

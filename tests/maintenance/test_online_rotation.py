@@ -8,12 +8,12 @@ from pathlib import Path
 
 import asyncpg
 
-from natreg.keys.layout import KeyLayout
-from natreg.keys.pki import add_key_encryption_key
-from registry.api.models import ContactUpdate, PostalAddress, RegisterPatron
+from plumbing.keys.layout import KeyLayout
+from plumbing.keys.pki import add_key_encryption_key
 from registry.crypto.keyring import KeyRing
 from registry.crypto.rotation import rotate_data_keys
-from registry.patrons.national_id import generate_synthetic_national_ids
+from registry_contract.models import ContactUpdate, PostalAddress, RegisterPatron
+from registry_contract.national_id import generate_synthetic_national_ids
 from tests.servers import registry_client, run_registry
 
 

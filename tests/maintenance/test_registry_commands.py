@@ -11,12 +11,12 @@ import asyncpg
 import pytest
 
 from natreg.cli import main
-from natreg.keys.layout import KeyLayout
-from natreg.keys.pki import add_key_encryption_key
+from plumbing.keys.layout import KeyLayout
+from plumbing.keys.pki import add_key_encryption_key
 from registry.crypto.envelope import blind_index
 from registry.crypto.keyring import KeyRing
 from registry.patrons import store
-from registry.patrons.national_id import generate_synthetic_national_id, generate_synthetic_national_ids
+from registry_contract.national_id import generate_synthetic_national_id, generate_synthetic_national_ids
 
 
 @pytest.fixture

@@ -26,11 +26,11 @@ from local_library.clock import FixedClock
 from local_library.patrons.models import Patron
 from local_library.policy import LibraryPolicy
 from local_library.settings import LibrarySettings
-from natreg.db.types import DbConnection
-from natreg.http.sites import start_site
-from natreg.keys.layout import KeyLayout
-from natreg.tls import public_server_context
-from registry.crypto.pins import PinHasher
+from plumbing.db.types import DbConnection
+from plumbing.http.sites import start_site
+from plumbing.keys.layout import KeyLayout
+from plumbing.tls import public_server_context
+from registry_contract.pins import PinHasher
 from tests.library.conftest import FIRST_DAY, add_item, add_patron, asker_policy, clock, conn, hasher, pool
 
 __all__ = ["asker_policy", "clock", "conn", "hasher", "pool"]  # the library fixtures, used here as well

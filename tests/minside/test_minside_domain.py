@@ -20,15 +20,15 @@ from local_library.minside.views import LOGIN_REFUSALS, RENEWAL_REFUSALS
 from local_library.notices.models import NoticeKind
 from local_library.patrons.models import BlockReason, PatronKind
 from local_library.policy import Channel, LibraryPolicy
-from natreg.db.types import DbConnection
-from natreg.errors import DomainError
-from natreg.keys.layout import KeyLayout
-from registry.crypto.pins import PinHasher
-from registry.insight.sessions import (
+from plumbing.db.types import DbConnection
+from plumbing.errors import DomainError
+from plumbing.keys.layout import KeyLayout
+from plumbing.web.sessions import (
     insight_session_key_path,
     load_or_create_session_key,
     minside_session_key_path,
 )
+from registry_contract.pins import PinHasher
 from tests.library.conftest import OSLO
 from tests.minside.conftest import stock_shelf
 

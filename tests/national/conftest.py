@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from local_library.app import RunningLibrary
-from natreg.keys.layout import KeyLayout
+from plumbing.keys.layout import KeyLayout
 from registry.app import RunningRegistry
 from tests.servers import run_library, run_registry
 

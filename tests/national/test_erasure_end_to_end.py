@@ -15,7 +15,7 @@ from playwright.async_api import Browser, expect
 
 from natreg.cli import main
 from registry.app import RunningRegistry
-from registry.client import RegistryError
+from registry_contract.client import RegistryError
 from tests.national.conftest import NodeFactory
 from tests.national.test_national_flows import PIN, _adult_registration
 from tests.servers import registry_client

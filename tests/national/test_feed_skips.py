@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from natreg.keys.layout import KeyLayout
+from plumbing.keys.layout import KeyLayout
 from registry.app import RunningRegistry
 from registry.crypto.envelope import FieldCipher
 from registry.crypto.keyring import KeyRing

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import aiohttp
 
-from natreg.keys.layout import KeyLayout
+from plumbing.keys.layout import KeyLayout
 from registry.app import RunningRegistry
 from tests.national.conftest import NodeFactory
 from tests.national.test_national_flows import PIN, _adult_registration

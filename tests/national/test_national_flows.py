@@ -10,8 +10,8 @@ import asyncpg
 import pytest
 
 from registry.app import RunningRegistry, start_registry
-from registry.patrons.national_id import generate_synthetic_national_id, parse_national_id
 from registry.settings import RegistrySettings
+from registry_contract.national_id import generate_synthetic_national_id, parse_national_id
 from tests.national.conftest import Node, NodeError, NodeFactory
 
 PIN = "4821"

@@ -23,8 +23,8 @@ from local_library.registry_link.national import DELIVERERS
 from local_library.registry_link.outbox import deliver_pending
 from local_library.registry_link.sync import OUTBOX_CIPHER
 from registry.app import RunningRegistry, start_registry
-from registry.patrons.national_id import generate_synthetic_national_id
 from registry.settings import RegistrySettings
+from registry_contract.national_id import generate_synthetic_national_id
 from tests.national.conftest import ADMIN_PASSWORD, Node, NodeFactory, trusting_session
 from tests.national.test_erasure_end_to_end import PG_BIN
 from tests.outage import count, execute, separate_cluster

@@ -12,9 +12,9 @@ import pytest
 
 from local_library.registry_link.national import deliver_opt_out, deliver_registration
 from local_library.registry_link.outbox import OutboxCipher, OutboxEntry
-from registry.api.models import RegisterPatron
 from registry.app import RunningRegistry
-from registry.patrons.national_id import generate_synthetic_national_id
+from registry_contract.models import RegisterPatron
+from registry_contract.national_id import generate_synthetic_national_id
 from tests.servers import registry_client
 
 

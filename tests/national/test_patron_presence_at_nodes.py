@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from registry.app import RunningRegistry
-from registry.patrons.card_number import parse_card_number
+from registry_contract.card_number import parse_card_number
 from tests.national.conftest import NodeFactory
 from tests.national.test_national_flows import PIN, _adult_registration
 

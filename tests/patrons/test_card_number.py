@@ -6,8 +6,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from natreg.errors import DomainError, ErrorKind
-from registry.patrons.card_number import (
+from plumbing.errors import DomainError, ErrorKind
+from registry_contract.card_number import (
     MAX_SERIAL,
     MIN_SERIAL,
     CardNumberError,

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from natreg.errors import DomainError, ErrorKind
-from registry.patrons.national_id import (
+from plumbing.errors import DomainError, ErrorKind
+from registry_contract.national_id import (
     SYNTHETIC_BIRTH_DATE_MAX,
     SYNTHETIC_BIRTH_DATE_MIN,
     Gender,

@@ -19,13 +19,13 @@ import asyncpg
 import pytest
 from multidict import CIMultiDictProxy
 
-from natreg.keys.layout import KeyLayout
-from natreg.tls import library_client_context
-from registry.api.models import PatronRecord, PostalAddress, RegisterPatron
+from plumbing.keys.layout import KeyLayout
+from plumbing.tls import library_client_context
 from registry.app import RunningRegistry
-from registry.client import RegistryClient, RegistryError
 from registry.crypto.keyring import KeyRing
-from registry.patrons.national_id import generate_synthetic_national_ids
+from registry_contract.client import RegistryClient, RegistryError
+from registry_contract.models import PatronRecord, PostalAddress, RegisterPatron
+from registry_contract.national_id import generate_synthetic_national_ids
 from tests.servers import registry_client, run_registry
 
 CHEAP_PINS: dict[str, object] = {"pin_hash_time_cost": 1, "pin_hash_memory_kib": 1024}

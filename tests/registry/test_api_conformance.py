@@ -36,9 +36,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from natreg.keys.layout import KeyLayout
+from plumbing.keys.layout import KeyLayout
 from registry.app import RunningRegistry
-from registry.patrons.national_id import generate_synthetic_national_ids
+from registry_contract.national_id import generate_synthetic_national_ids
 from tests.registry.conftest import GOOD_PIN, RawApi, patron_body
 
 JSON = "application/json"

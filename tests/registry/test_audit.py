@@ -8,10 +8,10 @@ import uuid
 import asyncpg
 import pytest
 
-from registry.api.models import CardAuthentication, PatronRecord
 from registry.audit.log import AuditEvent, record, seal_all, seal_pending, verify_chain
-from registry.client import RegistryClient, card_and_pin
 from registry.crypto.keyring import KeyRing
+from registry_contract.client import RegistryClient, card_and_pin
+from registry_contract.models import CardAuthentication, PatronRecord
 from tests.registry.conftest import GOOD_PIN, RawApi, Register, refusal
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from registry.client import RegistryClient
+from registry_contract.client import RegistryClient
 from tests.registry.conftest import RawApi, Register
 
 

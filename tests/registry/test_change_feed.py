@@ -6,9 +6,9 @@ import uuid
 
 import asyncpg
 
-from registry.api.models import Change, ChangePage
-from registry.client import RegistryClient, card_and_pin
 from registry.feed.store import encode_cursor
+from registry_contract.client import RegistryClient, card_and_pin
+from registry_contract.models import Change, ChangePage
 from tests.registry.conftest import GOOD_PIN, RawApi, Register, refusal
 
 

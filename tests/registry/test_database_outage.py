@@ -12,13 +12,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from natreg.db.pool import create_pool
-from natreg.errors import DomainError
-from natreg.http.problems import problem_middleware
-from registry.api.models import RegisterPatron
-from registry.client import RegistryUnavailableError
-from registry.patrons.card_number import format_card_number
-from registry.patrons.national_id import generate_synthetic_national_id
+from plumbing.db.pool import create_pool
+from plumbing.errors import DomainError
+from plumbing.http.problems import problem_middleware
+from registry_contract.card_number import format_card_number
+from registry_contract.client import RegistryUnavailableError
+from registry_contract.models import RegisterPatron
+from registry_contract.national_id import generate_synthetic_national_id
 from tests.outage import separate_cluster
 from tests.registry.conftest import CHEAP_PINS, RawApi
 from tests.servers import registry_client, run_registry

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncpg
 
-from registry.api.models import (
+from registry_contract.client import RegistryClient, card_and_pin
+from registry_contract.models import (
     ErasureRequestFiling,
     ErasureRequestReceipt,
     NationalIdLookup,
     PatronRecord,
 )
-from registry.client import RegistryClient, card_and_pin
 from tests.registry.conftest import GOOD_PIN, RawApi, Register, refusal
 
 

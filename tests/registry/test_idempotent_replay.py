@@ -10,7 +10,7 @@ import pytest
 
 from registry.app import RunningRegistry
 from registry.app_keys import CORE
-from registry.client import RegistryClient
+from registry_contract.client import RegistryClient
 from tests.registry.conftest import patron_body
 
 AUDITED_REGISTRATIONS = (

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import asyncpg
 
-from registry.api.models import NationalIdLookup, PatronPreview, PatronRecord
-from registry.client import RegistryClient, card_and_pin
-from registry.patrons.card_number import format_card_number
+from registry_contract.card_number import format_card_number
+from registry_contract.client import RegistryClient, card_and_pin
+from registry_contract.models import NationalIdLookup, PatronPreview, PatronRecord
 from tests.registry.conftest import GOOD_PIN, RawApi, Register, refusal
 
 

@@ -7,8 +7,8 @@ import re
 
 import asyncpg
 
-from registry.api.models import PostalAddress
-from registry.client import RegistryClient
+from registry_contract.client import RegistryClient
+from registry_contract.models import PostalAddress
 from tests.registry.conftest import Register, Registered
 
 PINS = ("4821", "7394", "5062", "3917")

@@ -9,11 +9,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from registry.api.endpoints import Endpoint
-from registry.api.models import PatronRecord
 from registry.app import RunningRegistry, create_app
 from registry.routes import ENDPOINTS, openapi
 from registry.settings import RegistrySettings
+from registry_contract.endpoints import Endpoint
+from registry_contract.models import PatronRecord
 from tests.registry.conftest import RawApi
 
 

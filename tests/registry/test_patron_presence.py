@@ -19,9 +19,9 @@ import pytest
 
 from registry.app import RunningRegistry
 from registry.audit.log import seal_all
-from registry.client import RegistryClient
 from registry.crypto.keyring import KeyRing
-from registry.patrons.card_number import format_card_number, parse_card_number
+from registry_contract.card_number import format_card_number, parse_card_number
+from registry_contract.client import RegistryClient
 from tests.registry.conftest import CHEAP_PINS, GOOD_PIN, WRONG_PIN, RawApi, Register, Registered
 from tests.servers import run_registry
 

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 import asyncpg
 import pytest
 
-from natreg.errors import DomainError
-from registry.api.models import CardAuthentication, PatronRecord, PinChange
-from registry.client import RegistryClient
+from plumbing.errors import DomainError
 from registry.crypto.keyring import KeyRing
-from registry.crypto.lockout import LIBRARY_DOOR
-from registry.crypto.pins import PinHasher
 from registry.patrons import service
 from registry.patrons.service import Caller, RegistryCore
+from registry_contract.client import RegistryClient
+from registry_contract.lockout import LIBRARY_DOOR
+from registry_contract.models import CardAuthentication, PatronRecord, PinChange
+from registry_contract.pins import PinHasher
 from tests.registry.conftest import GOOD_PIN, OTHER_PIN, WRONG_PIN, RawApi, Register, refusal
 
 FREE_PIN_ATTEMPTS = LIBRARY_DOOR.free_attempts

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import asyncpg
 
-from registry.api.models import NationalIdLookup, PatronRecord
-from registry.client import RegistryClient
-from registry.patrons.card_number import parse_card_number
-from registry.patrons.national_id import generate_synthetic_national_id, parse_national_id
+from registry_contract.card_number import parse_card_number
+from registry_contract.client import RegistryClient
+from registry_contract.models import NationalIdLookup, PatronRecord
+from registry_contract.national_id import generate_synthetic_national_id, parse_national_id
 from tests.registry.conftest import GOOD_PIN, RawApi, Register, patron_body, refusal
 from tests.servers import registry_client, run_registry
 

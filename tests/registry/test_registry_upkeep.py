@@ -16,15 +16,15 @@ import aiohttp
 import asyncpg
 import pytest
 
-from natreg.keys.layout import KeyLayout
+from plumbing.keys.layout import KeyLayout
 from registry import app_keys
-from registry.api.models import RegisterPatron
 from registry.app import RunningRegistry
 from registry.audit.sealer import MAX_BACKOFF_SECONDS, SEAL_INTERVAL_SECONDS, backoff_seconds
-from registry.client import RegistryClient
 from registry.erasure.ledger_file import ErasureLedgerFile
-from registry.patrons.national_id import generate_synthetic_national_ids
 from registry.patrons.service import Caller, erase_patron
+from registry_contract.client import RegistryClient
+from registry_contract.models import RegisterPatron
+from registry_contract.national_id import generate_synthetic_national_ids
 from tests.registry.conftest import CHEAP_PINS
 from tests.servers import registry_client, run_registry
 

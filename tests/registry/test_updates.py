@@ -6,8 +6,8 @@ import asyncio
 
 import asyncpg
 
-from registry.api.models import CardAndPinProof, HomeLibrary, NationalIdLookup, PatronRecord
-from registry.client import RegistryClient, card_and_pin
+from registry_contract.client import RegistryClient, card_and_pin
+from registry_contract.models import CardAndPinProof, HomeLibrary, NationalIdLookup, PatronRecord
 from tests.registry.conftest import GOOD_PIN, RawApi, Register, Registered, refusal
 
 

@@ -5,7 +5,7 @@ A service whose database is down, restarting, out of connections or busy past th
 such as a library node's outbox treat a 503 as "send it again later" and a 500 as a fault.
 
 Errors while *connecting* (refused, socket gone, timeout) are turned into the refusal by the pool itself
-(``natreg.db.pool``), since a bare ``OSError`` or ``TimeoutError`` elsewhere means something else; errors of a
+(``plumbing.db.pool``), since a bare ``OSError`` or ``TimeoutError`` elsewhere means something else; errors of a
 connection lost *during* a query are recognised by type in the middleware.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from natreg.errors import DomainError, ErrorKind
+from plumbing.errors import DomainError, ErrorKind
 
 RETRY_AFTER_SECONDS = 5
 

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from natreg.keys.files import (
+from plumbing.keys.files import (
     KeyMaterialError,
     ensure_private_dir,
     new_data_key_file,
@@ -32,7 +32,7 @@ from natreg.keys.files import (
     replace_file,
     write_new_file,
 )
-from natreg.keys.layout import DATA_KEY_NAMES, NODE_LOCAL_KEY_FILES, KeyLayout
+from plumbing.keys.layout import DATA_KEY_NAMES, NODE_LOCAL_KEY_FILES, KeyLayout
 
 __all__ = [
     "KeyMaterialError",

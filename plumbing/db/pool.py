@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from natreg.db.availability import CONNECT_TIME_UNAVAILABLE, database_unavailable
-from natreg.db.embedded import resolve_database_url
-from natreg.db.migrations import apply_migrations
+from plumbing.db.availability import CONNECT_TIME_UNAVAILABLE, database_unavailable
+from plumbing.db.embedded import resolve_database_url
+from plumbing.db.migrations import apply_migrations
 
 logger = logging.getLogger(__name__)
 

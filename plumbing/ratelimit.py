@@ -1,6 +1,6 @@
 """Login rate limits per source address and overall: token buckets, decided by a pure function.
 
-The per-card PIN lockout (``registry.crypto.lockout``) stops guessing *on one card*; it cannot stop ten
+The per-card PIN lockout (``registry_contract.lockout``) stops guessing *on one card*; it cannot stop ten
 guesses on each of a million card numbers, nor a burst that locks many cards at once. So every login door
 open to the internet or the staff network (the insight site, Min side, the staff API's login) also takes a
 token from two buckets before it does any work: one for the source address, and one shared by all sources.
@@ -20,7 +20,7 @@ import math
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from natreg.errors import DomainError, ErrorKind
+from plumbing.errors import DomainError, ErrorKind
 
 __all__ = ["Bucket", "LoginLimiter", "Rate", "rate_limited", "take"]
 

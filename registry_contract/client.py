@@ -23,9 +23,10 @@ from urllib.parse import quote
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
-from natreg.keys.layout import KeyLayout
-from natreg.tls import library_client_context
-from registry.api.models import (
+from plumbing.keys.layout import KeyLayout
+from plumbing.tls import library_client_context
+from registry_contract.lockout import Door
+from registry_contract.models import (
     CardAndPinProof,
     CardAuthentication,
     ChangePage,
@@ -43,7 +44,6 @@ from registry.api.models import (
     RegisterPatron,
     WhoAmI,
 )
-from registry.crypto.lockout import Door
 
 logger = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from natreg.db.availability import database_unavailable, is_database_unavailable
-from natreg.errors import DomainError, ErrorKind
-from natreg.http.bodies import within_read_timeout
-from natreg.http.error_log import log_unhandled
-from natreg.text import CONTROL_CHARACTER, CONTROL_CHARACTER_MESSAGE, has_control_character
+from plumbing.db.availability import database_unavailable, is_database_unavailable
+from plumbing.errors import DomainError, ErrorKind
+from plumbing.http.bodies import within_read_timeout
+from plumbing.http.error_log import log_unhandled
+from plumbing.text import CONTROL_CHARACTER, CONTROL_CHARACTER_MESSAGE, has_control_character
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from natreg.keys.layout import KeyLayout
+from plumbing.keys.layout import KeyLayout
 
 logger = logging.getLogger(__name__)
 

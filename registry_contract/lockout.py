@@ -12,7 +12,7 @@ in the country. So online failures go to a counter of their own, which never loc
 touches the library door's counter: after three free attempts each further one waits 30 s, 60 s, … up to a
 day, again and again. A stranger can therefore slow down a card's *online* login (to one try a day at worst)
 but never lock the card at the libraries, and online guessing on one card is about one a day once the delay
-is at its cap, less than 400 a year (the per-source and overall limits of ``natreg.ratelimit`` stop guessing
+is at its cap, less than 400 a year (the per-source and overall limits of ``plumbing.ratelimit`` stop guessing
 spread over many cards). A correct PIN at either door clears both counters; a new PIN set by a library
 clears both as well.
 
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
-from natreg.errors import DomainError, ErrorKind
+from plumbing.errors import DomainError, ErrorKind
 
 __all__ = [
     "LIBRARY_DOOR",
@@ -157,7 +157,7 @@ class UnknownCardAttempts:
     real card's fourth wrong PIN in a row is throttled, so without this an unknown number would give itself
     away by never being throttled. These failures are kept in this process's memory (bounded: the least
     recently tried numbers are forgotten first), so a number is throttled the same way for as long as it is
-    remembered; the per-source and overall login limits (``natreg.ratelimit``) keep the number of numbers
+    remembered; the per-source and overall login limits (``plumbing.ratelimit``) keep the number of numbers
     anyone can probe this way small. Card numbers held here are never logged.
     """
 

@@ -11,8 +11,8 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from natreg.http.problems import PROBLEM_CONTENT_TYPE
-from registry.api import models
+from plumbing.http.problems import PROBLEM_CONTENT_TYPE
+from registry_contract import models
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Codes = tuple[str, ...]

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, RootModel, StringConstraints, model_validator
 
-from natreg.text import PlainTextModel
+from plumbing.text import PlainTextModel
 
 ContactMethod = Literal["letter", "email", "sms"]
 Gender = Literal["female", "male"]
@@ -102,7 +102,7 @@ class CardAuthentication(WireModel):
     pin: Annotated[str, StringConstraints(max_length=16)]
     door: Literal["library", "online"] = "library"
     """Where the patron typed the PIN: at a library (desk, kiosk) or online (Min side). Online failures
-    only ever delay and never lock the card for good (``registry.crypto.lockout``)."""
+    only ever delay and never lock the card for good (``registry_contract.lockout``)."""
 
 
 class CardAndPinProof(WireModel):

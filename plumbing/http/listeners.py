@@ -26,9 +26,9 @@ from typing import Any
 from aiohttp import hdrs, web
 from aiohttp.web_protocol import RequestHandler
 
-from natreg.http.bodies import BODY_READ_TIMEOUT
-from natreg.http.error_log import describe_without_values
-from natreg.http.problems import CODE_BY_HTTP_STATUS, PROBLEM_CONTENT_TYPE
+from plumbing.http.bodies import BODY_READ_TIMEOUT
+from plumbing.http.error_log import describe_without_values
+from plumbing.http.problems import CODE_BY_HTTP_STATUS, PROBLEM_CONTENT_TYPE
 
 logger = logging.getLogger(__name__)
 

@@ -25,9 +25,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from natreg.db.types import DbConnection
-from natreg.keys.files import load_or_create_key_file
-from natreg.keys.layout import KeyLayout
+from plumbing.db.types import DbConnection
+from plumbing.keys.files import load_or_create_key_file
+from plumbing.keys.layout import KeyLayout
 
 IDLE_TIMEOUT = dt.timedelta(minutes=15)
 ABSOLUTE_LIFETIME = dt.timedelta(hours=1)

@@ -13,14 +13,14 @@ import os
 import stat
 from pathlib import Path
 
-from natreg.keys.files import SECRET_DIR_MODE, ensure_private_dir
+from plumbing.keys.files import SECRET_DIR_MODE, ensure_private_dir
 
 logger = logging.getLogger(__name__)
 
 PRIVATE_FILE_MODE = 0o600
 TRAVERSABLE_DIR_MODE = 0o711
 """For a data folder holding the embedded PostgreSQL while running as root: the server runs as its own
-user (see ``natreg.db.embedded``) and must pass through the folder; nobody else can list it."""
+user (see ``plumbing.db.embedded``) and must pass through the folder; nobody else can list it."""
 
 
 def append_private_line(path: Path, line: str) -> None:

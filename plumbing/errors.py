@@ -1,6 +1,6 @@
 """Domain errors shared by both services.
 
-Domain code raises these and knows nothing of HTTP; one middleware (``natreg.http.problems``) maps the
+Domain code raises these and knows nothing of HTTP; one middleware (``plumbing.http.problems``) maps the
 ``kind`` of each to a status code and renders RFC 9457 problem+json with the stable ``code``.
 """
 

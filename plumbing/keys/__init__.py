@@ -1,7 +1,7 @@
 """Key material of a natreg deployment: the private CA, certificates, library credentials and data keys."""
 
-from natreg.keys.layout import KeyLayout
-from natreg.keys.pki import (
+from plumbing.keys.layout import KeyLayout
+from plumbing.keys.pki import (
     KeyMaterialError,
     add_library,
     init_keys,

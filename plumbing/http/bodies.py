@@ -9,7 +9,7 @@ from typing import TypeVar
 from aiohttp import web
 
 BODY_READ_TIMEOUT = web.AppKey("body_read_timeout_seconds", float)
-"""Set by ``natreg.http.listeners.ListenerRunner`` from the service's read timeout."""
+"""Set by ``plumbing.http.listeners.ListenerRunner`` from the service's read timeout."""
 
 DEFAULT_BODY_READ_TIMEOUT_SECONDS = 30.0
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-from natreg.db.types import DbConnection
+from plumbing.db.types import DbConnection
 
 logger = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from natreg.errors import DomainError, ErrorKind
-from natreg.http.bodies import within_read_timeout
-from natreg.text import CONTROL_CHARACTER, CONTROL_CHARACTER_MESSAGE, has_control_character
+from plumbing.errors import DomainError, ErrorKind
+from plumbing.http.bodies import within_read_timeout
+from plumbing.text import CONTROL_CHARACTER, CONTROL_CHARACTER_MESSAGE, has_control_character
 
 # What every HTML page of ours may do: nothing but its own stylesheet, forms only to itself, no framing.
 BASE_SECURITY_HEADERS = {

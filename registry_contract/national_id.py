@@ -23,7 +23,7 @@ from datetime import date
 from functools import cache
 from typing import Literal, TypeAlias
 
-from natreg.errors import DomainError, ErrorKind
+from plumbing.errors import DomainError, ErrorKind
 
 __all__ = [
     "SYNTHETIC_BIRTH_DATE_MAX",

@@ -1,1 +1,0 @@
-"""The wire contract of the node API: pydantic models shared by the server, the OpenAPI document and the client."""
