@@ -116,7 +116,7 @@ async def _background(job: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
 async def _seal_round(pool: asyncpg.Pool, core: RegistryCore) -> None:
     """Chain recorded accesses into the audit log (one instance seals; others find it busy)."""
     async with pool.acquire() as connection:
-        await seal_all(connection, core.keyring.audit_key)
+        await seal_all(connection, core.keyring.audit_key, wait_turn=False)
 
 
 @dataclass

@@ -113,14 +113,19 @@ async def record_many(connection: DbConnection, events: list[AuditEvent]) -> Non
     )
 
 
-async def seal_pending(connection: DbConnection, audit_key: bytes, *, batch_size: int = SEAL_BATCH_SIZE) -> int:
-    """Chain one batch of committed pending entries; return how many (0 if another sealer is at work).
+async def seal_pending(
+    connection: DbConnection, audit_key: bytes, *, batch_size: int = SEAL_BATCH_SIZE, wait_turn: bool = False
+) -> int:
+    """Chain one batch of committed pending entries; return how many (0 if another sealer is at work and
+    ``wait_turn`` is off: the background sealers of several instances skip rather than queue on the lock).
 
     Only entries of transactions older than every transaction still running are taken, in (transaction,
     entry) order: an entry that commits later can then never belong before one already sealed.
     """
     async with connection.transaction():
-        if not await connection.fetchval("SELECT pg_try_advisory_xact_lock($1)", AUDIT_SEALER_LOCK_ID):
+        if wait_turn:
+            await connection.execute("SELECT pg_advisory_xact_lock($1)", AUDIT_SEALER_LOCK_ID)
+        elif not await connection.fetchval("SELECT pg_try_advisory_xact_lock($1)", AUDIT_SEALER_LOCK_ID):
             return 0
         pending = await connection.fetch(
             """
@@ -171,10 +176,14 @@ async def seal_pending(connection: DbConnection, audit_key: bytes, *, batch_size
         return len(pending)
 
 
-async def seal_all(connection: DbConnection, audit_key: bytes) -> int:
-    """Seal until nothing committed is left pending (before verifying the chain, say)."""
+async def seal_all(connection: DbConnection, audit_key: bytes, *, wait_turn: bool = True) -> int:
+    """Seal until nothing committed is left pending (before verifying the chain, say).
+
+    By default it waits while another sealer holds the lock, so that "nothing left" is true when it returns
+    (a background sealer of this or another instance may be mid-batch).
+    """
     total = 0
-    while sealed := await seal_pending(connection, audit_key):
+    while sealed := await seal_pending(connection, audit_key, wait_turn=wait_turn):
         total += sealed
     return total
 
