@@ -134,69 +134,74 @@ def _tree(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def test_app_keys_belong_in_the_app_keys_module(tmp_path: Path) -> None:
-    root = _tree(
-        tmp_path,
-        {
-            "registry/app_keys.py": "from aiohttp import web\nPOOL = web.AppKey('pool', object)\n",
-            "registry/routes.py": "from aiohttp import web\n\nDOC = web.AppKey('doc', dict)\n",
-            "local_library/app_keys.py": "from aiohttp import web\nSTAFF = web.RequestKey('staff', object)\n",
-            "local_library/minside/views.py": "from aiohttp.web import AppKey\nSIGNER = AppKey('signer', str)\n",
-        },
-    )
-    assert app_keys_outside_their_module(root) == ["registry/routes.py:3", "local_library/minside/views.py:2"]
+VIEW_WITH_SQL = """
+    async def view(request):
+        async with request.app[POOL].acquire() as conn:
+            rows = await outbox_status(conn)
+        return await request.app[POOL].fetchval("SELECT 1")
+"""
+VIEW_TRANSLATING_ITSELF = """
+    async def status(request):
+        try:
+            await client.whoami()
+        except RegistryUnavailableError:
+            raise DomainError(ErrorKind.UNAVAILABLE, "registry_unavailable", "away") from None
+        except (ValueError, RegistryError) as error:
+            raise as_domain_error(error) from None
+"""
+THE_TRANSLATION = """
+    def as_domain_error(error):
+        try:
+            raise error
+        except RegistryError:
+            return DomainError(ErrorKind.GONE, "x", "y")
+"""
 
 
-def test_views_call_query_functions(tmp_path: Path) -> None:
-    root = _tree(
-        tmp_path,
-        {
-            "local_library/things/views.py": """
-                async def view(request):
-                    async with request.app[POOL].acquire() as conn:
-                        rows = await outbox_status(conn)
-                    return await request.app[POOL].fetchval("SELECT 1")
-            """,
-            "local_library/things/queries.py": "async def q(conn):\n    return await conn.fetch('SELECT 1')\n",
-        },
-    )
-    assert sql_in_views(root) == ["local_library/things/views.py:5"]
-
-
-def test_domain_code_does_not_see_the_web_framework(tmp_path: Path) -> None:
-    root = _tree(
-        tmp_path,
-        {
-            "local_library/registry_link/login.py": "from aiohttp import web\n",
-            "local_library/registry_link/sync.py": "import asyncio\n",
-            "local_library/registry_link/views.py": "from aiohttp import web\n",
-            "local_library/minside/pages.py": "from aiohttp import web\n",
-            "local_library/app.py": "from aiohttp import web\n",
-        },
-    )
-    assert domain_modules_using_aiohttp(root) == ["local_library/registry_link/login.py"]
-
-
-def test_registry_errors_are_translated_in_one_place(tmp_path: Path) -> None:
-    root = _tree(
-        tmp_path,
-        {
-            "local_library/status/views.py": """
-                async def status(request):
-                    try:
-                        await client.whoami()
-                    except RegistryUnavailableError:
-                        raise DomainError(ErrorKind.UNAVAILABLE, "registry_unavailable", "away") from None
-                    except (ValueError, RegistryError) as error:
-                        raise as_domain_error(error) from None
-            """,
-            "local_library/registry_link/errors.py": """
-                def as_domain_error(error):
-                    try:
-                        raise error
-                    except RegistryError:
-                        return DomainError(ErrorKind.GONE, "x", "y")
-            """,
-        },
-    )
-    assert registry_errors_translated_in_place(root) == ["local_library/status/views.py:6"]
+@pytest.mark.parametrize(
+    ("rule", "files", "expected"),
+    [
+        (
+            app_keys_outside_their_module,
+            {
+                "registry/app_keys.py": "from aiohttp import web\nPOOL = web.AppKey('pool', object)\n",
+                "registry/routes.py": "from aiohttp import web\n\nDOC = web.AppKey('doc', dict)\n",
+                "local_library/app_keys.py": "from aiohttp import web\nSTAFF = web.RequestKey('staff', object)\n",
+                "local_library/minside/views.py": "from aiohttp.web import AppKey\nSIGNER = AppKey('signer', str)\n",
+            },
+            ["registry/routes.py:3", "local_library/minside/views.py:2"],
+        ),
+        (
+            sql_in_views,
+            {
+                "local_library/things/views.py": VIEW_WITH_SQL,
+                "local_library/things/queries.py": "async def q(conn):\n    return await conn.fetch('SELECT 1')\n",
+            },
+            ["local_library/things/views.py:5"],
+        ),
+        (
+            domain_modules_using_aiohttp,
+            {
+                "local_library/registry_link/login.py": "from aiohttp import web\n",
+                "local_library/registry_link/sync.py": "import asyncio\n",
+                "local_library/registry_link/views.py": "from aiohttp import web\n",
+                "local_library/minside/pages.py": "from aiohttp import web\n",
+                "local_library/app.py": "from aiohttp import web\n",
+            },
+            ["local_library/registry_link/login.py"],
+        ),
+        (
+            registry_errors_translated_in_place,
+            {
+                "local_library/status/views.py": VIEW_TRANSLATING_ITSELF,
+                "local_library/registry_link/errors.py": THE_TRANSLATION,
+            },
+            ["local_library/status/views.py:6"],
+        ),
+    ],
+    ids=lambda value: value.__name__ if callable(value) else "",
+)
+def test_each_rule_finds_what_breaks_it(
+    tmp_path: Path, rule: Callable[[Path], list[str]], files: dict[str, str], expected: list[str]
+) -> None:
+    assert rule(_tree(tmp_path, files)) == expected
