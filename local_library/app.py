@@ -17,7 +17,8 @@ from local_library.daily.views import routes as daily_routes
 from local_library.migrations import MIGRATIONS_PACKAGE
 from local_library.minside import add_minside_routes
 from local_library.patrons.views import routes as patron_routes
-from local_library.registry_link.sync import registry_sync
+from local_library.registry_link.login import PatronLogins
+from local_library.registry_link.sync import RegistryLink, run_sync_loop, stop_desk_deliveries
 from local_library.registry_link.views import routes as national_routes
 from local_library.resources import load_library_policy, notice_sender, pin_hasher, system_clock
 from local_library.settings import LibrarySettings
@@ -93,7 +94,7 @@ def create_app(settings: LibrarySettings) -> web.Application:
         yield
         await client.close()
 
-    app.cleanup_ctx.extend([database, registry_client, registry_sync])
+    app.cleanup_ctx.extend([database, registry_client, _registry_link, _patron_logins])
     if settings.daily_run_enabled:
         app.cleanup_ctx.append(daily_scheduler)
     app.router.add_get("/health", health)
@@ -103,6 +104,36 @@ def create_app(settings: LibrarySettings) -> web.Application:
     add_minside_routes(app)
     send_hsts(app)
     return app
+
+
+async def _registry_link(app: web.Application) -> AsyncIterator[None]:
+    """The outbox key, the link's shared state, and the background sync loop when enabled."""
+    settings = app[app_keys.SETTINGS]
+    link = RegistryLink.for_node(settings, app[app_keys.POOL], app[app_keys.REGISTRY], app[app_keys.NOTICE_SENDER])
+    app[app_keys.REGISTRY_LINK] = link
+    loop = (
+        asyncio.create_task(run_sync_loop(link, settings.registry_sync_interval_seconds))
+        if settings.registry_sync_enabled
+        else None
+    )
+    yield
+    if loop is not None:
+        loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop
+    await stop_desk_deliveries(link)
+
+
+async def _patron_logins(app: web.Application) -> AsyncIterator[None]:
+    # Built at start, so a clock or hasher a test put in place before starting the app is the one used.
+    app[app_keys.PATRON_LOGINS] = PatronLogins(
+        pool=app[app_keys.POOL],
+        registry=app[app_keys.REGISTRY],
+        pin_hasher=app[app_keys.PIN_HASHER],
+        clock=app[app_keys.CLOCK],
+        unknown_cards=app[app_keys.UNKNOWN_CARDS],
+    )
+    yield
 
 
 @dataclass

@@ -1,4 +1,8 @@
-"""Typed keys for everything a library node's application holds, in one place."""
+"""Typed keys for everything a library node's application holds, in one place (Min side's too).
+
+Views and the app factory read these; domain code is handed what it needs (``RegistryLink``,
+``PatronLogins``, a pool, a clock, …), never the application.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,13 @@ from aiohttp import web
 from local_library.clock import Clock
 from local_library.notices.senders import NoticeSender
 from local_library.policy import LibraryPolicy
+from local_library.registry_link.login import PatronLogins
+from local_library.registry_link.sync import RegistryLink
 from local_library.settings import LibrarySettings
 from local_library.staff.models import StaffMember
 from local_library.staff.passwords import StaffPasswordHasher
 from plumbing.ratelimit import LoginLimiter
+from plumbing.web.sessions import SessionStore
 from registry_contract.client import RegistryClient
 from registry_contract.lockout import UnknownCardAttempts
 from registry_contract.pins import PinHasher
@@ -25,9 +32,18 @@ PIN_HASHER = web.AppKey("pin_hasher", PinHasher)
 STAFF_HASHER = web.AppKey("staff_hasher", StaffPasswordHasher)
 NOTICE_SENDER = web.AppKey("notice_sender", NoticeSender)
 STAFF_LOGIN_LIMITER = web.AppKey("staff_login_limiter", LoginLimiter)
+"""Staff logins per source address and overall, in this process's memory (``plumbing.ratelimit``)."""
 UNKNOWN_CARDS = web.AppKey("unknown_cards", UnknownCardAttempts)
 """Min side failures on local card numbers that name no usable card, throttled like a real card's."""
-"""Staff logins per source address and overall, in this process's memory (``plumbing.ratelimit``)."""
+PATRON_LOGINS = web.AppKey("patron_logins", PatronLogins)
+"""Card and PIN checks (kiosks, desks with ``pin_required``, Min side), built when the node starts."""
+REGISTRY_LINK = web.AppKey("registry_link", RegistryLink)
+"""Outbox delivery and feed following: pool, registry client, outbox cipher, sync lock; built at start."""
+
+MINSIDE_SIGNER = web.AppKey("minside_signer", SessionStore)
+MINSIDE_LIMITER = web.AppKey("minside_login_limiter", LoginLimiter)
+MINSIDE_REGISTRY_INSIGHT_URL = web.AppKey("minside_registry_insight_url", str)
+"""Where national patrons see the registry's own insight page (``registry_insight_url`` in the settings)."""
 
 STAFF = web.RequestKey("staff", StaffMember)
 """The authenticated staff member of a ``/api/staff/`` request, set by the staff middleware."""

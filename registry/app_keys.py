@@ -1,13 +1,18 @@
-"""Typed keys for everything the registry application holds, in one place."""
+"""Typed keys for everything the registry's applications hold (node API and insight site), in one place."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import asyncpg
 from aiohttp import web
 
 from plumbing.keys.layout import KeyLayout
+from plumbing.ratelimit import LoginLimiter
+from plumbing.web.sessions import SessionStore
 from registry.audit.sealer import SealerState
-from registry.auth.libraries import LibraryDirectory
+from registry.auth.libraries import CallingLibrary, LibraryDirectory
 from registry.patrons.service import RegistryCore
 from registry.settings import RegistrySettings
 
@@ -17,3 +22,15 @@ KEY_LAYOUT = web.AppKey("key_layout", KeyLayout)
 LIBRARY_DIRECTORY = web.AppKey("library_directory", LibraryDirectory)
 CORE = web.AppKey("core", RegistryCore)
 SEALER_STATE = web.AppKey("sealer_state", SealerState)
+CALLER = web.RequestKey("caller", CallingLibrary)
+"""The library a node API request comes from, set by ``registry.auth.middleware``."""
+OPENAPI_DOCUMENT = web.AppKey("openapi_document", dict[str, Any])
+"""The node API's OpenAPI document, built once from the endpoint table (``registry.routes``)."""
+
+# The insight site (``registry.insight.site``), a separate application on the public listener.
+INSIGHT_CORE_PROVIDER: web.AppKey[Callable[[], RegistryCore]] = web.AppKey("insight_core_provider")
+"""Hands out the node API app's core: one pool and key ring for both sites."""
+INSIGHT_SIGNER = web.AppKey("insight_signer", SessionStore)
+INSIGHT_LIMITER = web.AppKey("insight_login_limiter", LoginLimiter)
+INSIGHT_CONTROLLER = web.AppKey("insight_controller", str)
+"""The data controller named on the pages."""

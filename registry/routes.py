@@ -6,6 +6,7 @@ from typing import Any, get_args
 
 from aiohttp import web
 
+from registry.app_keys import OPENAPI_DOCUMENT
 from registry.auth.views import whoami
 from registry.health.views import crl, health
 from registry.patrons import views as patrons
@@ -130,9 +131,6 @@ def openapi() -> dict[str, Any]:
 
 async def openapi_view(request: web.Request) -> web.Response:
     return web.json_response(request.app[OPENAPI_DOCUMENT])
-
-
-OPENAPI_DOCUMENT = web.AppKey("openapi_document", dict[str, Any])
 
 
 def add_routes(app: web.Application) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from aiohttp import web
 from pydantic import Field, StringConstraints
 
-from local_library.app_keys import CLOCK, POLICY
+from local_library.app_keys import CLOCK, PATRON_LOGINS, POLICY, POOL, REGISTRY
 from local_library.catalogue.models import Barcode
 from local_library.registry_link.desk import confirm_national_card
 from local_library.registry_link.login import log_in_patron
@@ -62,11 +62,14 @@ async def desk_checkout(request: web.Request) -> web.Response:
                 ErrorKind.INVALID, "pin_required", "this library asks every patron for their PIN when borrowing"
             )
         # Counted at the library door like the kiosk's; a national card's PIN (and card) checked at the registry.
-        patron = await log_in_patron(app, body.card_number, body.pin)
+        patron = await log_in_patron(app[PATRON_LOGINS], body.card_number, body.pin)
         async with transaction(request) as conn:
             loan = await check_out_to(conn, app[POLICY], app[CLOCK], patron, body.barcode)
         return json_ok(loan, status=201)
-    await confirm_national_card(app, body.card_number)
+    await confirm_national_card(
+        app[POOL], app[REGISTRY], body.card_number,
+        offline_lending_minutes=app[POLICY].desk.offline_national_lending_minutes,
+    )  # fmt: skip
     async with transaction(request) as conn:
         loan = await check_out(conn, app[POLICY], app[CLOCK], body.card_number, body.barcode)
     return json_ok(loan, status=201)
@@ -79,7 +82,7 @@ async def kiosk_checkout(request: web.Request) -> web.Response:
     app = request.app
     # The PIN check commits on its own (a wrong PIN is counted even though the checkout is then refused); a
     # national card is checked by the registry, and linked here on its first visit.
-    patron = await log_in_patron(app, body.card_number, body.pin)
+    patron = await log_in_patron(app[PATRON_LOGINS], body.card_number, body.pin)
     async with transaction(request) as conn:
         loan = await check_out_to(conn, app[POLICY], app[CLOCK], patron, body.barcode)
     return json_ok(loan, status=201)

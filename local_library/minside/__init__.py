@@ -9,21 +9,20 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from local_library.app_keys import SETTINGS
+from local_library.app_keys import MINSIDE_LIMITER, MINSIDE_REGISTRY_INSIGHT_URL, MINSIDE_SIGNER, SETTINGS
 from plumbing.ratelimit import LoginLimiter
 
 from . import views
 from .sessions import node_sessions
-from .views import REGISTRY_INSIGHT_URL
 
-__all__ = ["REGISTRY_INSIGHT_URL", "add_minside_routes"]
+__all__ = ["add_minside_routes"]
 
 
 def add_minside_routes(app: web.Application) -> None:
     """Register Min side on a node app built by ``create_app`` (its settings must already be in place)."""
-    app[views.SIGNER] = node_sessions(app[SETTINGS])
-    app[views.LIMITER] = LoginLimiter()  # in this process's memory (plumbing.ratelimit)
-    app[REGISTRY_INSIGHT_URL] = app[SETTINGS].registry_insight_url
+    app[MINSIDE_SIGNER] = node_sessions(app[SETTINGS])
+    app[MINSIDE_LIMITER] = LoginLimiter()  # in this process's memory (plumbing.ratelimit)
+    app[MINSIDE_REGISTRY_INSIGHT_URL] = app[SETTINGS].registry_insight_url
     app.router.add_get("/minside", views.start_page)
     app.router.add_get("/minside/", views.start_page)
     app.router.add_get("/minside/style.css", views.stylesheet)

@@ -17,7 +17,10 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from pydantic import ValidationError
 
-from local_library.app_keys import CLOCK, POLICY, POOL, SETTINGS
+from local_library.app_keys import CLOCK, PATRON_LOGINS, POLICY, POOL, SETTINGS
+from local_library.app_keys import MINSIDE_LIMITER as LIMITER
+from local_library.app_keys import MINSIDE_REGISTRY_INSIGHT_URL as REGISTRY_INSIGHT_URL
+from local_library.app_keys import MINSIDE_SIGNER as SIGNER
 from local_library.circulation.lending import renew
 from local_library.circulation.models import Reservation
 from local_library.circulation.reservations import cancel_reservation
@@ -25,17 +28,11 @@ from local_library.registry_link.login import log_in_patron
 from local_library.web import transaction
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError, ErrorKind
-from plumbing.ratelimit import LoginLimiter
 from plumbing.web.pages import form_fields, security_headers, set_private_cookie
 
 from . import pages, service
-from .sessions import COOKIE_PATH, LANGUAGE_COOKIE, PRE_SESSION_COOKIE, SESSION_COOKIE, Session, SessionStore
+from .sessions import COOKIE_PATH, LANGUAGE_COOKIE, PRE_SESSION_COOKIE, SESSION_COOKIE, Session
 from .texts import LANGUAGES, Language, format_date, text
-
-SIGNER = web.AppKey("minside_signer", SessionStore)
-LIMITER = web.AppKey("minside_login_limiter", LoginLimiter)
-REGISTRY_INSIGHT_URL = web.AppKey("minside_registry_insight_url", str)
-"""Where national patrons see the registry's own insight page (``registry_insight_url`` in the settings)."""
 
 # Nothing but our own stylesheet: no scripts at all, no inline styles.
 SECURITY_HEADERS = security_headers(
@@ -174,7 +171,7 @@ async def log_in(request: web.Request) -> web.Response:
         return _login_page(request, language, message=text(typing_error, language), status=422)
     try:
         request.app[LIMITER].check(request.remote, request.app[CLOCK].now().timestamp())
-        patron = await log_in_patron(request.app, card_number, pin, door="online")
+        patron = await log_in_patron(request.app[PATRON_LOGINS], card_number, pin, door="online")
     except ValidationError:  # the registry client's own check of the card number; the regex should prevent it
         return _login_page(request, language, message=text("card_format", language), status=422)
     except DomainError as error:

@@ -64,6 +64,10 @@ async def patron_by_id(conn: DbConnection, patron_id: UUID, *, for_update: bool 
     return patron_from_row(row)
 
 
+async def patron_exists(conn: DbConnection, patron_id: UUID) -> bool:
+    return bool(await conn.fetchval("SELECT true FROM patrons WHERE patron_id = $1", patron_id))
+
+
 async def patron_by_card(conn: DbConnection, card_number: str, *, for_update: bool = False) -> Patron:
     """The patron holding ``card_number``; a card reported lost is refused with its own code."""
     lock = " FOR UPDATE" if for_update else ""

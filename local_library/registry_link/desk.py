@@ -16,48 +16,45 @@ covers the card at the same moment and has no offline allowance: a PIN cannot be
 
 from __future__ import annotations
 
-from aiohttp import web
+import asyncpg
 
-from local_library.app_keys import POLICY, POOL, REGISTRY
-from local_library.registry_link.login import registry_refusal
+from local_library.registry_link.errors import as_domain_error
+from local_library.registry_link.queries import feed_followed_within, registry_patron_id_of_card
 from plumbing.errors import DomainError, ErrorKind
-from registry_contract.client import RegistryError, RegistryUnavailableError
+from registry_contract.client import RegistryClient, RegistryError, RegistryUnavailableError
+
+DESK_OFFLINE_MESSAGE = "national cards cannot be checked right now; try again, or lend with the patron's PIN later"
 
 
 def card_replaced() -> DomainError:
     return DomainError(ErrorKind.FORBIDDEN, "card_replaced", "this card was reported lost and replaced")
 
 
-async def confirm_national_card(app: web.Application, card_number: str) -> None:
-    """Refuse a national card the registry no longer knows as current; local cards are left to local checks."""
-    async with app[POOL].acquire() as conn:
-        registry_patron_id = await conn.fetchval(
-            "SELECT registry_patron_id FROM patrons WHERE card_number = $1", card_number
-        )
+async def confirm_national_card(
+    pool: asyncpg.Pool, registry: RegistryClient, card_number: str, *, offline_lending_minutes: int
+) -> None:
+    """Refuse a national card the registry no longer knows as current; local cards are left to local checks.
+
+    ``offline_lending_minutes`` is the library's bound for lending while the registry cannot be reached.
+    """
+    async with pool.acquire() as conn:
+        registry_patron_id = await registry_patron_id_of_card(conn, card_number)
     if registry_patron_id is None:
         return
     try:
-        record = await app[REGISTRY].get_patron(registry_patron_id, purpose="lending at the desk")
-    except RegistryUnavailableError:
-        if await _feed_followed_within(app, app[POLICY].desk.offline_national_lending_minutes):
+        record = await registry.get_patron(registry_patron_id, purpose="lending at the desk")
+    except RegistryUnavailableError as error:
+        if await _feed_followed_within(pool, offline_lending_minutes):
             return
-        raise DomainError(
-            ErrorKind.UNAVAILABLE,
-            "registry_unavailable",
-            "national cards cannot be checked right now; try again, or lend with the patron's PIN later",
-            retry_after_seconds=30,
-        ) from None
+        raise as_domain_error(error, unavailable_message=DESK_OFFLINE_MESSAGE) from None
     except RegistryError as error:
-        raise registry_refusal(error) from None
+        raise as_domain_error(error) from None
     if record.card_number != card_number:
         raise card_replaced()
 
 
-async def _feed_followed_within(app: web.Application, minutes: int) -> bool:
+async def _feed_followed_within(pool: asyncpg.Pool, minutes: int) -> bool:
     if minutes <= 0:
         return False
-    async with app[POOL].acquire() as conn:
-        fresh: bool | None = await conn.fetchval(
-            "SELECT now() - updated_at <= make_interval(mins => $1) FROM registry_feed_position", minutes
-        )
-    return bool(fresh)
+    async with pool.acquire() as conn:
+        return await feed_followed_within(conn, minutes)

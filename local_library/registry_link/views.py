@@ -2,7 +2,8 @@
 
 A desk operation commits locally with its queued registry write, then gives that patron's writes a short,
 bounded attempt (never a whole sync round; the background loop is woken): the answer says whether the
-registry has it already (200/201), it is queued for later (202), or it waits for staff (``registry_refusal``).
+registry has it already (200/201), it is queued for later (202), or it waits for staff (the answer's
+``registry_refusal``).
 A registration of someone already registered here answers 409 ``already_registered_here`` with that patron.
 """
 
@@ -14,18 +15,18 @@ from aiohttp import web
 from pydantic import Field, StringConstraints
 from pydantic_core import to_jsonable_python
 
-from local_library.app_keys import CLOCK, PIN_HASHER, POLICY, POOL, REGISTRY
+from local_library.app_keys import CLOCK, PIN_HASHER, POLICY, POOL, REGISTRY, REGISTRY_LINK
 from local_library.patrons.models import Patron
-from local_library.patrons.queries import patron_by_id
+from local_library.patrons.queries import patron_by_id, patron_exists
 from local_library.registry_link import national
 from local_library.registry_link.cache import store_national_patron
-from local_library.registry_link.login import registry_refusal
+from local_library.registry_link.errors import as_domain_error, registry_errors_as_domain_errors
 from local_library.registry_link.outbox import discard_entry, retry_entry
+from local_library.registry_link.queries import outbox_overview, patron_outbox_state, skipped_changes
 from local_library.registry_link.registration import folded_into
-from local_library.registry_link.sync import OUTBOX_CIPHER, deliver_for_patron, sync_with_registry, wake_sync
+from local_library.registry_link.sync import deliver_for_patron, sync_with_registry, wake_sync
 from local_library.request_model import RequestModel
 from local_library.web import json_ok, path_int, path_uuid, require_admin, transaction
-from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError, ErrorKind
 from plumbing.http.problems import parse_json_body
 from registry_contract.client import RegistryError, RegistryUnavailableError, card_and_pin
@@ -44,9 +45,9 @@ class CardLookup(RequestModel):
 
 async def _answer_after_delivery(request: web.Request, patron: Patron, *, created: bool = False) -> web.Response:
     """Answer from the local transaction, after a short bounded attempt at this patron's queued writes."""
-    report = await deliver_for_patron(request.app, patron.patron_id)
+    report = await deliver_for_patron(request.app[REGISTRY_LINK], patron.patron_id)
     async with transaction(request) as conn:
-        if not await _exists(conn, patron):
+        if not await patron_exists(conn, patron.patron_id):
             existing = await folded_into(conn, patron.patron_id)
             if existing is None:
                 return json_ok({"patron": None, "registry": "erased"})
@@ -56,30 +57,17 @@ async def _answer_after_delivery(request: web.Request, patron: Patron, *, create
                 extra={"patron": to_jsonable_python(await patron_by_id(conn, existing))},
             )  # fmt: skip
         current = await patron_by_id(conn, patron.patron_id)
-        pending = await conn.fetchval(
-            "SELECT count(*) FROM registry_outbox WHERE patron_id = $1 AND status = 'pending'", patron.patron_id
-        )
-        waiting = await conn.fetch(
-            "SELECT outbox_id, operation, last_error FROM registry_outbox WHERE patron_id = $1 "
-            "AND status = 'needs_staff' ORDER BY outbox_id DESC LIMIT 1",
-            patron.patron_id,
-        )
-    status = 202 if pending else (201 if created else 200)
+        outbox = await patron_outbox_state(conn, patron.patron_id)
+    waiting = outbox.waiting_for_staff
+    status = 202 if outbox.pending else (201 if created else 200)
     body: dict[str, Any] = {
         "patron": current,
-        "registry": "queued" if pending else ("needs_staff" if waiting else "done"),
+        "registry": "queued" if outbox.pending else ("needs_staff" if waiting else "done"),
         "registry_reachable": report is not None and not report.postponed,
     }
     if waiting:
-        entry = waiting[0]
-        body["registry_refusal"] = {
-            "outbox_id": entry["outbox_id"], "operation": entry["operation"], "code": entry["last_error"],
-        }  # fmt: skip
+        body["registry_refusal"] = waiting
     return json_ok(body, status=status)
-
-
-async def _exists(conn: DbConnection, patron: Patron) -> bool:
-    return bool(await conn.fetchval("SELECT true FROM patrons WHERE patron_id = $1", patron.patron_id))
 
 
 @routes.post("/api/staff/national-patrons")
@@ -87,7 +75,7 @@ async def register_national_patron(request: web.Request) -> web.Response:
     body = await parse_json_body(request, national.NationalRegistration)
     app = request.app
     async with transaction(request) as conn:
-        patron = await national.register_national(conn, app[OUTBOX_CIPHER], app[POLICY], app[CLOCK], body)
+        patron = await national.register_national(conn, app[REGISTRY_LINK].cipher, app[POLICY], app[CLOCK], body)
     return await _answer_after_delivery(request, patron, created=True)
 
 
@@ -96,7 +84,7 @@ async def link_national_patron(request: web.Request) -> web.Response:
     """A national card holder from another library at this desk: link them here and cache their record."""
     body = await parse_json_body(request, CardLookup)
     registry = request.app[REGISTRY]
-    try:
+    with registry_errors_as_domain_errors():
         found = await registry.lookup_by_card(body.card_number, purpose="patron at the desk")
         # Linked already: the whole record came back. Otherwise a preview, and the PIN proves the patron is here.
         record = (
@@ -104,10 +92,6 @@ async def link_national_patron(request: web.Request) -> web.Response:
             if isinstance(found, PatronRecord)
             else await registry.link(found.patron_id, card_and_pin(body.card_number, body.pin))
         )
-    except RegistryUnavailableError:
-        raise DomainError(ErrorKind.UNAVAILABLE, "registry_unavailable", "the registry cannot be reached") from None
-    except RegistryError as error:
-        raise registry_refusal(error) from None
     async with transaction(request) as conn:
         patron = await store_national_patron(conn, record)
     return json_ok(patron)
@@ -121,7 +105,7 @@ async def _refuse_unless_present(request: web.Request, card_number: str, pin: st
     except RegistryUnavailableError:
         return
     except RegistryError as error:
-        raise registry_refusal(error) from None
+        raise as_domain_error(error) from None
 
 
 @routes.post("/api/staff/patrons/{patron_id}/national-upgrade")
@@ -129,7 +113,7 @@ async def upgrade(request: web.Request) -> web.Response:
     body = await parse_json_body(request, national.NationalUpgrade)
     async with transaction(request) as conn:
         patron = await national.upgrade_to_national(
-            conn, request.app[OUTBOX_CIPHER], path_uuid(request, "patron_id"), body
+            conn, request.app[REGISTRY_LINK].cipher, path_uuid(request, "patron_id"), body
         )
     return await _answer_after_delivery(request, patron)
 
@@ -144,7 +128,7 @@ async def opt_out(request: web.Request) -> web.Response:
         await _refuse_unless_present(request, current.card_number, body.national_pin)
     async with transaction(request) as conn:
         patron = await national.opt_out(
-            conn, app[OUTBOX_CIPHER], app[PIN_HASHER], app[CLOCK], path_uuid(request, "patron_id"), request=body
+            conn, app[REGISTRY_LINK].cipher, app[PIN_HASHER], app[CLOCK], path_uuid(request, "patron_id"), request=body
         )
     return await _answer_after_delivery(request, patron)
 
@@ -153,7 +137,9 @@ async def opt_out(request: web.Request) -> web.Response:
 async def correct_contact(request: web.Request) -> web.Response:
     body = await parse_json_body(request, ContactUpdate)
     async with transaction(request) as conn:
-        patron = await national.correct_contact(conn, request.app[OUTBOX_CIPHER], path_uuid(request, "patron_id"), body)
+        patron = await national.correct_contact(
+            conn, request.app[REGISTRY_LINK].cipher, path_uuid(request, "patron_id"), body
+        )
     return await _answer_after_delivery(request, patron)
 
 
@@ -162,7 +148,7 @@ async def change_national_pin(request: web.Request) -> web.Response:
     body = await parse_json_body(request, national.NationalPinChange)
     async with transaction(request) as conn:
         patron = await national.change_national_pin(
-            conn, request.app[OUTBOX_CIPHER], path_uuid(request, "patron_id"), body
+            conn, request.app[REGISTRY_LINK].cipher, path_uuid(request, "patron_id"), body
         )
     return await _answer_after_delivery(request, patron)
 
@@ -172,7 +158,7 @@ async def report_national_lost_card(request: web.Request) -> web.Response:
     app = request.app
     async with transaction(request) as conn:
         patron = await national.report_national_lost_card(
-            conn, app[OUTBOX_CIPHER], app[POLICY], app[CLOCK], path_uuid(request, "patron_id")
+            conn, app[REGISTRY_LINK].cipher, app[POLICY], app[CLOCK], path_uuid(request, "patron_id")
         )
     return await _answer_after_delivery(request, patron)
 
@@ -181,7 +167,9 @@ async def report_national_lost_card(request: web.Request) -> web.Response:
 async def file_erasure(request: web.Request) -> web.Response:
     body = await parse_json_body(request, national.ErasureFiling)
     async with transaction(request) as conn:
-        patron = await national.file_erasure(conn, request.app[OUTBOX_CIPHER], path_uuid(request, "patron_id"), body)
+        patron = await national.file_erasure(
+            conn, request.app[REGISTRY_LINK].cipher, path_uuid(request, "patron_id"), body
+        )
     return await _answer_after_delivery(request, patron)
 
 
@@ -189,16 +177,7 @@ async def file_erasure(request: web.Request) -> web.Response:
 async def outbox_status(request: web.Request) -> web.Response:
     """What this node still owes the registry, and what it refused (never the payloads)."""
     async with request.app[POOL].acquire() as conn:
-        rows = await conn.fetch(
-            """
-            SELECT outbox_id, operation, patron_id, status, attempts, last_error, next_attempt_at, created_at,
-                   finished_at, folded_from
-            FROM registry_outbox
-            WHERE status IN ('pending', 'needs_staff') OR finished_at > now() - interval '1 day'
-            ORDER BY outbox_id DESC LIMIT 500
-            """
-        )
-    return json_ok([dict(row) for row in rows])
+        return json_ok(await outbox_overview(conn))
 
 
 @routes.post("/api/staff/registry-outbox/{outbox_id}/retry")
@@ -207,7 +186,7 @@ async def retry_outbox_entry(request: web.Request) -> web.Response:
     require_admin(request)
     async with transaction(request) as conn:
         await retry_entry(conn, path_int(request, "outbox_id"))
-    wake_sync(request.app)
+    wake_sync(request.app[REGISTRY_LINK])
     return json_ok({"status": "pending"})
 
 
@@ -224,17 +203,11 @@ async def discard_outbox_entry(request: web.Request) -> web.Response:
 async def skipped_feed_entries(request: web.Request) -> web.Response:
     """Change-feed entries this node could not apply and skipped (ids and codes: ask the registry's operator)."""
     async with request.app[POOL].acquire() as conn:
-        rows = await conn.fetch(
-            """
-            SELECT skipped_id, registry_patron_id, change, patron_version, code, sqlstate, skipped_at
-            FROM registry_feed_skipped ORDER BY skipped_id DESC LIMIT 500
-            """
-        )
-    return json_ok([dict(row) for row in rows])
+        return json_ok(await skipped_changes(conn))
 
 
 @routes.post("/api/staff/registry-sync")
 async def sync_now(request: web.Request) -> web.Response:
     require_admin(request)
-    report = await sync_with_registry(request.app, now=True)
+    report = await sync_with_registry(request.app[REGISTRY_LINK], now=True)
     return json_ok(report)

@@ -12,10 +12,8 @@ from aiohttp import web
 
 from plumbing.errors import DomainError, ErrorKind
 from plumbing.http.problems import Handler
-from registry.app_keys import LIBRARY_DIRECTORY
-from registry.auth.libraries import CallingLibrary
+from registry.app_keys import CALLER, LIBRARY_DIRECTORY
 
-CALLER = web.RequestKey("caller", CallingLibrary)
 # /crl: the CRL is public by design; relying parties fetch it from the URL in every certificate.
 UNAUTHENTICATED_PATHS = frozenset({"/health", "/openapi.json", "/crl"})
 

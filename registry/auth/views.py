@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from registry.auth.middleware import CALLER
+from registry.app_keys import CALLER
 from registry_contract.models import WhoAmI
 
 

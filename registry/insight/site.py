@@ -9,6 +9,7 @@ from aiohttp import web
 from plumbing.http.problems import problem_middleware
 from plumbing.ratelimit import LoginLimiter
 from plumbing.web.sessions import SessionStore
+from registry.app_keys import INSIGHT_CONTROLLER, INSIGHT_CORE_PROVIDER, INSIGHT_LIMITER, INSIGHT_SIGNER
 from registry.insight import views
 from registry.patrons.service import RegistryCore
 
@@ -25,10 +26,10 @@ def create_public_app(
     limiter is in this process's memory (``plumbing.ratelimit``).
     """
     app = web.Application(middlewares=[views.add_security_headers, problem_middleware], client_max_size=FORM_BODY_LIMIT)
-    app[views.CORE_PROVIDER] = core_provider
-    app[views.SIGNER] = SessionStore(session_key)
-    app[views.LIMITER] = login_limiter or LoginLimiter()
-    app[views.CONTROLLER] = controller
+    app[INSIGHT_CORE_PROVIDER] = core_provider
+    app[INSIGHT_SIGNER] = SessionStore(session_key)
+    app[INSIGHT_LIMITER] = login_limiter or LoginLimiter()
+    app[INSIGHT_CONTROLLER] = controller
     app.router.add_get("/", views.start_page)
     app.router.add_post("/login", views.log_in)
     app.router.add_get("/me", views.my_data)

@@ -7,25 +7,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-from collections.abc import Callable
 
 from aiohttp import web
 from pydantic import ValidationError
 
 from plumbing.errors import DomainError, ErrorKind
 from plumbing.http.problems import Handler
-from plumbing.ratelimit import LoginLimiter
 from plumbing.web.pages import form_fields, security_headers, set_private_cookie
-from plumbing.web.sessions import PRE_SESSION_COOKIE, SESSION_COOKIE, Session, SessionStore
+from plumbing.web.sessions import PRE_SESSION_COOKIE, SESSION_COOKIE, Session
+from registry.app_keys import INSIGHT_CONTROLLER as CONTROLLER
+from registry.app_keys import INSIGHT_CORE_PROVIDER as CORE_PROVIDER
+from registry.app_keys import INSIGHT_LIMITER as LIMITER
+from registry.app_keys import INSIGHT_SIGNER as SIGNER
 from registry.insight import pages
 from registry.insight import service as insight
 from registry.insight.texts import LANGUAGES, Language, text
-from registry.patrons.service import RegistryCore
 
-CORE_PROVIDER: web.AppKey[Callable[[], RegistryCore]] = web.AppKey("core_provider")
-SIGNER = web.AppKey("signer", SessionStore)
-LIMITER = web.AppKey("login_limiter", LoginLimiter)
-CONTROLLER = web.AppKey("controller", str)
 LANGUAGE_COOKIE = "natreg_lang"
 # The pages carry their (static) stylesheet inline; no scripts run anywhere.
 SECURITY_HEADERS = security_headers(

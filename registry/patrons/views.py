@@ -8,8 +8,7 @@ from aiohttp import web
 
 from plumbing.errors import DomainError, ErrorKind
 from plumbing.http.problems import parse_json_body, parse_query
-from registry.app_keys import CORE
-from registry.auth.middleware import CALLER
+from registry.app_keys import CALLER, CORE
 from registry.feed.store import read_changes
 from registry.patrons import service
 from registry.patrons.service import Caller

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -52,6 +53,22 @@ async def test_node_reports_an_unreachable_registry(
             body = await response.json(content_type="application/problem+json")
         assert response.status == 503
         assert body["code"] == "registry_unavailable"
+    finally:
+        await node.stop()
+
+
+async def test_node_passes_on_the_registrys_refusal_with_the_registrys_code(
+    registry: RunningRegistry, library_database_url: str, keys_dir: Path, tmp_path: Path
+) -> None:
+    # The node's own copy of its keys, with a credential the registry does not know: the registry refuses it.
+    node_keys = shutil.copytree(keys_dir, tmp_path / "keys")
+    KeyLayout(node_keys).library_credential("asker").write_text("not-the-credential\n")
+    node = await run_library("asker", library_database_url, node_keys, registry.api_url)
+    try:
+        async with _browser_session(node_keys) as session, session.get(node.url + "/status/registry") as response:
+            body = await response.json(content_type="application/problem+json")
+        # One translation of registry refusals at the node: the registry's code, as every other caller sees it.
+        assert (response.status, body["code"]) == (403, "credentials_invalid")
     finally:
         await node.stop()
 

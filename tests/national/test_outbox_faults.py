@@ -18,10 +18,9 @@ from typing import Any, Protocol
 import asyncpg
 import pytest
 
-from local_library.app_keys import SETTINGS
+from local_library.app_keys import REGISTRY_LINK, SETTINGS
 from local_library.registry_link.national import DELIVERERS
 from local_library.registry_link.outbox import deliver_pending
-from local_library.registry_link.sync import OUTBOX_CIPHER
 from registry.app import RunningRegistry, start_registry
 from registry.settings import RegistrySettings
 from registry_contract.national_id import generate_synthetic_national_id
@@ -282,7 +281,7 @@ async def test_two_delivery_loops_on_one_database_deliver_each_entry_once(
         ):
             reports = await asyncio.gather(
                 *(
-                    deliver_pending(pool, client, app[OUTBOX_CIPHER], DELIVERERS, ignore_backoff=True)
+                    deliver_pending(pool, client, app[REGISTRY_LINK].cipher, DELIVERERS, ignore_backoff=True)
                     for pool, client in zip(pools, (first, second), strict=True)
                 )
             )
