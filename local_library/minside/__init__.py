@@ -2,7 +2,8 @@
 
 Server-rendered HTML in Norwegian bokmål and English that works without JavaScript, under ``/minside`` on
 the node's HTTPS listener. Patrons log in with card number and PIN through ``registry_link.login`` (local
-cards here, national cards at the registry); sessions are held in the node's database.
+cards here, national cards at the registry); sessions are held in the node's database. Login, sessions, CSRF
+and language are the shared site plumbing (``plumbing.web.site``); Min side has its own cookies, words and pages.
 """
 
 from __future__ import annotations
@@ -10,10 +11,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from local_library.app_keys import SETTINGS
-from plumbing.ratelimit import LoginLimiter
 
 from . import views
-from .sessions import node_sessions
 from .views import REGISTRY_INSIGHT_URL
 
 __all__ = ["REGISTRY_INSIGHT_URL", "add_minside_routes"]
@@ -21,8 +20,7 @@ __all__ = ["REGISTRY_INSIGHT_URL", "add_minside_routes"]
 
 def add_minside_routes(app: web.Application) -> None:
     """Register Min side on a node app built by ``create_app`` (its settings must already be in place)."""
-    app[views.SIGNER] = node_sessions(app[SETTINGS])
-    app[views.LIMITER] = LoginLimiter()  # in this process's memory (plumbing.ratelimit)
+    app[views.SITE] = views.minside_site(app)
     app[REGISTRY_INSIGHT_URL] = app[SETTINGS].registry_insight_url
     app.router.add_get("/minside", views.start_page)
     app.router.add_get("/minside/", views.start_page)

@@ -1,18 +1,53 @@
-"""The registry's public site (HTTPS, no client certificate): the insight page and the privacy statement."""
+"""The registry's public site (HTTPS, no client certificate): the insight page and the privacy statement.
+
+Login, sessions, CSRF and language are the shared site plumbing (``plumbing.web.site``); this module names the
+insight site's cookies, headers and words, and its routes.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from aiohttp import web
 
+from plumbing.errors import DomainError, ErrorKind
 from plumbing.http.problems import problem_middleware
 from plumbing.ratelimit import LoginLimiter
-from plumbing.web.sessions import SessionStore
-from registry.insight import views
+from plumbing.web.language import Language
+from plumbing.web.pages import INLINE_STYLE_HEADERS, security_headers_middleware
+from plumbing.web.sessions import Session, SessionStore
+from plumbing.web.site import LoginRefusals, Site, SiteCookies
+from registry.insight import pages, views
+from registry.insight.texts import text
 from registry.patrons.service import RegistryCore
 
 FORM_BODY_LIMIT = 8 * 1024
+COOKIES = SiteCookies(session="natreg_insight", login="natreg_login", language="natreg_lang")
+# An unknown, replaced or PIN-less card reads like a wrong PIN: anything else would tell card numbers apart.
+LOGIN_REFUSALS = LoginRefusals(
+    by_code={
+        "pin_invalid": ("wrong_pin", 401),
+        "patron_not_found": ("wrong_pin", 401),
+        "card_number_checksum": ("wrong_pin", 401),
+        "card_number_format": ("card_format", 422),
+        "pin_attempts_throttled": ("throttled", 429),
+        "login_rate_limited": ("too_many_attempts", 429),
+        "pin_locked": ("locked", 423),
+        "card_replaced": ("card_replaced", 410),
+        "pin_not_set": ("no_pin", 403),
+    },
+    otherwise=("wrong_pin", 401),
+    malformed=("card_format", 422),
+)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _form_refused(request: web.Request, session: Session, language: Language) -> web.Response:
+    raise DomainError(ErrorKind.FORBIDDEN, "csrf_token_invalid", text("form_expired", language))
 
 
 def create_public_app(
@@ -24,11 +59,24 @@ def create_public_app(
     ``session_key`` is the insight site's own session key (``plumbing.web.sessions``); the login
     limiter is in this process's memory (``plumbing.ratelimit``).
     """
-    app = web.Application(middlewares=[views.add_security_headers, problem_middleware], client_max_size=FORM_BODY_LIMIT)
+    app = web.Application(
+        middlewares=[security_headers_middleware(INLINE_STYLE_HEADERS), problem_middleware],
+        client_max_size=FORM_BODY_LIMIT,
+    )
+
+    def login_page(
+        request: web.Request, language: Language, csrf: str, *, message: str | None, notice: str | None
+    ) -> str:
+        return pages.login_page(language, csrf, controller=controller, message=message, notice=notice)
+
     app[views.CORE_PROVIDER] = core_provider
-    app[views.SIGNER] = SessionStore(session_key)
-    app[views.LIMITER] = login_limiter or LoginLimiter()
     app[views.CONTROLLER] = controller
+    app[views.SITE] = Site(
+        start_path="/", home_path="/me", cookies=COOKIES, security_headers=INLINE_STYLE_HEADERS,
+        sessions=SessionStore(session_key), limiter=login_limiter or LoginLimiter(),
+        pool=lambda: core_provider().pool, now=_now, text=text, login_page=login_page, refusals=LOGIN_REFUSALS,
+        form_refused=_form_refused,
+    )  # fmt: skip
     app.router.add_get("/", views.start_page)
     app.router.add_post("/login", views.log_in)
     app.router.add_get("/me", views.my_data)
