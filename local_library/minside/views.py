@@ -28,6 +28,7 @@ from plumbing.ratelimit import LoginLimiter
 from plumbing.web.pages import OWN_STYLESHEET_HEADERS
 from plumbing.web.sessions import Session
 from plumbing.web.site import Form, LoginRefusals, Site
+from registry_contract.online_login import CARD_AND_PIN_REFUSALS, MALFORMED_CARD_NUMBER, WRONG_CARD_OR_PIN
 
 from . import pages, service
 from .sessions import COOKIES, node_sessions
@@ -37,19 +38,11 @@ SITE = web.AppKey("minside_site", Site)
 REGISTRY_INSIGHT_URL = web.AppKey("minside_registry_insight_url", str)
 """Where national patrons see the registry's own insight page (``registry_insight_url`` in the settings)."""
 
-# What a refused login means to the patron. An unknown card reads like a wrong PIN on purpose: saying "no
-# such card" would let anyone test which card numbers exist.
+# What a refused login means to the patron: the refusals of every online door (``registry_contract``), and
+# the node's own: a local card it does not know (read like a wrong PIN), the registry away for a national card.
 LOGIN_REFUSALS: dict[str, tuple[str, int]] = {
-    "pin_invalid": ("wrong_pin", 401),  # the registry's code for a wrong PIN on a national card
-    "card_not_found": ("wrong_pin", 401),
-    "patron_not_found": ("wrong_pin", 401),
-    "card_number_checksum": ("wrong_pin", 401),
-    "card_number_format": ("card_format", 422),
-    "pin_attempts_throttled": ("throttled", 429),
-    "login_rate_limited": ("too_many_attempts", 429),
-    "pin_locked": ("locked", 423),
-    "pin_not_set": ("no_pin", 403),
-    "card_replaced": ("card_replaced", 410),
+    **CARD_AND_PIN_REFUSALS,
+    "card_not_found": WRONG_CARD_OR_PIN,
     "registry_unavailable": ("registry_unavailable", 503),
 }
 RENEWAL_REFUSALS = frozenset(
@@ -88,7 +81,7 @@ def minside_site(app: web.Application) -> Site:
         limiter=LoginLimiter(),  # in this process's memory (plumbing.ratelimit)
         pool=lambda: app[POOL], now=now, text=text, login_page=login_page,
         refusals=LoginRefusals(
-            by_code=LOGIN_REFUSALS, otherwise=("login_failed", 401), malformed=("card_format", 422),
+            by_code=LOGIN_REFUSALS, otherwise=("login_failed", 401), malformed=MALFORMED_CARD_NUMBER,
             unavailable=("registry_unavailable", 503),
         ),
         form_refused=form_refused,
@@ -168,45 +161,46 @@ def _outcome(
     return None, None
 
 
-async def overview(request: web.Request) -> web.Response:
+PageRenderer = Callable[[DbConnection, uuid.UUID, pages.PageContext], Awaitable[str]]
+
+
+async def _own_page(request: web.Request, here: str, render: PageRenderer) -> web.Response:
+    """A page of the logged-in patron's own data, read and rendered in one transaction (``here`` is its path)."""
     site = request.app[SITE]
-    language = site.language(request)
-    session = await site.session(request)
-    if session is None:
-        return site.expired(language)
-    cancelled_id = _row_id(request.query.get("cancelled"))
+    visit = await site.visit(request)
+    if isinstance(visit, web.Response):
+        return visit
+    ctx = _context(request, visit.language, site.form_token(visit.session), here)
     try:
         async with transaction(request) as conn:
-            data = await service.overview(conn, session.patron_id)
-            cancelled = None
-            if cancelled_id is not None:
-                cancelled = await service.own_reservation(conn, session.patron_id, cancelled_id)
+            page = await render(conn, visit.session.patron_id, ctx)
     except DomainError as error:
         if error.code == "patron_not_found":  # removed (opted out, erased) while logged in
-            return site.expired(language)
+            return site.expired(visit.language)
         raise
-    message, notice = _outcome(request, data, cancelled, language)
-    ctx = _context(request, language, site.form_token(session), f"{pages.BASE}/me")
-    page = pages.overview_page(ctx, data, request.app[CLOCK].today(), message=message, notice=notice)
-    return site.page(page, language)
+    return site.page(page, visit.language)
+
+
+async def overview(request: web.Request) -> web.Response:
+    cancelled_id = _row_id(request.query.get("cancelled"))
+
+    async def render(conn: DbConnection, patron_id: uuid.UUID, ctx: pages.PageContext) -> str:
+        data = await service.overview(conn, patron_id)
+        cancelled = None
+        if cancelled_id is not None:
+            cancelled = await service.own_reservation(conn, patron_id, cancelled_id)
+        message, notice = _outcome(request, data, cancelled, ctx.language)
+        return pages.overview_page(ctx, data, request.app[CLOCK].today(), message=message, notice=notice)
+
+    return await _own_page(request, f"{pages.BASE}/me", render)
 
 
 async def my_data(request: web.Request) -> web.Response:
-    site = request.app[SITE]
-    language = site.language(request)
-    session = await site.session(request)
-    if session is None:
-        return site.expired(language)
-    try:
-        async with transaction(request) as conn:
-            data = await service.stored_data(conn, session.patron_id)
-    except DomainError as error:
-        if error.code == "patron_not_found":
-            return site.expired(language)
-        raise
-    ctx = _context(request, language, site.form_token(session), f"{pages.BASE}/my-data")
-    page = pages.my_data_page(ctx, data, registry_insight_url=request.app[REGISTRY_INSIGHT_URL])
-    return site.page(page, language)
+    async def render(conn: DbConnection, patron_id: uuid.UUID, ctx: pages.PageContext) -> str:
+        data = await service.stored_data(conn, patron_id)
+        return pages.my_data_page(ctx, data, registry_insight_url=request.app[REGISTRY_INSIGHT_URL])
+
+    return await _own_page(request, f"{pages.BASE}/my-data", render)
 
 
 PatronAction = Callable[[DbConnection, int, uuid.UUID], Awaitable[object]]

@@ -85,6 +85,14 @@ class LoginRefusals:
 
 
 @dataclass(frozen=True)
+class Visit:
+    """A page asked for by a logged-in patron."""
+
+    session: Session
+    language: Language
+
+
+@dataclass(frozen=True)
 class FormPost:
     """A form posted by a logged-in patron with the session's own token."""
 
@@ -144,6 +152,14 @@ class Site:
         response = self.redirect(f"{self.start_path}?expired=1&lang={language}")
         response.del_cookie(self.cookies.session, path=self.cookies.path)
         return response
+
+    async def visit(self, request: web.Request) -> Visit | web.Response:
+        """The session and language of a logged-in page, or the way back to the login page."""
+        language = self.language(request)
+        session = await self.session(request)
+        if session is None:
+            return self.expired(language)
+        return Visit(session, language)
 
     def form_token(self, session: Session) -> str:
         return self.sessions.session_form_token(session)

@@ -21,24 +21,12 @@ from plumbing.web.site import LoginRefusals, Site, SiteCookies
 from registry.insight import pages, views
 from registry.insight.texts import text
 from registry.patrons.service import RegistryCore
+from registry_contract.online_login import CARD_AND_PIN_REFUSALS, MALFORMED_CARD_NUMBER, WRONG_CARD_OR_PIN
 
 FORM_BODY_LIMIT = 8 * 1024
 COOKIES = SiteCookies(session="natreg_insight", login="natreg_login", language="natreg_lang")
-# An unknown, replaced or PIN-less card reads like a wrong PIN: anything else would tell card numbers apart.
 LOGIN_REFUSALS = LoginRefusals(
-    by_code={
-        "pin_invalid": ("wrong_pin", 401),
-        "patron_not_found": ("wrong_pin", 401),
-        "card_number_checksum": ("wrong_pin", 401),
-        "card_number_format": ("card_format", 422),
-        "pin_attempts_throttled": ("throttled", 429),
-        "login_rate_limited": ("too_many_attempts", 429),
-        "pin_locked": ("locked", 423),
-        "card_replaced": ("card_replaced", 410),
-        "pin_not_set": ("no_pin", 403),
-    },
-    otherwise=("wrong_pin", 401),
-    malformed=("card_format", 422),
+    by_code=CARD_AND_PIN_REFUSALS, otherwise=WRONG_CARD_OR_PIN, malformed=MALFORMED_CARD_NUMBER
 )
 
 

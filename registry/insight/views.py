@@ -56,12 +56,10 @@ async def _page_for(
 
 
 async def my_data(request: web.Request) -> web.Response:
-    site = request.app[SITE]
-    language = site.language(request)
-    session = await site.session(request)
-    if session is None:
-        return site.expired(language)
-    return await _page_for(request, session, language, reveal=False)
+    visit = await request.app[SITE].visit(request)
+    if isinstance(visit, web.Response):
+        return visit
+    return await _page_for(request, visit.session, visit.language, reveal=False)
 
 
 async def reveal(request: web.Request) -> web.Response:
@@ -83,11 +81,10 @@ async def reveal(request: web.Request) -> web.Response:
 
 
 async def export_json(request: web.Request) -> web.Response:
-    site = request.app[SITE]
-    session = await site.session(request)
-    if session is None:
-        return site.expired(site.language(request))
-    document = await insight.export(request.app[CORE_PROVIDER](), session.patron_id)
+    visit = await request.app[SITE].visit(request)
+    if isinstance(visit, web.Response):
+        return visit
+    document = await insight.export(request.app[CORE_PROVIDER](), visit.session.patron_id)
     return web.Response(
         text=json.dumps(document, ensure_ascii=False, indent=2),
         content_type="application/json",
