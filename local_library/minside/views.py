@@ -45,6 +45,12 @@ LOGIN_REFUSALS: dict[str, tuple[str, int]] = {
     "card_not_found": WRONG_CARD_OR_PIN,
     "registry_unavailable": ("registry_unavailable", 503),
 }
+MINSIDE_LOGIN_REFUSALS = LoginRefusals(
+    by_code=LOGIN_REFUSALS,
+    otherwise=("login_failed", 401),
+    malformed=MALFORMED_CARD_NUMBER,
+    unavailable=("registry_unavailable", 503),
+)
 RENEWAL_REFUSALS = frozenset(
     {"renewal_limit_reached", "reserved_by_another", "someone_waiting", "not_renewable", "loan_claimed"}
 )
@@ -79,11 +85,7 @@ def minside_site(app: web.Application) -> Site:
         start_path=pages.BASE, home_path=f"{pages.BASE}/me", cookies=COOKIES, security_headers=OWN_STYLESHEET_HEADERS,
         sessions=node_sessions(app[SETTINGS]),
         limiter=LoginLimiter(),  # in this process's memory (plumbing.ratelimit)
-        pool=lambda: app[POOL], now=now, text=text, login_page=login_page,
-        refusals=LoginRefusals(
-            by_code=LOGIN_REFUSALS, otherwise=("login_failed", 401), malformed=MALFORMED_CARD_NUMBER,
-            unavailable=("registry_unavailable", 503),
-        ),
+        pool=lambda: app[POOL], now=now, text=text, login_page=login_page, refusals=MINSIDE_LOGIN_REFUSALS,
         form_refused=form_refused,
     )  # fmt: skip
 

@@ -35,9 +35,12 @@ from plumbing.web.language import Language, choose_language
 from plumbing.web.pages import form_fields, set_private_cookie
 from plumbing.web.sessions import Session, SessionStore
 
+SITE_WORDS = ("session_expired", "logged_out", "form_expired")
+"""The text keys every site's words must have, besides the keys of its :class:`LoginRefusals`."""
+
 
 class Texts(Protocol):
-    """A site's words: ``text(key, language, **values)``."""
+    """A site's words: ``text(key, language, **values)`` (see :data:`SITE_WORDS`)."""
 
     def __call__(self, key: str, language: Language, **values: object) -> str: ...
 
@@ -77,6 +80,10 @@ class LoginRefusals:
     """The input failed the domain's own validation (a pydantic ``ValidationError``)."""
     unavailable: tuple[str, int] | None = None
     """Any error of kind ``UNAVAILABLE`` (a service the login needs is away), if the site logs in through one."""
+
+    def text_keys(self) -> set[str]:
+        named = [*self.by_code.values(), self.otherwise, self.malformed]
+        return {key for key, _ in named} | ({self.unavailable[0]} if self.unavailable else set())
 
     def key_and_status(self, error: DomainError) -> tuple[str, int]:
         if self.unavailable is not None and error.kind is ErrorKind.UNAVAILABLE:

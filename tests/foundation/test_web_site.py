@@ -19,6 +19,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from local_library.clock import FixedClock
+from local_library.minside import texts as minside_texts
+from local_library.minside import views as minside_views
 from local_library.policy import LibraryPolicy
 from plumbing.errors import DomainError, ErrorKind
 from plumbing.http.problems import problem_middleware
@@ -26,7 +28,9 @@ from plumbing.ratelimit import LoginLimiter, Rate
 from plumbing.web.language import Language
 from plumbing.web.pages import OWN_STYLESHEET_HEADERS, LoginField, alert, html_document, login_body
 from plumbing.web.sessions import Session, SessionStore
-from plumbing.web.site import Form, LoginRefusals, Site, SiteCookies
+from plumbing.web.site import SITE_WORDS, Form, LoginRefusals, Site, SiteCookies
+from registry.insight import site as insight_site
+from registry.insight import texts as insight_texts
 from registry_contract.pins import PinHasher
 from tests.library.conftest import add_patron, asker_policy, clock, hasher, pool
 
@@ -287,3 +291,19 @@ async def test_sessions_are_held_by_the_server_under_the_sites_own_key(
     browser.cookies["natreg_desk"] = saved  # a copy kept from before the logout
     status, _, response = await browser.get("/desk/home")
     assert (status, response.headers["Location"]) == (303, "/desk?expired=1&lang=nb")
+
+
+@pytest.mark.parametrize(
+    ("words_of_site", "refusals"),
+    [
+        (insight_texts.TEXTS, insight_site.LOGIN_REFUSALS),
+        (minside_texts.TEXTS, minside_views.MINSIDE_LOGIN_REFUSALS),
+    ],
+    ids=["insight", "minside"],
+)
+def test_each_site_has_words_for_everything_the_shared_login_says(
+    words_of_site: dict[str, dict[Language, str]], refusals: LoginRefusals
+) -> None:
+    needed = {*SITE_WORDS, *refusals.text_keys()}
+    assert needed <= words_of_site.keys()
+    assert all(set(words_of_site[key]) == {"nb", "en"} for key in needed)
