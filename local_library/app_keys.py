@@ -18,7 +18,7 @@ from local_library.settings import LibrarySettings
 from local_library.staff.models import StaffMember
 from local_library.staff.passwords import StaffPasswordHasher
 from plumbing.ratelimit import LoginLimiter
-from plumbing.web.sessions import SessionStore
+from plumbing.web.site import Site
 from registry_contract.client import RegistryClient
 from registry_contract.lockout import UnknownCardAttempts
 from registry_contract.pins import PinHasher
@@ -40,8 +40,7 @@ PATRON_LOGINS = web.AppKey("patron_logins", PatronLogins)
 REGISTRY_LINK = web.AppKey("registry_link", RegistryLink)
 """Outbox delivery and feed following: pool, registry client, outbox cipher, sync lock; built at start."""
 
-MINSIDE_SIGNER = web.AppKey("minside_signer", SessionStore)
-MINSIDE_LIMITER = web.AppKey("minside_login_limiter", LoginLimiter)
+MINSIDE_SITE = web.AppKey("minside_site", Site)
 MINSIDE_REGISTRY_INSIGHT_URL = web.AppKey("minside_registry_insight_url", str)
 """Where national patrons see the registry's own insight page (``registry_insight_url`` in the settings)."""
 

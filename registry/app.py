@@ -20,7 +20,7 @@ from plumbing.http.problems import problem_middleware
 from plumbing.http.sites import start_site, url_host
 from plumbing.keys.layout import KeyLayout
 from plumbing.tls import public_server_context, registry_node_api_context
-from plumbing.web.sessions import insight_session_key_path, load_or_create_session_key
+from plumbing.web.sessions import load_or_create_session_key
 from registry import app_keys
 from registry.audit.log import seal_all
 from registry.audit.sealer import SealerState, run_sealer
@@ -145,7 +145,7 @@ async def start_registry(settings: RegistrySettings) -> RunningRegistry:
     await runner.setup()
     public_app = create_public_app(
         lambda: app[app_keys.CORE],
-        session_key=load_or_create_session_key(insight_session_key_path(layout.root)),
+        session_key=load_or_create_session_key(layout.insight_session_key),
         controller=settings.operator_name,
     )
     send_hsts(public_app)

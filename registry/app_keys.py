@@ -9,8 +9,7 @@ import asyncpg
 from aiohttp import web
 
 from plumbing.keys.layout import KeyLayout
-from plumbing.ratelimit import LoginLimiter
-from plumbing.web.sessions import SessionStore
+from plumbing.web.site import Site
 from registry.audit.sealer import SealerState
 from registry.auth.libraries import CallingLibrary, LibraryDirectory
 from registry.patrons.service import RegistryCore
@@ -30,7 +29,6 @@ OPENAPI_DOCUMENT = web.AppKey("openapi_document", dict[str, Any])
 # The insight site (``registry.insight.site``), a separate application on the public listener.
 INSIGHT_CORE_PROVIDER: web.AppKey[Callable[[], RegistryCore]] = web.AppKey("insight_core_provider")
 """Hands out the node API app's core: one pool and key ring for both sites."""
-INSIGHT_SIGNER = web.AppKey("insight_signer", SessionStore)
-INSIGHT_LIMITER = web.AppKey("insight_login_limiter", LoginLimiter)
+INSIGHT_SITE = web.AppKey("insight_site", Site)
 INSIGHT_CONTROLLER = web.AppKey("insight_controller", str)
 """The data controller named on the pages."""

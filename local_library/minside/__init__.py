@@ -2,26 +2,24 @@
 
 Server-rendered HTML in Norwegian bokmål and English that works without JavaScript, under ``/minside`` on
 the node's HTTPS listener. Patrons log in with card number and PIN through ``registry_link.login`` (local
-cards here, national cards at the registry); sessions are held in the node's database.
+cards here, national cards at the registry); sessions are held in the node's database. Login, sessions, CSRF
+and language are the shared site plumbing (``plumbing.web.site``); Min side has its own cookies, words and pages.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from local_library.app_keys import MINSIDE_LIMITER, MINSIDE_REGISTRY_INSIGHT_URL, MINSIDE_SIGNER, SETTINGS
-from plumbing.ratelimit import LoginLimiter
+from local_library.app_keys import MINSIDE_REGISTRY_INSIGHT_URL, MINSIDE_SITE, SETTINGS
 
 from . import views
-from .sessions import node_sessions
 
 __all__ = ["add_minside_routes"]
 
 
 def add_minside_routes(app: web.Application) -> None:
     """Register Min side on a node app built by ``create_app`` (its settings must already be in place)."""
-    app[MINSIDE_SIGNER] = node_sessions(app[SETTINGS])
-    app[MINSIDE_LIMITER] = LoginLimiter()  # in this process's memory (plumbing.ratelimit)
+    app[MINSIDE_SITE] = views.minside_site(app)
     app[MINSIDE_REGISTRY_INSIGHT_URL] = app[SETTINGS].registry_insight_url
     app.router.add_get("/minside", views.start_page)
     app.router.add_get("/minside/", views.start_page)

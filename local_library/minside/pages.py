@@ -1,8 +1,8 @@
 """Server-rendered HTML of "Min side": plain, accessible, no JavaScript.
 
-Every value from the database or the request is escaped here, in one place; page functions take data and
-return whole documents. Styles come from ``/minside/style.css`` so the content security policy can forbid
-inline styles and scripts altogether.
+Every value from the database or the request is escaped here or in the shared page skeleton
+(``plumbing.web.pages``); page functions take data and return whole documents. Styles come from
+``/minside/style.css`` so the content security policy can forbid inline styles and scripts altogether.
 """
 
 from __future__ import annotations
@@ -17,6 +17,17 @@ from local_library.circulation.fees import Fee
 from local_library.circulation.models import Loan, Reservation
 from local_library.patrons.models import Patron
 from local_library.policy import LibraryPolicy
+from plumbing.web.language import other_language
+from plumbing.web.pages import (
+    LoginField,
+    alert,
+    hidden_form_fields,
+    html_document,
+    language_link,
+    linked_stylesheet,
+    login_body,
+    logout_form,
+)
 
 from .service import Overview, StoredData
 from .texts import Language, format_date, format_datetime, format_money, text
@@ -68,49 +79,30 @@ class PageContext:
         return escape(format_money(amount_ore, self.language))
 
     def hidden_fields(self) -> str:
-        return (
-            f'<input type="hidden" name="csrf" value="{escape(self.csrf)}">'
-            f'<input type="hidden" name="lang" value="{self.language}">'
-        )
-
-
-def _other(language: Language) -> Language:
-    return "en" if language == "nb" else "nb"
+        return hidden_form_fields(self.csrf, self.language)
 
 
 def _message(message: str | None) -> str:
-    return f'<p class="message" role="alert">{escape(message)}</p>' if message else ""
+    return alert(message)
 
 
 def _notice(notice: str | None) -> str:
-    return f'<p class="notice" role="status">{escape(notice)}</p>' if notice else ""
-
-
-def _logout_form(ctx: PageContext) -> str:
-    return (
-        f'<form class="inline" method="post" action="{BASE}/logout">{ctx.hidden_fields()}'
-        f'<button type="submit">{ctx.t("log_out")}</button></form>'
-    )
+    return alert(notice, css_class="notice", role="status")
 
 
 def layout(ctx: PageContext, title: str, body: str, *, logged_in: bool) -> str:
-    other = _other(ctx.language)
-    logout = _logout_form(ctx) if logged_in else ""
-    return f"""<!doctype html>
-<html lang="{ctx.language}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)} &ndash; {ctx.t("site_title")} &ndash; {escape(ctx.library_name)}</title>
-<link rel="stylesheet" href="{BASE}/style.css"></head>
-<body>
-<a class="skip" href="#main">{ctx.t("skip")}</a>
-<header><nav aria-label="{ctx.t("nav")}">
+    other = other_language(ctx.language)
+    switch = language_link(f"{ctx.here}?lang={other}", other, text("language", ctx.language))
+    logout = logout_form(f"{BASE}/logout", ctx.csrf, ctx.language, text("log_out", ctx.language), inline=True)
+    header = f"""<nav aria-label="{ctx.t("nav")}">
 <span>{escape(ctx.library_name)}</span>
-<a href="{escape(ctx.here)}?lang={other}" hreflang="{other}" lang="{other}">{escape(text("language", ctx.language))}</a>
-{logout}</nav></header>
-<main id="main">
-{body}
-</main>
-</body></html>"""
+{switch}
+{logout if logged_in else ""}</nav>"""
+    return html_document(
+        ctx.language, [title, text("site_title", ctx.language), ctx.library_name],
+        style=linked_stylesheet(f"{BASE}/style.css"), skip_link=f'<a class="skip" href="#main">{ctx.t("skip")}</a>\n',
+        header=header, main=body, main_id="main",
+    )  # fmt: skip
 
 
 def _table(caption: str, headings: Iterable[str], rows: Iterable[str]) -> str:
@@ -119,19 +111,21 @@ def _table(caption: str, headings: Iterable[str], rows: Iterable[str]) -> str:
 
 
 def login_page(ctx: PageContext, *, message: str | None = None, notice: str | None = None) -> str:
-    body = f"""<h1>{ctx.t("login_heading")}</h1>
-{_message(message)}{_notice(notice)}
-<p>{ctx.t("login_intro", library=ctx.library_name)}</p>
-<form method="post" action="{BASE}/login">{ctx.hidden_fields()}
-<label for="card_number">{ctx.t("card_number")}</label>
-<input id="card_number" name="card_number" autocomplete="username" required maxlength="16"
- aria-describedby="card_number_hint" autocapitalize="characters" spellcheck="false">
-<p id="card_number_hint">{ctx.t("card_number_hint")}</p>
-<label for="pin">{ctx.t("pin")}</label>
-<input id="pin" name="pin" type="password" inputmode="numeric" autocomplete="current-password" required maxlength="4">
-<p><button type="submit">{ctx.t("log_in")}</button></p>
-</form>"""
-    return layout(ctx, text("log_in", ctx.language), body, logged_in=False)
+    language = ctx.language
+    body = login_body(
+        heading=text("login_heading", language), messages=_message(message) + _notice(notice),
+        intro=text("login_intro", language, library=ctx.library_name), action=f"{BASE}/login", csrf=ctx.csrf,
+        language=language,
+        fields=[
+            LoginField("card_number", text("card_number", language),
+                       'autocomplete="username" required maxlength="16" autocapitalize="characters" spellcheck="false"',
+                       hint=text("card_number_hint", language)),
+            LoginField("pin", text("pin", language),
+                       'type="password" inputmode="numeric" autocomplete="current-password" required maxlength="4"'),
+        ],
+        button=text("log_in", language),
+    )  # fmt: skip
+    return layout(ctx, text("log_in", language), body, logged_in=False)
 
 
 def message_page(ctx: PageContext, message: str, *, logged_in: bool) -> str:

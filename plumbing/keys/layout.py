@@ -71,6 +71,11 @@ class KeyLayout:
     def data_key(self, name: str) -> Path:
         return self.registry_data_dir / f"{name}.key"
 
+    @property
+    def insight_session_key(self) -> Path:
+        """The registry's key for insight-site sessions (``plumbing.web.sessions``), next to its data keys."""
+        return self.data_key("insight-session")
+
     def library_dir(self, library_id: str) -> Path:
         return self.root / "libraries" / library_id
 
@@ -88,6 +93,10 @@ class KeyLayout:
 
     def library_outbox_key(self, library_id: str) -> Path:
         return self.library_dir(library_id) / NODE_OUTBOX_KEY_FILE
+
+    def library_minside_session_key(self, library_id: str) -> Path:
+        """A node's key for Min side sessions (``plumbing.web.sessions``), next to its PIN pepper."""
+        return self.library_dir(library_id) / "minside-session.key"
 
     def library_server_key(self, library_id: str) -> Path:
         return self.library_dir(library_id) / "server.key"

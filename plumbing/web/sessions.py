@@ -1,4 +1,4 @@
-"""Patron sessions of both public sites (the registry's insight site and the nodes' Min side), held by the server.
+"""Patron sessions of our server-rendered sites (the registry's insight site, the nodes' Min side), held by the server.
 
 A session is a row in the service's own ``patron_sessions`` table; the cookie carries only a random session
 id and its MAC. Logging out deletes the row, so a saved cookie is worth nothing afterwards, and a new PIN
@@ -7,10 +7,11 @@ rather than the id, so reading the database does not hand out usable cookies. Th
 each request (``last_seen_at``), the absolute lifetime does not.
 
 Each service keeps the table in its own database (the registry and each node), and a key of its own for
-the MACs: ``session_key_path`` names a key file made on first start (0600), used for nothing else; it is
+the MACs: a key file (named in ``plumbing.keys.layout``) made on first start (0600), used for nothing else; it is
 not derived from the credential HMAC key or the PIN pepper, so neither of those is exposed to a
 session-forging attempt and replacing the session key ends all sessions without touching PINs.
-The CSRF token of a form is a MAC of the session id (or, before login, of the login cookie).
+The CSRF token of a form is a MAC of the session id (or, before login, of the login cookie). The cookies, and
+the login and logout around these sessions, are the site's (``plumbing.web.site``).
 """
 
 from __future__ import annotations
@@ -27,25 +28,12 @@ from pathlib import Path
 
 from plumbing.db.types import DbConnection
 from plumbing.keys.files import load_or_create_key_file
-from plumbing.keys.layout import KeyLayout
 
 IDLE_TIMEOUT = dt.timedelta(minutes=15)
 ABSOLUTE_LIFETIME = dt.timedelta(hours=1)
-SESSION_COOKIE = "natreg_insight"
-PRE_SESSION_COOKIE = "natreg_login"
 
 _ID_BYTES = 32
 _MAC_BYTES = 32
-
-
-def insight_session_key_path(keys_dir: Path) -> Path:
-    """The registry's key for insight-site sessions (next to its other data keys)."""
-    return KeyLayout(keys_dir).data_key("insight-session")
-
-
-def minside_session_key_path(keys_dir: Path, library_id: str) -> Path:
-    """A node's key for Min side sessions (next to its PIN pepper)."""
-    return KeyLayout(keys_dir).library_dir(library_id) / "minside-session.key"
 
 
 def load_or_create_session_key(path: Path) -> bytes:

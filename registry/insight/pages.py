@@ -7,6 +7,17 @@ from __future__ import annotations
 
 from html import escape
 
+from plumbing.web.language import other_language
+from plumbing.web.pages import (
+    LoginField,
+    alert,
+    hidden_form_fields,
+    html_document,
+    inline_style,
+    language_link,
+    login_body,
+    logout_form,
+)
 from registry.insight.service import InsightData
 from registry.insight.texts import Language, operation, text
 from registry_contract.models import PostalAddress
@@ -20,43 +31,38 @@ button{font-size:1rem;padding:.4rem .9rem;margin:.5rem .5rem .5rem 0}
 """
 
 
-def _other(language: Language) -> Language:
-    return "en" if language == "nb" else "nb"
-
-
 def layout(language: Language, title: str, body: str, *, controller: str) -> str:
-    return f"""<!doctype html>
-<html lang="{language}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)} – {escape(text("site_title", language))}</title><style>{STYLE}</style></head>
-<body>
-<header><p><a href="?lang={_other(language)}" hreflang="{_other(language)}">{escape(text("language", language))}</a>
- · <a href="/privacy?lang={language}">{escape(text("privacy", language))}</a></p></header>
-<main>
-{body}
-</main>
-<footer><p>{escape(text("controller", language))}: {escape(controller)}</p></footer>
-</body></html>"""
+    other = other_language(language)
+    header = (
+        f"<p>{language_link(f'?lang={other}', other, text('language', language))}\n"
+        f' · <a href="/privacy?lang={language}">{escape(text("privacy", language))}</a></p>'
+    )
+    footer = f"<footer><p>{escape(text('controller', language))}: {escape(controller)}</p></footer>\n"
+    return html_document(
+        language, [title, text("site_title", language)], style=inline_style(STYLE), header=header, main=body,
+        footer=footer,
+    )  # fmt: skip
 
 
-def _message(message: str | None, kind: str = "message") -> str:
-    return f'<p class="{kind}" role="alert">{escape(message)}</p>' if message else ""
+def _messages(message: str | None, notice: str | None) -> str:
+    # Both are announced at once (role "alert"): the patron's next step depends on them.
+    return alert(message) + alert(notice, css_class="notice")
 
 
 def login_page(
     language: Language, csrf: str, *, controller: str, message: str | None = None, notice: str | None = None
 ) -> str:
-    body = f"""<h1>{escape(text("login_heading", language))}</h1>
-{_message(message)}{_message(notice, "notice")}
-<p>{escape(text("login_intro", language))}</p>
-<form method="post" action="/login">
-<input type="hidden" name="csrf" value="{escape(csrf)}"><input type="hidden" name="lang" value="{language}">
-<label for="card_number">{escape(text("card_number", language))}</label>
-<input id="card_number" name="card_number" inputmode="numeric" autocomplete="username" required maxlength="10">
-<label for="pin">{escape(text("pin", language))}</label>
-<input id="pin" name="pin" type="password" inputmode="numeric" autocomplete="current-password" required maxlength="4">
-<p><button type="submit">{escape(text("log_in", language))}</button></p>
-</form>"""
+    body = login_body(
+        heading=text("login_heading", language), messages=_messages(message, notice),
+        intro=text("login_intro", language), action="/login", csrf=csrf, language=language,
+        fields=[
+            LoginField("card_number", text("card_number", language),
+                       'inputmode="numeric" autocomplete="username" required maxlength="10"'),
+            LoginField("pin", text("pin", language),
+                       'type="password" inputmode="numeric" autocomplete="current-password" required maxlength="4"'),
+        ],
+        button=text("log_in", language),
+    )  # fmt: skip
     return layout(language, text("log_in", language), body, controller=controller)
 
 
@@ -102,11 +108,9 @@ def insight_page(
         f"<li>{t(request.kind)} – {t('pending')} ({escape(request.filed_at.strftime('%Y-%m-%d'))})</li>"
         for request in data.pending_requests
     )
-    hidden = (
-        f'<input type="hidden" name="csrf" value="{escape(csrf)}"><input type="hidden" name="lang" value="{language}">'
-    )
+    hidden = hidden_form_fields(csrf, language)
     body = f"""<h1>{t("your_data")}</h1>
-{_message(message)}{_message(notice, "notice")}
+{_messages(message, notice)}
 <table><caption>{t("your_data")}</caption>
 <thead><tr><th scope="col">{t("field")}</th><th scope="col">{t("value")}</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
@@ -124,7 +128,7 @@ def insight_page(
 <table><caption>{t("access_log")}</caption>
 <thead><tr><th scope="col">{t("when")}</th><th scope="col">{t("who")}</th><th scope="col">{t("what")}</th>
 <th scope="col">{t("why")}</th></tr></thead><tbody>{accesses}</tbody></table>
-<form method="post" action="/logout">{hidden}<button type="submit">{t("log_out")}</button></form>"""
+{logout_form("/logout", csrf, language, text("log_out", language))}"""
     return layout(language, text("your_data", language), body, controller=controller)
 
 

@@ -1,19 +1,42 @@
-"""The registry's public site (HTTPS, no client certificate): the insight page and the privacy statement."""
+"""The registry's public site (HTTPS, no client certificate): the insight page and the privacy statement.
+
+Login, sessions, CSRF and language are the shared site plumbing (``plumbing.web.site``); this module names the
+insight site's cookies, headers and words, and its routes.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from aiohttp import web
 
+from plumbing.errors import DomainError, ErrorKind
 from plumbing.http.problems import problem_middleware
 from plumbing.ratelimit import LoginLimiter
-from plumbing.web.sessions import SessionStore
-from registry.app_keys import INSIGHT_CONTROLLER, INSIGHT_CORE_PROVIDER, INSIGHT_LIMITER, INSIGHT_SIGNER
-from registry.insight import views
+from plumbing.web.language import Language
+from plumbing.web.pages import INLINE_STYLE_HEADERS, security_headers_middleware
+from plumbing.web.sessions import Session, SessionStore
+from plumbing.web.site import LoginRefusals, Site, SiteCookies
+from registry.app_keys import INSIGHT_CONTROLLER, INSIGHT_CORE_PROVIDER, INSIGHT_SITE
+from registry.insight import pages, views
+from registry.insight.texts import text
 from registry.patrons.service import RegistryCore
+from registry_contract.online_login import CARD_AND_PIN_REFUSALS, MALFORMED_CARD_NUMBER, WRONG_CARD_OR_PIN
 
 FORM_BODY_LIMIT = 8 * 1024
+COOKIES = SiteCookies(session="natreg_insight", login="natreg_login", language="natreg_lang")
+LOGIN_REFUSALS = LoginRefusals(
+    by_code=CARD_AND_PIN_REFUSALS, otherwise=WRONG_CARD_OR_PIN, malformed=MALFORMED_CARD_NUMBER
+)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _form_refused(request: web.Request, session: Session, language: Language) -> web.Response:
+    raise DomainError(ErrorKind.FORBIDDEN, "csrf_token_invalid", text("form_expired", language))
 
 
 def create_public_app(
@@ -25,11 +48,24 @@ def create_public_app(
     ``session_key`` is the insight site's own session key (``plumbing.web.sessions``); the login
     limiter is in this process's memory (``plumbing.ratelimit``).
     """
-    app = web.Application(middlewares=[views.add_security_headers, problem_middleware], client_max_size=FORM_BODY_LIMIT)
+    app = web.Application(
+        middlewares=[security_headers_middleware(INLINE_STYLE_HEADERS), problem_middleware],
+        client_max_size=FORM_BODY_LIMIT,
+    )
+
+    def login_page(
+        request: web.Request, language: Language, csrf: str, *, message: str | None, notice: str | None
+    ) -> str:
+        return pages.login_page(language, csrf, controller=controller, message=message, notice=notice)
+
     app[INSIGHT_CORE_PROVIDER] = core_provider
-    app[INSIGHT_SIGNER] = SessionStore(session_key)
-    app[INSIGHT_LIMITER] = login_limiter or LoginLimiter()
     app[INSIGHT_CONTROLLER] = controller
+    app[INSIGHT_SITE] = Site(
+        start_path="/", home_path="/me", cookies=COOKIES, security_headers=INLINE_STYLE_HEADERS,
+        sessions=SessionStore(session_key), limiter=login_limiter or LoginLimiter(),
+        pool=lambda: core_provider().pool, now=_now, text=text, login_page=login_page, refusals=LOGIN_REFUSALS,
+        form_refused=_form_refused,
+    )  # fmt: skip
     app.router.add_get("/", views.start_page)
     app.router.add_post("/login", views.log_in)
     app.router.add_get("/me", views.my_data)

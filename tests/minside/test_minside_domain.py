@@ -23,11 +23,7 @@ from local_library.policy import Channel, LibraryPolicy
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError
 from plumbing.keys.layout import KeyLayout
-from plumbing.web.sessions import (
-    insight_session_key_path,
-    load_or_create_session_key,
-    minside_session_key_path,
-)
+from plumbing.web.sessions import load_or_create_session_key
 from registry_contract.pins import PinHasher
 from tests.library.conftest import OSLO
 from tests.minside.conftest import stock_shelf
@@ -128,11 +124,11 @@ async def test_both_pages_render_in_both_languages_with_everything_escaped(
 
 def test_each_site_has_a_session_key_file_of_its_own(tmp_path: Path) -> None:
     """Not derived from the PIN pepper or the credential key: a file used for sessions and nothing else."""
-    minside = minside_session_key_path(tmp_path, "asker")
+    minside = KeyLayout(tmp_path).library_minside_session_key("asker")
     assert minside.name == "minside-session.key"
     assert minside != KeyLayout(tmp_path).library_pin_pepper("asker")
-    assert minside != minside_session_key_path(tmp_path, "sandnes")
-    insight = insight_session_key_path(tmp_path)
+    assert minside != KeyLayout(tmp_path).library_minside_session_key("sandnes")
+    insight = KeyLayout(tmp_path).insight_session_key
     assert insight not in {KeyLayout(tmp_path).data_key("credential"), minside}
     first = load_or_create_session_key(minside)
     assert len(first) == 32
