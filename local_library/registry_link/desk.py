@@ -22,10 +22,7 @@ from local_library.app_keys import POLICY, POOL, REGISTRY
 from local_library.registry_link.login import registry_refusal
 from plumbing.errors import DomainError, ErrorKind
 from registry_contract.client import RegistryError, RegistryUnavailableError
-
-
-def card_replaced() -> DomainError:
-    return DomainError(ErrorKind.FORBIDDEN, "card_replaced", "this card was reported lost and replaced")
+from registry_contract.refusals import card_replaced
 
 
 async def confirm_national_card(app: web.Application, card_number: str) -> None:
