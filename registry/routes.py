@@ -23,8 +23,7 @@ NATIONAL_ID_REFUSALS: tuple[str, ...] = get_args(NationalIdErrorCode)
 LOOKUP_LIMITED = {429: ("lookup_rate_limited",)}
 # Linking a library and erasing a record need the patron present: their card and PIN, checked as at a door.
 PRESENCE_REFUSALS: dict[int, tuple[str, ...]] = {
-    401: ("pin_invalid",),
-    403: ("patron_presence_required", "pin_not_set"),
+    403: ("patron_presence_required", "pin_invalid", "pin_not_set"),
     410: ("card_replaced",),
     422: CARD_NUMBER_REFUSALS,
     423: ("pin_locked",),
@@ -61,7 +60,7 @@ ENDPOINTS = [
         "POST", "/v1/patrons/authenticate", patrons.authenticate, "check card number and PIN", models.PatronRecord,
         models.CardAuthentication, headers=(PURPOSE,),
         refusals={
-            401: ("pin_invalid",), 403: ("pin_not_set",), 404: ("patron_not_found",), 410: ("card_replaced",),
+            403: ("pin_invalid", "pin_not_set"), 404: ("patron_not_found",), 410: ("card_replaced",),
             422: CARD_NUMBER_REFUSALS, 423: ("pin_locked",), 429: ("pin_attempts_throttled",),
         },
     ),

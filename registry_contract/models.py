@@ -14,20 +14,21 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, RootModel, StringConstraints, model_validator
 
 from plumbing.text import PlainTextModel
+from registry_contract.field_types import (
+    AddressLine,
+    CardNumber,
+    ContactMethod,
+    Email,
+    Gender,
+    LibraryId,
+    Name,
+    NationalIdText,
+    PhoneNumber,
+    Pin,
+    TypedPin,
+)
 
-ContactMethod = Literal["letter", "email", "sms"]
-Gender = Literal["female", "male"]
 ChangeKind = Literal["registered", "updated", "linked", "unlinked", "card_replaced", "deleted", "opted_out", "deceased"]
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-AddressLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-PhoneNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ]{4,19}$")]
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-Pin = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
-CardNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{10}$")]
-LibraryId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,31}$")]
-# Format only; the check digits, date and synthetic rules are checked by the domain with clear codes.
-NationalIdText = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6} ?[0-9]{5}$")]
 
 
 class WireModel(PlainTextModel):
@@ -99,7 +100,7 @@ class NationalIdLookup(WireModel):
 
 class CardAuthentication(WireModel):
     card_number: CardNumber
-    pin: Annotated[str, StringConstraints(max_length=16)]
+    pin: TypedPin
     door: Literal["library", "online"] = "library"
     """Where the patron typed the PIN: at a library (desk, kiosk) or online (Min side). Online failures
     only ever delay and never lock the card for good (``registry_contract.lockout``)."""
@@ -110,7 +111,7 @@ class CardAndPinProof(WireModel):
 
     kind: Literal["card_and_pin"]
     card_number: CardNumber
-    pin: Annotated[str, StringConstraints(max_length=16)] = Field(repr=False)
+    pin: TypedPin = Field(repr=False)
 
 
 # One kind of proof today; the eID sign-in joins as a second member, told apart by ``kind``:

@@ -24,6 +24,7 @@ from functools import cache
 from typing import Literal, TypeAlias
 
 from plumbing.errors import DomainError, ErrorKind
+from registry_contract.field_types import Gender
 
 __all__ = [
     "SYNTHETIC_BIRTH_DATE_MAX",
@@ -38,7 +39,6 @@ __all__ = [
     "parse_national_id",
 ]
 
-Gender: TypeAlias = Literal["female", "male"]
 NationalIdKind: TypeAlias = Literal["ordinary", "d_number", "h_number"]
 NationalIdErrorCode: TypeAlias = Literal[
     "national_id_format",

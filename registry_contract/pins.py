@@ -1,4 +1,4 @@
-"""Patron PINs: the format rule, the trivial-PIN policy, and peppered Argon2id hashing off the event loop.
+"""Patron PINs: the format rule, the trivial-PIN policy, their refusals, and peppered Argon2id hashing.
 
 A 4-digit PIN has only 10 000 values, so no hash makes it strong on its own. What protects it is online rate
 limiting and lockout (elsewhere), plus a secret pepper from the key ring so that a stolen database cannot be
@@ -7,21 +7,30 @@ brute-forced offline. Argon2id adds cost on top for the case where the pepper le
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import hmac
 import itertools
 import secrets
 
-from argon2 import PasswordHasher, Type
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from plumbing.errors import DomainError, ErrorKind
+from plumbing.passwords import Argon2Hasher
 
-__all__ = ["PIN_LENGTH", "PinHasher", "is_trivial_pin", "validate_pin_format"]
+__all__ = [
+    "ONLINE_REFUSALS_LOOK_LIKE_A_WRONG_PIN",
+    "PIN_LENGTH",
+    "PinHasher",
+    "is_trivial_pin",
+    "pin_not_set",
+    "refuse_unfit_pin",
+    "validate_pin_format",
+    "wrong_pin",
+]
 
 PIN_LENGTH = 4
 
 _PEPPER_DOMAIN = b"natreg/pin/v1\x00"
-_MIN_PEPPER_SIZE = 16
+
+# Online (the insight site, Min side) an unknown card, a replaced card and a card without PIN answer like a
+# wrong PIN (same code, same Argon2 work), so nobody on the internet can find out which card numbers exist.
+ONLINE_REFUSALS_LOOK_LIKE_A_WRONG_PIN = frozenset({"patron_not_found", "card_replaced", "pin_not_set"})
 
 
 def validate_pin_format(pin: str) -> None:
@@ -58,14 +67,37 @@ def is_trivial_pin(pin: str) -> bool:
     return is_run or is_abab or is_aabb
 
 
-class PinHasher:
+def refuse_unfit_pin(pin: str) -> None:
+    """Refuse a PIN a patron chose that is not four digits (``pin_format``) or guessable (``pin_too_simple``).
+
+    The one place both services refuse a new PIN, so a desk, a kiosk, Min side and the registry answer alike.
+    """
+    try:
+        validate_pin_format(pin)
+    except ValueError as error:
+        raise DomainError(ErrorKind.INVALID, "pin_format", str(error)) from None
+    if is_trivial_pin(pin):
+        raise DomainError(ErrorKind.INVALID, "pin_too_simple", "choose a PIN that is not a sequence or repetition")
+
+
+def wrong_pin() -> DomainError:
+    """A wrong card number or PIN, at every door of both services.
+
+    403, not 401: the caller (a library, a staff member, a kiosk, a logged-in site) is authenticated; it is
+    the patron's PIN that is wrong, and a 401 would ask the caller for its own credentials.
+    """
+    return DomainError(ErrorKind.FORBIDDEN, "pin_invalid", "wrong card number or PIN")
+
+
+def pin_not_set() -> DomainError:
+    return DomainError(ErrorKind.FORBIDDEN, "pin_not_set", "this card has no PIN yet; a library can set one")
+
+
+class PinHasher(Argon2Hasher):
     """Hashes and verifies PINs with a secret pepper and Argon2id, without blocking the event loop.
 
-    Each hash costs ``memory_cost`` KiB and tens of milliseconds of CPU, so the work runs in worker threads
-    (argon2-cffi releases the GIL) and a semaphore caps how many run at once: a burst of logins then queues
-    instead of exhausting memory and starving every other request of CPU.
-
-    The defaults (t=2, m=19 MiB, p=1) are the OWASP minimum for Argon2id; tests pass cheaper parameters.
+    The shared :class:`~plumbing.passwords.Argon2Hasher` with the PIN's own pepper and the format rule on
+    every PIN that goes in.
     """
 
     def __init__(
@@ -77,34 +109,18 @@ class PinHasher:
         memory_cost: int = 19456,
         parallelism: int = 1,
     ) -> None:
-        if len(pepper) < _MIN_PEPPER_SIZE:
-            raise ValueError(f"PIN pepper must be at least {_MIN_PEPPER_SIZE} bytes")
-        if max_concurrency < 1:
-            raise ValueError("max_concurrency must be at least 1")
-        self._pepper = pepper
-        self._hasher = PasswordHasher(
-            time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism, type=Type.ID
-        )
-        self._slots = asyncio.Semaphore(max_concurrency)
-        self._dummy_hash: str | None = None
-
-    def __repr__(self) -> str:
-        # The pepper stays out of reprs, and with it out of logs and tracebacks.
-        return (
-            f"PinHasher(time_cost={self._hasher.time_cost}, memory_cost={self._hasher.memory_cost}, "
-            f"parallelism={self._hasher.parallelism})"
-        )
+        super().__init__(
+            pepper=pepper, pepper_domain=_PEPPER_DOMAIN, max_concurrency=max_concurrency, time_cost=time_cost,
+            memory_cost=memory_cost, parallelism=parallelism,
+        )  # fmt: skip
 
     async def hash_pin(self, pin: str) -> str:
         """The encoded Argon2id hash of ``pin`` (with a fresh random salt) for storage.
 
-        Checks the format only; refusing trivial PINs is the caller's policy decision
-        (:func:`is_trivial_pin`).
+        Checks the format only; refusing trivial PINs is the caller's policy decision (:func:`refuse_unfit_pin`).
         """
         validate_pin_format(pin)
-        peppered = self._pepper_pin(pin)
-        async with self._slots:
-            return await asyncio.to_thread(self._hasher.hash, peppered)
+        return await self.hash(pin)
 
     async def verify_pin(self, pin: str, encoded: str) -> bool:
         """Whether ``pin`` matches the stored ``encoded`` hash.
@@ -113,15 +129,7 @@ class PinHasher:
         hash is a data fault to surface, not a wrong guess to count against the patron.
         """
         validate_pin_format(pin)
-        peppered = self._pepper_pin(pin)
-        async with self._slots:
-            try:
-                return await asyncio.to_thread(self._hasher.verify, encoded, peppered)
-            except VerifyMismatchError:
-                return False
-            except (InvalidHashError, VerificationError):
-                # Any other verification failure means argon2 could not decode the stored hash.
-                raise ValueError("stored PIN hash is not a valid Argon2 encoding") from None
+        return await self.verify(pin, encoded)
 
     async def check_pin(self, pin: str, encoded: str | None) -> bool:
         """Whether ``pin`` matches ``encoded``, always at the cost of exactly one Argon2 verification.
@@ -133,26 +141,11 @@ class PinHasher:
         well_formed = len(pin) == PIN_LENGTH and pin.isascii() and pin.isdigit()
         if well_formed and encoded is not None:
             return await self.verify_pin(pin, encoded)
-        dummy = await self._dummy()
-        await self.verify_pin(pin if well_formed else "0000", dummy)
+        await self.verify_pin(pin if well_formed else "0000", await self.dummy_hash())
         return False
 
-    async def _dummy(self) -> str:
+    async def dummy_hash(self) -> str:
         if self._dummy_hash is None:
-            # Made once per hasher, from a random PIN, so no PIN is ever right against it.
+            # From a random PIN, so no PIN is ever right against it.
             self._dummy_hash = await self.hash_pin(f"{secrets.randbelow(10_000):04d}")
         return self._dummy_hash
-
-    def needs_rehash(self, encoded: str) -> bool:
-        """Whether ``encoded`` was made with other parameters than ours; rehash after the next good login."""
-        try:
-            return self._hasher.check_needs_rehash(encoded)
-        except InvalidHashError:
-            raise ValueError("stored PIN hash is not a valid Argon2 encoding") from None
-
-    def _pepper_pin(self, pin: str) -> bytes:
-        # HMAC with a key that lives in the key directory, not the database: with only a stolen database,
-        # an attacker cannot even start trying the 10 000 PINs, whatever the Argon2 cost. Argon2's own
-        # "secret" parameter would do the same but is not exposed by PasswordHasher, whose encoding and
-        # rehash checks we want.
-        return hmac.digest(self._pepper, _PEPPER_DOMAIN + pin.encode("ascii"), hashlib.sha256)

@@ -18,7 +18,8 @@ from local_library.notices.queries import notices_of_patron
 from local_library.patrons.models import Patron
 from local_library.patrons.queries import patron_by_id
 from plumbing.db.types import DbConnection
-from plumbing.errors import DomainError, ErrorKind
+from plumbing.errors import DomainError
+from registry_contract.refusals import patron_not_found
 
 from .queries import (
     RecordBookkeeping,
@@ -70,7 +71,7 @@ async def stored_data(conn: DbConnection, patron_id: UUID) -> StoredData:
     patron = await patron_by_id(conn, patron_id)
     bookkeeping = await record_bookkeeping(conn, patron_id)
     if bookkeeping is None:  # the patron_by_id above holds no lock, so a deletion can slip in between
-        raise DomainError(ErrorKind.NOT_FOUND, "patron_not_found", "no such patron")
+        raise patron_not_found()
     return StoredData(
         patron=patron,
         bookkeeping=bookkeeping,

@@ -30,17 +30,16 @@ from plumbing.ratelimit import LoginLimiter
 from plumbing.web.pages import OWN_STYLESHEET_HEADERS
 from plumbing.web.sessions import Session
 from plumbing.web.site import Form, LoginRefusals, Site
-from registry_contract.online_login import CARD_AND_PIN_REFUSALS, MALFORMED_CARD_NUMBER, WRONG_CARD_OR_PIN
+from registry_contract.online_login import CARD_AND_PIN_REFUSALS, MALFORMED_CARD_NUMBER
 
 from . import pages, service
 from .sessions import COOKIES, node_sessions
 from .texts import Language, format_date, text
 
-# What a refused login means to the patron: the refusals of every online door (``registry_contract``), and
-# the node's own: a local card it does not know (read like a wrong PIN), the registry away for a national card.
+# What a refused login means to the patron: the refusals of every online door (``registry_contract``; a local
+# card the node does not know is `patron_not_found` there too), and the node's own: the registry away.
 LOGIN_REFUSALS: dict[str, tuple[str, int]] = {
     **CARD_AND_PIN_REFUSALS,
-    "card_not_found": WRONG_CARD_OR_PIN,
     "registry_unavailable": ("registry_unavailable", 503),
 }
 MINSIDE_LOGIN_REFUSALS = LoginRefusals(

@@ -10,14 +10,11 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from local_library.policy import Channel
 from local_library.request_model import RequestModel
+from registry_contract.field_types import Email, Name, PhoneNumber
 
 PatronKind = Literal["national", "local", "institution"]
 BlockReason = Literal["reminders", "staff"]
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-# A plausibility check only (one @, a dot in the domain): delivery is what proves an address.
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ]{5,20}$")]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Pin = Annotated[str, StringConstraints(min_length=1, max_length=16)]
 """Format and triviality are checked by the PIN rules; PIN fields are left out of reprs, and so of logs."""
@@ -28,7 +25,7 @@ class ContactDetails(RequestModel):
     multiline_fields = frozenset({"postal_address"})
 
     email: Email | None = None
-    phone: Phone | None = None
+    phone: PhoneNumber | None = None
     postal_address: Address | None = None
     preferred_contact: Channel
 

@@ -1,6 +1,6 @@
 """Local patrons' PINs: the node's own pepper, the rules for a new PIN, and checking a PIN with lockout.
 
-Hashing is the registry's ``PinHasher`` (peppered Argon2id off the event loop) with a pepper of this node's
+Hashing is the contract's ``PinHasher`` (peppered Argon2id off the event loop) with a pepper of this node's
 own, so a PIN set at the desk of a local-only card never leaves the library. A four-digit PIN is only safe
 with online limits: the lockout is the registry's (``registry_contract.lockout``, one policy for every door of
 both services), with the desk's and kiosk's failures counted apart from Min side's, so a stranger on the
@@ -14,18 +14,20 @@ from pathlib import Path
 
 from local_library.settings import LibrarySettings
 from plumbing.db.types import DbConnection
-from plumbing.errors import DomainError, ErrorKind
+from plumbing.errors import DomainError
 from plumbing.keys.files import load_or_create_key_file
 from plumbing.keys.layout import KeyLayout
 from registry_contract import lockout
-from registry_contract.pins import PinHasher, is_trivial_pin, validate_pin_format
+from registry_contract.pins import (
+    ONLINE_REFUSALS_LOOK_LIKE_A_WRONG_PIN,
+    PinHasher,
+    pin_not_set,
+    refuse_unfit_pin,
+    wrong_pin,
+)
 
 from .models import Patron
 from .queries import clear_pin_failures, patron_by_card, pin_state, record_pin_failure
-
-# At Min side an unknown card, a replaced card and a card without PIN answer like a wrong PIN (same code, same
-# Argon2 work), so nobody can find out there which card numbers exist.
-_ONLINE_REFUSALS_LOOK_LIKE_A_WRONG_PIN = frozenset({"card_not_found", "card_replaced", "pin_not_set"})
 
 
 def pin_pepper_path(settings: LibrarySettings) -> Path:
@@ -40,20 +42,9 @@ def load_or_create_pin_pepper(settings: LibrarySettings) -> bytes:
 
 
 async def hash_new_pin(hasher: PinHasher, pin: str) -> str:
-    """Hash a PIN a patron chose, refusing malformed and guessable ones."""
-    try:
-        validate_pin_format(pin)
-    except ValueError as error:
-        raise DomainError(ErrorKind.INVALID, "pin_format", str(error)) from None
-    if is_trivial_pin(pin):
-        raise DomainError(ErrorKind.INVALID, "pin_trivial", "this PIN is too easy to guess; choose another")
+    """Hash a PIN a patron chose, refusing malformed and guessable ones (the registry's rule and codes)."""
+    refuse_unfit_pin(pin)
     return await hasher.hash_pin(pin)
-
-
-def _wrong_pin() -> DomainError:
-    # The same code as the registry's, so kiosks and Min side treat local and national cards alike.
-    # 403, not 401: the staff member or kiosk is authenticated; it is the patron's PIN that is wrong.
-    return DomainError(ErrorKind.FORBIDDEN, "pin_invalid", "the card number or PIN is wrong")
 
 
 async def _reserve_attempt(
@@ -71,7 +62,7 @@ async def _reserve_attempt(
         if refusal is not None:
             raise refusal
         if state["pin_hash"] is None:
-            raise DomainError(ErrorKind.FORBIDDEN, "pin_not_set", "this card has no PIN yet; ask at the desk")
+            raise pin_not_set()
         await record_pin_failure(conn, patron.patron_id, door, now)
         return patron, state["pin_hash"]
 
@@ -93,16 +84,16 @@ async def authenticate_card(
         if error.code in lockout.REFUSAL_CODES:
             raise
         await hasher.check_pin(pin, None)  # as long as a wrong PIN takes
-        if door == "online" and error.code in _ONLINE_REFUSALS_LOOK_LIKE_A_WRONG_PIN:
+        if door == "online" and error.code in ONLINE_REFUSALS_LOOK_LIKE_A_WRONG_PIN:
             # Throttled like a real card after as many failures, so throttling does not tell either.
             if unknown_cards is not None:
                 throttled = unknown_cards.refusal(card_number, now)
                 if throttled is not None:
                     raise throttled from None
                 unknown_cards.record_failure(card_number, now)
-            raise _wrong_pin() from None
+            raise wrong_pin() from None
         raise
     if not await hasher.check_pin(pin, pin_hash):
-        raise _wrong_pin()
+        raise wrong_pin()
     await clear_pin_failures(conn, patron.patron_id)
     return patron

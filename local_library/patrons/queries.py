@@ -8,8 +8,8 @@ from uuid import UUID
 import asyncpg
 
 from plumbing.db.types import DbConnection
-from plumbing.errors import DomainError, ErrorKind
 from registry_contract.lockout import Door
+from registry_contract.refusals import card_replaced, patron_not_found
 
 from .models import BlockReason, Patron
 
@@ -52,7 +52,7 @@ async def update_patron(conn: DbConnection, patron_id: UUID, **columns: object) 
         *columns.values(),
     )
     if row is None:
-        raise DomainError(ErrorKind.NOT_FOUND, "patron_not_found", "no such patron")
+        raise patron_not_found()
     return patron_from_row(row)
 
 
@@ -60,7 +60,7 @@ async def patron_by_id(conn: DbConnection, patron_id: UUID, *, for_update: bool 
     lock = " FOR UPDATE" if for_update else ""
     row = await conn.fetchrow(f"SELECT {_PATRON_COLUMNS} FROM patrons WHERE patron_id = $1{lock}", patron_id)  # noqa: S608 - constant
     if row is None:
-        raise DomainError(ErrorKind.NOT_FOUND, "patron_not_found", "no such patron")
+        raise patron_not_found()
     return patron_from_row(row)
 
 
@@ -75,8 +75,8 @@ async def patron_by_card(conn: DbConnection, card_number: str, *, for_update: bo
     if row is not None:
         return patron_from_row(row)
     if await conn.fetchval("SELECT 1 FROM retired_cards WHERE card_number = $1", card_number):
-        raise DomainError(ErrorKind.FORBIDDEN, "card_replaced", "this card was reported lost and replaced")
-    raise DomainError(ErrorKind.NOT_FOUND, "card_not_found", "no patron has this card number")
+        raise card_replaced()
+    raise patron_not_found()
 
 
 # The failure counter and last failure of each door (registry_contract.lockout): desk and kiosk, or Min side.

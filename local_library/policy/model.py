@@ -33,6 +33,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from plumbing.errors import DomainError, ErrorKind
+from registry_contract.field_types import ContactMethod
 
 __all__ = [
     "Audience",
@@ -56,7 +57,7 @@ __all__ = [
     "load_policy",
 ]
 
-Channel = Literal["email", "letter", "sms"]
+Channel = ContactMethod
 """How a patron is contacted; the same three choices as the registry's preferred contact method."""
 
 Audience = Literal["adult", "child"]

@@ -20,14 +20,10 @@ import asyncpg
 
 from local_library.registry_link.errors import as_domain_error
 from local_library.registry_link.queries import feed_followed_within, registry_patron_id_of_card
-from plumbing.errors import DomainError, ErrorKind
 from registry_contract.client import RegistryClient, RegistryError, RegistryUnavailableError
+from registry_contract.refusals import card_replaced
 
 DESK_OFFLINE_MESSAGE = "national cards cannot be checked right now; try again, or lend with the patron's PIN later"
-
-
-def card_replaced() -> DomainError:
-    return DomainError(ErrorKind.FORBIDDEN, "card_replaced", "this card was reported lost and replaced")
 
 
 async def confirm_national_card(

@@ -29,17 +29,16 @@ from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError, ErrorKind
 from plumbing.web.sessions import end_sessions_of
 from registry_contract.client import RegistryClient, RegistryError, card_and_pin
+from registry_contract.field_types import NationalIdText, Pin
 from registry_contract.models import (
     ContactFields,
     ContactUpdate,
-    NationalIdText,
     PatronRecord,
-    Pin,
     PostalAddress,
     RegisterPatron,
 )
 from registry_contract.national_id import parse_national_id
-from registry_contract.pins import PinHasher, is_trivial_pin
+from registry_contract.pins import PinHasher, refuse_unfit_pin
 
 
 class NationalRegistration(ContactFields):
@@ -73,11 +72,6 @@ class ErasureFiling(RequestModel):
     kind: Literal["deletion", "death_notice"]
 
 
-def _refuse_trivial(pin: str) -> None:
-    if is_trivial_pin(pin):
-        raise DomainError(ErrorKind.INVALID, "pin_trivial", "this PIN is too easy to guess; choose another")
-
-
 def _birth_date(national_id: str) -> dt.date:
     # The registry decides whether synthetic test numbers are acceptable; here only the structure matters.
     return parse_national_id(national_id, allow_synthetic=True).birth_date
@@ -88,7 +82,7 @@ async def register_national(
 ) -> Patron:
     """A local record waiting for its national card number, and the registration queued for the registry."""
     birth_date = _birth_date(registration.national_id)
-    _refuse_trivial(registration.pin)
+    refuse_unfit_pin(registration.pin)
     if needs_guardian(policy, age_on(birth_date, clock.today())) and registration.guardian is None:
         raise DomainError(
             ErrorKind.INVALID,
@@ -125,7 +119,7 @@ async def upgrade_to_national(
 ) -> Patron:
     """Queue the registration of a local card holder; the local card is replaced once the registry answers."""
     patron = await prepare_national_upgrade(conn, patron_id)
-    _refuse_trivial(upgrade.pin)
+    refuse_unfit_pin(upgrade.pin)
     if _birth_date(upgrade.national_id) != patron.birth_date:
         raise DomainError(
             ErrorKind.INVALID, "national_id_birth_date_mismatch", "the national ID does not match the date of birth"
@@ -210,7 +204,7 @@ async def change_national_pin(
 ) -> Patron:
     """A new PIN for a national card (staff have seen the patron's ID); it travels encrypted, once."""
     patron, registry_patron_id = await _national(conn, patron_id)
-    _refuse_trivial(change.pin)
+    refuse_unfit_pin(change.pin)
     await enqueue(
         conn, cipher, "change_pin", patron_id, {"registry_patron_id": str(registry_patron_id), "pin": change.pin}
     )

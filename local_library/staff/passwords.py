@@ -1,30 +1,24 @@
-"""Staff passwords: Argon2id in worker threads, a few at a time, so logins never stall the event loop."""
+"""Staff passwords: the shared Argon2id wrapper (worker threads, a few at a time), without a pepper."""
 
 from __future__ import annotations
 
-import asyncio
-
-from argon2 import PasswordHasher, Type
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from plumbing.passwords import Argon2Hasher
 
 
-class StaffPasswordHasher:
+class StaffPasswordHasher(Argon2Hasher):
     """Like the PIN hasher without the pepper: a long password needs none, and staff reset theirs by admin."""
 
     def __init__(self, *, max_concurrency: int = 2, time_cost: int = 2, memory_cost: int = 19456) -> None:
-        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=1, type=Type.ID)
-        self._slots = asyncio.Semaphore(max_concurrency)
-        # Verified when the username is unknown, so a wrong name costs as long as a wrong password.
-        self._decoy = self._hasher.hash("decoy password for unknown usernames")
+        super().__init__(max_concurrency=max_concurrency, time_cost=time_cost, memory_cost=memory_cost)
 
     async def hash_password(self, password: str) -> str:
-        async with self._slots:
-            return await asyncio.to_thread(self._hasher.hash, password)
+        return await self.hash(password)
 
     async def verify_password(self, password: str, encoded: str | None) -> bool:
-        async with self._slots:
-            try:
-                await asyncio.to_thread(self._hasher.verify, encoded or self._decoy, password)
-            except (VerifyMismatchError, VerificationError, InvalidHashError):
-                return False
-        return encoded is not None
+        # An unknown username is checked against the dummy hash, so a wrong name costs as long as a wrong password.
+        try:
+            matches = await self.verify(password, encoded or await self.dummy_hash())
+        except ValueError:
+            # A corrupt stored hash cannot be logged into; the account needs a new password from an admin.
+            return False
+        return matches and encoded is not None

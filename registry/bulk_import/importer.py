@@ -35,9 +35,10 @@ from registry.bulk_import.orphans import die_with_parent
 from registry.crypto.envelope import blind_index
 from registry.crypto.keyring import KeyRing
 from registry.patrons import store
-from registry_contract.models import ContactFields, LibraryId, Pin
+from registry_contract.field_types import LibraryId, Pin
+from registry_contract.models import ContactFields
 from registry_contract.national_id import NationalId, parse_national_id
-from registry_contract.pins import PinHasher, is_trivial_pin
+from registry_contract.pins import PinHasher, refuse_unfit_pin
 
 BATCH_SIZE = 5000
 # Batches handed to the worker processes ahead of the one being written.
@@ -165,8 +166,11 @@ class _Preparation:
         libraries = list(dict.fromkeys(row.libraries or ([self.default_library] if self.default_library else [])))
         if not libraries:
             return RowError(line, "row_invalid", "libraries: a patron needs at least one library")
-        if row.pin is not None and is_trivial_pin(row.pin):
-            return RowError(line, "pin_too_simple", "the PIN is a sequence or repetition")
+        if row.pin is not None:
+            try:
+                refuse_unfit_pin(row.pin)
+            except DomainError as error:
+                return RowError(line, error.code, error.message)
         index = blind_index(self.keyring, national_id.digits)
         return _Candidate(line, index, self._encrypt(row, national_id, index, libraries), libraries, row.pin)
 

@@ -40,7 +40,15 @@ from registry_contract.models import (
     _check_reachable,
 )
 from registry_contract.national_id import parse_national_id
-from registry_contract.pins import PinHasher, is_trivial_pin
+from registry_contract.pins import (
+    ONLINE_REFUSALS_LOOK_LIKE_A_WRONG_PIN,
+    PinHasher,
+    pin_not_set,
+    refuse_unfit_pin,
+    wrong_pin,
+)
+from registry_contract.refusals import card_replaced
+from registry_contract.refusals import patron_not_found as patron_not_found  # noqa: PLC0414 - the views raise it too
 
 ResultT = TypeVar("ResultT")
 DEFAULT_LOOKUP_LIMIT = LookupLimit()
@@ -101,11 +109,6 @@ class RegistryCore:
             return await work(connection)
 
 
-def patron_not_found() -> DomainError:
-    # One answer for "does not exist" and "not yours": a library learns nothing about patrons it does not serve.
-    return DomainError(ErrorKind.NOT_FOUND, "patron_not_found", "no such patron")
-
-
 def _check_version(row: asyncpg.Record, expected_version: int) -> None:
     if row["version"] != expected_version:
         raise DomainError(
@@ -120,11 +123,6 @@ def _home_library_not_linked() -> DomainError:
     return DomainError(
         ErrorKind.INVALID, "home_library_not_linked", "the home library must be one the patron is associated with"
     )
-
-
-def _refuse_trivial_pin(pin: str) -> None:
-    if is_trivial_pin(pin):
-        raise DomainError(ErrorKind.INVALID, "pin_too_simple", "choose a PIN that is not a sequence or repetition")
 
 
 async def _record_for(core: RegistryCore, connection: DbConnection, patron_id: uuid.UUID) -> PatronRecord:
@@ -164,7 +162,7 @@ async def register_patron(
     library_id = caller.library_id
     key = idempotency.check_key(idempotency_key)
     national_id = parse_national_id(request.national_id, allow_synthetic=core.allow_synthetic_national_ids)
-    _refuse_trivial_pin(request.pin)
+    refuse_unfit_pin(request.pin)
     # A new patron is linked to the registering library only, so that is the only possible home library.
     if request.home_library not in (None, library_id):
         raise _home_library_not_linked()
@@ -260,7 +258,7 @@ async def _row_by_card(connection: DbConnection, card_number: str) -> asyncpg.Re
 
 async def _card_not_found(connection: DbConnection, serial: int) -> DomainError:
     if await connection.fetchval("SELECT true FROM replaced_cards WHERE card_serial = $1", serial):
-        return DomainError(ErrorKind.GONE, "card_replaced", "this card was reported lost and replaced")
+        return card_replaced()
     return patron_not_found()
 
 
@@ -338,13 +336,6 @@ def _door_of(caller: Caller, credentials: CardAuthentication) -> lockout.Door:
     return "online" if caller.library_id is None else credentials.door
 
 
-_ONLINE_REFUSALS_LOOK_LIKE_A_WRONG_PIN = frozenset({"patron_not_found", "card_replaced", "pin_not_set"})
-
-
-def _wrong_pin() -> DomainError:
-    return DomainError(ErrorKind.UNAUTHENTICATED, "pin_invalid", "wrong card number or PIN")
-
-
 async def authenticate(
     core: RegistryCore, caller: Caller, credentials: CardAuthentication, purpose: str
 ) -> PatronRecord:
@@ -379,7 +370,7 @@ async def authenticate(
         )
         assert state is not None
         if state["pin_hash"] is None:
-            return DomainError(ErrorKind.FORBIDDEN, "pin_not_set", "no PIN is set; a library can set one")
+            return pin_not_set()
         # A PIN locked for good at the libraries is locked online too: only a library can set a new one.
         verdict = lockout.decide(lockout.LIBRARY_DOOR, state["pin_failed_attempts"], None, now)
         if verdict.kind is not lockout.VerdictKind.LOCKED:
@@ -399,13 +390,13 @@ async def authenticate(
     if isinstance(reserved, DomainError):
         # The same Argon2 work as for a wrong PIN, so the time taken does not tell the cases apart.
         await core.pin_hasher.check_pin(credentials.pin, None)
-        if door == "online" and reserved.code in _ONLINE_REFUSALS_LOOK_LIKE_A_WRONG_PIN:
+        if door == "online" and reserved.code in ONLINE_REFUSALS_LOOK_LIKE_A_WRONG_PIN:
             # Throttled like a real card after the same number of failures, so throttling does not tell either.
             throttled = core.unknown_cards.refusal(credentials.card_number, now)
             if throttled is not None:
                 raise throttled
             core.unknown_cards.record_failure(credentials.card_number, now)
-            raise _wrong_pin()
+            raise wrong_pin()
         raise reserved
     patron_id, pin_hash = reserved
     # Anything but four digits cannot be right; it still counted as an attempt above.
@@ -429,7 +420,7 @@ async def authenticate(
 
     patron = await core.in_transaction(settle)
     if not correct:
-        raise _wrong_pin()
+        raise wrong_pin()
     return patron
 
 
@@ -487,7 +478,7 @@ async def change_pin(
     core: RegistryCore, caller: Caller, patron_id: uuid.UUID, new_pin: str, purpose: str
 ) -> PatronRecord:
     """Set a new PIN (at a library, after checking the patron's ID); also lifts a PIN lockout."""
-    _refuse_trivial_pin(new_pin)
+    refuse_unfit_pin(new_pin)
     pin_hash = await core.pin_hasher.hash_pin(new_pin)
 
     async def work(connection: DbConnection) -> PatronRecord:

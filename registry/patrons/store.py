@@ -22,7 +22,8 @@ from registry.crypto.envelope import (
 )
 from registry.crypto.keyring import KeyRing
 from registry_contract.card_number import format_card_number
-from registry_contract.models import ContactMethod, Gender, PatronPreview, PatronRecord, PostalAddress
+from registry_contract.field_types import ContactMethod, Gender
+from registry_contract.models import PatronPreview, PatronRecord, PostalAddress
 
 # Every personal field, each encrypted under the patron's data key with its column name as associated data.
 ENCRYPTED_COLUMNS = (

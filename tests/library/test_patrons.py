@@ -98,7 +98,7 @@ async def test_trivial_and_malformed_pins_are_refused(
 ) -> None:
     with pytest.raises(DomainError) as trivial:
         await add_patron(conn, asker_policy, clock, hasher, pin="1234")
-    assert trivial.value.code == "pin_trivial"
+    assert trivial.value.code == "pin_too_simple"
     patron = await add_patron(conn, asker_policy, clock, hasher, pin=None)
     with pytest.raises(DomainError) as malformed:
         await change_pin(conn, hasher, patron.patron_id, "12a4")
@@ -169,7 +169,7 @@ async def test_every_answer_costs_one_argon2_check_and_malformed_pins_count(
         with pytest.raises(DomainError) as refused:
             await authenticate_card(conn, hasher, card, pin, clock.now(), door=door)
         # At Min side an unknown card reads exactly like a wrong PIN.
-        expected = "card_not_found" if card == "L99999999" and door == "library" else "pin_invalid"
+        expected = "patron_not_found" if card == "L99999999" and door == "library" else "pin_invalid"
         assert refused.value.code == expected
     assert hasher.verifications == 3
     counter = "failed_pin_attempts" if door == "library" else "online_failed_pin_attempts"

@@ -196,7 +196,7 @@ async def test_a_day_at_the_asker_desk(client: tuple[Client, FixedClock]) -> Non
     lost = await call(api, "POST", f"/api/staff/patrons/{patron['patron_id']}/lost-card", token=desk)
     assert lost["fee"] is None
     assert lost["patron"]["card_number"] != card
-    assert (await call(api, "GET", f"/api/staff/cards/{card}", token=desk, expect=403))["code"] == "card_replaced"
+    assert (await call(api, "GET", f"/api/staff/cards/{card}", token=desk, expect=410))["code"] == "card_replaced"
 
     run = await call(api, "POST", "/api/staff/daily-run", token=admin)
     assert run["notices_sent"] >= 3  # two receipts and the pickup notice
@@ -227,7 +227,7 @@ async def test_refusals_are_problem_documents_and_change_nothing(client: tuple[C
     trivial = {**minor, "birth_date": "1990-01-01", "pin": "1111"}
     assert (await call(api, "POST", "/api/staff/patrons", token=desk, json=trivial, expect=422))[
         "code"
-    ] == "pin_trivial"
+    ] == "pin_too_simple"
     no_phone = {**minor, "phone": None}
     assert (await call(api, "POST", "/api/staff/patrons", token=desk, json=no_phone, expect=422))[
         "code"
@@ -235,7 +235,7 @@ async def test_refusals_are_problem_documents_and_change_nothing(client: tuple[C
     missing = {"card_number": "L99999999", "barcode": "nothing", "pin": GOOD_PIN}
     assert (await call(api, "POST", "/api/staff/checkouts", token=desk, json=missing, expect=404))[
         "code"
-    ] == "card_not_found"
+    ] == "patron_not_found"
     assert (await call(api, "POST", "/api/staff/loans/abc/renew", token=desk, expect=404))["code"] == "not_found"
     assert (await call(api, "GET", "/api/staff/patrons/not-a-uuid", token=desk, expect=404))["code"] == "not_found"
     async with api.post(

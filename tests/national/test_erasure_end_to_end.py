@@ -92,7 +92,7 @@ async def test_deletion_requested_on_the_insight_page_erases_everywhere_and_stay
         report = await node.ok("POST", "/api/staff/registry-sync")
         assert report["follow"]["tombstones"] == 1
         status, answer = await node.call("GET", f"/api/staff/cards/{card}")
-        assert (status, answer["code"]) == (404, "card_not_found")
+        assert (status, answer["code"]) == (404, "patron_not_found")
     receipts = [
         json.loads(line) for line in (tmp_path / "asker" / "notices-asker.jsonl").read_text().splitlines()
         if '"receipt"' in line

@@ -153,7 +153,7 @@ async def test_opting_out_leaves_a_local_card_here_and_a_tombstone_elsewhere(
     report = await sandnes.ok("POST", "/api/staff/registry-sync")
     assert report["follow"]["tombstones"] == 1
     status, gone = await sandnes.call("GET", f"/api/staff/cards/{card}")
-    assert (status, gone["code"]) == (404, "card_not_found")
+    assert (status, gone["code"]) == (404, "patron_not_found")
     # The local card works at Asker with the new local PIN.
     loan = await asker.ok(
         "POST", "/api/staff/kiosk/checkouts", {"card_number": opted["patron"]["card_number"], "pin": "5062",
@@ -179,7 +179,7 @@ async def test_a_local_card_is_upgraded_to_a_national_card(registry: RunningRegi
     assert upgraded["patron"]["kind"] == "national"
     assert len(upgraded["patron"]["card_number"]) == 10
     status, old = await asker.call("GET", f"/api/staff/cards/{local['card_number']}")
-    assert (status, old["code"]) == (403, "card_replaced")
+    assert (status, old["code"]) == (410, "card_replaced")
 
 
 async def test_registering_someone_who_already_has_a_national_card_asks_for_their_card_and_pin(
@@ -229,7 +229,7 @@ async def test_a_national_card_reported_lost_at_sandnes_is_replaced_everywhere(
     at_asker = await asker.ok("GET", f"/api/staff/cards/{new_card}")
     assert at_asker["name"] == "Nora Nasjonal"
     status, old = await asker.call("GET", f"/api/staff/cards/{old_card}")
-    assert (status, old["code"]) == (403, "card_replaced")
+    assert (status, old["code"]) == (410, "card_replaced")
 
     # A new national PIN is set at the registry, not locally; then the kiosk at Asker takes it.
     with pytest.raises(NodeError) as local_pin:

@@ -145,7 +145,7 @@ async def test_linking_needs_the_patron_present(
     empty = await raw.call("sandnes", "PUT", path, json={})
     assert (empty.status, empty.code) == (403, "patron_presence_required")
     wrong = await raw.call("sandnes", "PUT", path, json=_proof(card, WRONG_PIN))
-    assert (wrong.status, wrong.code) == (401, "pin_invalid")
+    assert (wrong.status, wrong.code) == (403, "pin_invalid")
     # The wrong PIN counts towards the same lockout as at every other door.
     assert (
         await db.fetchval("SELECT pin_failed_attempts FROM patrons WHERE patron_id = $1", patron.record.patron_id) == 1
@@ -187,7 +187,7 @@ async def test_opting_out_needs_the_patron_present_and_erases_nothing_without(
     without = await raw.call("asker", "POST", path)
     assert (without.status, without.code) == (403, "patron_presence_required")
     wrong = await raw.call("asker", "POST", path, json=_proof(patron.record.card_number, WRONG_PIN))
-    assert (wrong.status, wrong.code) == (401, "pin_invalid")
+    assert (wrong.status, wrong.code) == (403, "pin_invalid")
     assert await db.fetchval("SELECT count(*) FROM patrons WHERE patron_id = $1", patron_id) == 1
     assert await db.fetchval("SELECT count(*) FROM erasure_ledger") == 0
 
@@ -213,7 +213,7 @@ async def test_unlinking_the_last_library_erases_only_with_the_patron_present(
     without = await raw.call("asker", "DELETE", path)
     assert (without.status, without.code) == (403, "patron_presence_required")
     wrong = await raw.call("asker", "DELETE", path, json=_proof(patron.record.card_number, WRONG_PIN))
-    assert (wrong.status, wrong.code) == (401, "pin_invalid")
+    assert (wrong.status, wrong.code) == (403, "pin_invalid")
     assert await db.fetchval("SELECT count(*) FROM patron_libraries WHERE patron_id = $1", patron_id) == 1
     assert await db.fetchval("SELECT count(*) FROM erasure_ledger") == 0
 

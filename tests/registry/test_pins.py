@@ -37,7 +37,7 @@ async def test_right_pin_is_accepted_and_wrong_pin_refused(
     record = await sandnes.request("POST", "/v1/patrons/authenticate", PatronRecord, body=_login(card, GOOD_PIN))
     assert record.patron_id == patron.record.patron_id
     wrong = await refusal(asker.request("POST", "/v1/patrons/authenticate", PatronRecord, body=_login(card, WRONG_PIN)))
-    assert wrong == (401, "pin_invalid")
+    assert wrong == (403, "pin_invalid")
 
 
 async def test_after_three_wrong_pins_the_next_attempt_must_wait(
@@ -47,7 +47,7 @@ async def test_after_three_wrong_pins_the_next_attempt_must_wait(
     body = _login(patron.record.card_number, WRONG_PIN).model_dump()
     for _ in range(FREE_PIN_ATTEMPTS):
         answer = await raw.call("asker", "POST", "/v1/patrons/authenticate", json=body)
-        assert (answer.status, answer.code) == (401, "pin_invalid")
+        assert (answer.status, answer.code) == (403, "pin_invalid")
 
     right = _login(patron.record.card_number, GOOD_PIN).model_dump()
     throttled = await raw.call("asker", "POST", "/v1/patrons/authenticate", json=right)
@@ -68,7 +68,7 @@ async def test_a_parallel_burst_of_guesses_is_mostly_throttled(
             for pin in guesses
         )
     )
-    assert outcomes.count((401, "pin_invalid")) == FREE_PIN_ATTEMPTS
+    assert outcomes.count((403, "pin_invalid")) == FREE_PIN_ATTEMPTS
     assert outcomes.count((429, "pin_attempts_throttled")) == len(guesses) - FREE_PIN_ATTEMPTS
     assert await db.fetchval("SELECT pin_failed_attempts FROM patrons") == FREE_PIN_ATTEMPTS
 
@@ -166,7 +166,7 @@ async def test_pin_change_refuses_trivial_pins_and_replaces_the_old_one(
     await asker.request("PUT", path, PatronRecord, body=PinChange(new_pin=OTHER_PIN))
     card = patron.record.card_number
     old = await refusal(asker.request("POST", "/v1/patrons/authenticate", PatronRecord, body=_login(card, GOOD_PIN)))
-    assert old == (401, "pin_invalid")
+    assert old == (403, "pin_invalid")
     await asker.request("POST", "/v1/patrons/authenticate", PatronRecord, body=_login(card, OTHER_PIN))
 
 

@@ -1,0 +1,87 @@
+"""The one Argon2id wrapper (``plumbing.passwords``) under PINs and staff passwords: hashes stored before it
+still verify, the pepper is optional, and an unknown user costs one verification like a wrong secret."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+import pytest
+from argon2 import PasswordHasher, Type
+
+from local_library.staff.passwords import StaffPasswordHasher
+from plumbing.passwords import Argon2Hasher
+from registry_contract.pins import PinHasher
+
+
+def _plain_argon2() -> PasswordHasher:
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID)
+
+
+async def test_a_pin_hash_stored_before_the_shared_wrapper_still_verifies() -> None:
+    # What the registry and the nodes stored until now: Argon2id over HMAC-SHA256(pepper, domain + PIN).
+    pepper = secrets.token_bytes(32)
+    stored = _plain_argon2().hash(hmac.digest(pepper, b"natreg/pin/v1\x00" + b"4821", hashlib.sha256))
+    hasher = PinHasher(pepper, time_cost=1, memory_cost=1024)
+
+    assert await hasher.verify_pin("4821", stored)
+    assert not await hasher.verify_pin("4822", stored)
+    assert not hasher.needs_rehash(stored)
+
+
+async def test_a_staff_password_hash_stored_before_the_shared_wrapper_still_verifies() -> None:
+    stored = _plain_argon2().hash("correct horse battery staple")
+    hasher = StaffPasswordHasher(time_cost=1, memory_cost=1024)
+
+    assert await hasher.verify_password("correct horse battery staple", stored)
+    assert not await hasher.verify_password("correct horse battery stapler", stored)
+
+
+class CountingStaffHasher(StaffPasswordHasher):
+    verifications = 0
+
+    async def verify(self, secret: str, encoded: str) -> bool:
+        self.verifications += 1
+        return await super().verify(secret, encoded)
+
+
+async def test_an_unknown_username_costs_one_verification_and_never_matches() -> None:
+    hasher = CountingStaffHasher(time_cost=1, memory_cost=1024)
+    dummy = await hasher.dummy_hash()
+
+    assert not await hasher.verify_password("anything", None)
+    assert not await hasher.verify_password("anything", "")
+    assert hasher.verifications == 2
+    # Made once per hasher: the first unknown name costs no more than the next.
+    assert await hasher.dummy_hash() == dummy
+
+
+async def test_a_corrupt_staff_password_hash_refuses_the_login() -> None:
+    assert not await StaffPasswordHasher(time_cost=1, memory_cost=1024).verify_password(
+        "a password", "$argon2id$v=19$m=1024,t=1,p=1$broken"
+    )
+
+
+async def test_the_pepper_is_optional_and_changes_the_hash() -> None:
+    pepper = secrets.token_bytes(32)
+    plain, peppered = (
+        Argon2Hasher(time_cost=1, memory_cost=1024),
+        Argon2Hasher(pepper=pepper, pepper_domain=b"test\x00", time_cost=1, memory_cost=1024),
+    )
+
+    encoded = await peppered.hash("a secret")
+    assert await peppered.verify("a secret", encoded)
+    assert not await plain.verify("a secret", encoded)
+    assert await plain.verify("a secret", await plain.hash("a secret"))
+    assert pepper.hex() not in repr(peppered)
+
+
+def test_a_short_pepper_is_refused() -> None:
+    with pytest.raises(ValueError, match="pepper must be at least 16 bytes"):
+        Argon2Hasher(pepper=b"short")
+
+
+def test_one_verification_is_measured_in_cpu_seconds() -> None:
+    seconds = Argon2Hasher(time_cost=1, memory_cost=1024).verify_cpu_seconds(samples=3)
+    assert 0 < seconds < 5
