@@ -8,7 +8,7 @@ from aiohttp import web
 from plumbing.keys.layout import KeyLayout
 from registry.audit.sealer import SealerState
 from registry.auth.libraries import LibraryDirectory
-from registry.patrons.service import RegistryCore
+from registry.patrons.core import RegistryCore
 from registry.settings import RegistrySettings
 
 SETTINGS = web.AppKey("settings", RegistrySettings)

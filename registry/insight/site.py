@@ -10,7 +10,7 @@ from plumbing.http.problems import problem_middleware
 from plumbing.ratelimit import LoginLimiter
 from plumbing.web.sessions import SessionStore
 from registry.insight import views
-from registry.patrons.service import RegistryCore
+from registry.patrons.core import RegistryCore
 
 FORM_BODY_LIMIT = 8 * 1024
 

@@ -20,7 +20,7 @@ from plumbing.web.sessions import PRE_SESSION_COOKIE, SESSION_COOKIE, Session, S
 from registry.insight import pages
 from registry.insight import service as insight
 from registry.insight.texts import LANGUAGES, Language, text
-from registry.patrons.service import RegistryCore
+from registry.patrons.core import RegistryCore
 
 CORE_PROVIDER: web.AppKey[Callable[[], RegistryCore]] = web.AppKey("core_provider")
 SIGNER = web.AppKey("signer", SessionStore)
