@@ -1,6 +1,7 @@
-"""Patron rows: encrypting fields on the way in, decrypting them on the way out, and the SQL around them.
+"""Patron rows: encrypting fields on the way in, decrypting them on the way out, and all the patron SQL.
 
-Query functions take the connection first; the caller owns the transaction.
+Which fields are encrypted follows ``registry_contract.permitted_fields``. Query functions take the
+connection first; the caller (an operation in this package) owns the transaction.
 """
 
 from __future__ import annotations
