@@ -32,7 +32,7 @@ from registry.erasure.reconcile import reconcile_regularly
 from registry.health.calendar import keep_crl_fresh
 from registry.insight.site import create_public_app
 from registry.migrations import MIGRATIONS_PACKAGE
-from registry.patrons.service import RegistryCore
+from registry.patrons.core import RegistryCore
 from registry.routes import add_routes
 from registry.settings import RegistrySettings
 from registry_contract.pins import PinHasher

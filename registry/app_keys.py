@@ -12,7 +12,7 @@ from plumbing.keys.layout import KeyLayout
 from plumbing.web.site import Site
 from registry.audit.sealer import SealerState
 from registry.auth.libraries import CallingLibrary, LibraryDirectory
-from registry.patrons.service import RegistryCore
+from registry.patrons.core import RegistryCore
 from registry.settings import RegistrySettings
 
 SETTINGS = web.AppKey("settings", RegistrySettings)

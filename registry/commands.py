@@ -22,7 +22,7 @@ from registry.crypto.rotation import RotationReport, rotate_data_keys
 from registry.erasure import admin
 from registry.erasure.ledger_file import ErasureLedgerFile
 from registry.migrations import MIGRATIONS_PACKAGE
-from registry.patrons.service import RegistryCore
+from registry.patrons.core import RegistryCore
 from registry.settings import RegistrySettings
 from registry_contract.pins import PinHasher
 

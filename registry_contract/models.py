@@ -157,6 +157,7 @@ class ErasureRequestFiling(WireModel):
     kind: Literal["deletion", "death_notice"]
 
 
+# Its fields are the permitted fields of registry_contract.permitted_fields (tests/registry/test_permitted_fields.py).
 class PatronRecord(WireModel):
     """Everything the registry holds about a patron, but the national ID (which never leaves it)."""
 

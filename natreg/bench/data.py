@@ -13,12 +13,24 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from registry.patrons.store import ENCRYPTED_COLUMNS
 from registry_contract.national_id import generate_synthetic_national_ids
 
 FIRST_NAMES = ("Ingrid", "Ola", "Kari", "Nils", "Sigrid", "Lars", "Astrid", "Per", "Solveig", "Knut", "Marit", "Odd")
 LAST_NAMES = ("Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Kristiansen", "Berg")
 STREETS = ("Storgata", "Kirkeveien", "Skolegata", "Strandveien", "Parkveien", "Bakkegata", "Elvegata")
 CITIES = (("1384", "Asker"), ("4306", "Sandnes"), ("0150", "Oslo"), ("5003", "Bergen"), ("7011", "Trondheim"))
+# Typical plaintext bytes of each encrypted field of an imported patron (the columns follow the declaration).
+_PLAINTEXT_SIZES = {
+    "national_id": 11,
+    "birth_date": 10,
+    "gender": 6,
+    "name": 14,
+    "addresses": 70,
+    "phone_numbers": 13,
+    "email": 30,
+    "preferred_contact": 5,
+}
 
 
 def patron_document(national_id: str, rng: random.Random, libraries: Sequence[str]) -> dict[str, Any]:
@@ -70,14 +82,7 @@ def raw_patron_records(count: int, first_serial: int, seed: int) -> Iterator[tup
             first_serial + offset,
             rng.randbytes(65),
             1,
-            sealed(11),
-            sealed(10),
-            sealed(6),
-            sealed(14),
-            sealed(70),
-            sealed(13),
-            sealed(30),
-            sealed(5),
+            *(sealed(_PLAINTEXT_SIZES[column]) for column in ENCRYPTED_COLUMNS),
             "bench",
             None,
         )

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError, ErrorKind
 from registry.patrons import store
-from registry.patrons.service import Caller, RegistryCore, erase_patron
+from registry.patrons.core import Caller, RegistryCore
+from registry.patrons.erasure import erase_patron
 from registry_contract.models import ChangeKind
 
 # The tombstone each erasure reason sends to the linked libraries.

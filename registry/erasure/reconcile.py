@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from registry.erasure.admin import reapply_erasures
-from registry.patrons.service import Caller, RegistryCore
+from registry.patrons.core import Caller, RegistryCore
 
 logger = logging.getLogger(__name__)
 

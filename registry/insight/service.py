@@ -13,10 +13,13 @@ from typing import Any
 from plumbing.db.types import DbConnection
 from registry.audit.log import AuditEntry, entries_for_patron
 from registry.crypto.envelope import decrypt_field
-from registry.patrons import service, store
-from registry.patrons.service import Caller, RegistryCore
+from registry.patrons import store
+from registry.patrons.authentication import authenticate
+from registry.patrons.core import Caller, RegistryCore
+from registry.patrons.erasure import file_erasure_request
 from registry_contract.models import CardAuthentication, ErasureRequestReceipt, PatronRecord
 from registry_contract.national_id import NationalId
+from registry_contract.refusals import patron_not_found
 
 PATRON_SELF = Caller(actor="patron")
 
@@ -44,7 +47,7 @@ def _bounded_pin(pin: str) -> str:
 
 async def log_in(core: RegistryCore, card_number: str, pin: str) -> uuid.UUID:
     """Card number + PIN, through the same check as the libraries' doors, counted at the online door."""
-    record = await service.authenticate(
+    record = await authenticate(
         core, PATRON_SELF, CardAuthentication(card_number=card_number, pin=_bounded_pin(pin)), "insight login"
     )
     return record.patron_id
@@ -56,10 +59,10 @@ async def confirm_pin(core: RegistryCore, patron_id: uuid.UUID, pin: str) -> Non
     async with core.pool.acquire() as connection:
         row = await store.fetch_patron_row(connection, where=store.BY_ID, argument=patron_id)
     if row is None:
-        raise service.patron_not_found()
+        raise patron_not_found()
     card_number = store.decrypt_record(core.keyring, row).card_number
     credentials = CardAuthentication(card_number=card_number, pin=_bounded_pin(pin))
-    await service.authenticate(core, PATRON_SELF, credentials, "insight reveal of the national ID")
+    await authenticate(core, PATRON_SELF, credentials, "insight reveal of the national ID")
 
 
 async def _national_id(core: RegistryCore, connection: DbConnection, patron_id: uuid.UUID) -> NationalId:
@@ -67,7 +70,7 @@ async def _national_id(core: RegistryCore, connection: DbConnection, patron_id: 
         "SELECT patron_id, wrapped_data_key, national_id_ciphertext FROM patrons WHERE patron_id = $1", patron_id
     )
     if row is None:
-        raise service.patron_not_found()
+        raise patron_not_found()
     data_key = store.data_key_of(core.keyring, row)
     return NationalId(decrypt_field(data_key, patron_id, "national_id", bytes(row["national_id_ciphertext"])))
 
@@ -85,7 +88,7 @@ async def view(core: RegistryCore, patron_id: uuid.UUID, *, reveal: bool) -> Ins
     async def work(connection: DbConnection) -> InsightData:
         row = await store.fetch_patron_row(connection, where=store.BY_ID, argument=patron_id)
         if row is None:
-            raise service.patron_not_found()
+            raise patron_not_found()
         national_id = await _national_id(core, connection, patron_id)
         operation = "insight_reveal" if reveal else "insight_view"
         await core.audit(connection, PATRON_SELF, operation, "the patron's right of access", patron_id)
@@ -105,7 +108,7 @@ async def export(core: RegistryCore, patron_id: uuid.UUID) -> dict[str, Any]:
     async def work(connection: DbConnection) -> dict[str, Any]:
         row = await store.fetch_patron_row(connection, where=store.BY_ID, argument=patron_id)
         if row is None:
-            raise service.patron_not_found()
+            raise patron_not_found()
         national_id = await _national_id(core, connection, patron_id)
         await core.audit(connection, PATRON_SELF, "insight_export", "the patron's right of access", patron_id)
         record = store.decrypt_record(core.keyring, row)
@@ -131,4 +134,4 @@ async def export(core: RegistryCore, patron_id: uuid.UUID) -> dict[str, Any]:
 
 
 async def request_deletion(core: RegistryCore, patron_id: uuid.UUID) -> ErasureRequestReceipt:
-    return await service.file_erasure_request(core, PATRON_SELF, patron_id, "deletion", "the patron's request")
+    return await file_erasure_request(core, PATRON_SELF, patron_id, "deletion", "the patron's request")

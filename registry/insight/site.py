@@ -21,7 +21,7 @@ from plumbing.web.site import LoginRefusals, Site, SiteCookies
 from registry.app_keys import INSIGHT_CONTROLLER, INSIGHT_CORE_PROVIDER, INSIGHT_SITE
 from registry.insight import pages, views
 from registry.insight.texts import text
-from registry.patrons.service import RegistryCore
+from registry.patrons.core import RegistryCore
 from registry_contract.online_login import CARD_AND_PIN_REFUSALS, MALFORMED_CARD_NUMBER, WRONG_CARD_OR_PIN
 
 FORM_BODY_LIMIT = 8 * 1024

@@ -1,12 +1,14 @@
-"""Patron rows: encrypting fields on the way in, decrypting them on the way out, and the SQL around them.
+"""Patron rows: encrypting fields on the way in, decrypting them on the way out, and all the patron SQL.
 
-Query functions take the connection first; the caller owns the transaction.
+Which fields are encrypted follows ``registry_contract.permitted_fields``. Query functions take the
+connection first; the caller (an operation in this package) owns the transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -23,27 +25,23 @@ from registry.crypto.envelope import (
 from registry.crypto.keyring import KeyRing
 from registry_contract.card_number import format_card_number
 from registry_contract.field_types import ContactMethod, Gender
+from registry_contract.lockout import Door
 from registry_contract.models import PatronPreview, PatronRecord, PostalAddress
+from registry_contract.permitted_fields import encrypted_field_names
 
-# Every personal field, each encrypted under the patron's data key with its column name as associated data.
-ENCRYPTED_COLUMNS = (
-    "national_id",
-    "birth_date",
-    "gender",
-    "name",
-    "addresses",
-    "phone_numbers",
-    "email",
-    "preferred_contact",
-)
+# Every encrypted permitted field (registry_contract.permitted_fields), each under the patron's data key with
+# its column name as associated data.
+ENCRYPTED_COLUMNS = encrypted_field_names()
 
-PATRON_COLUMNS = """
-    p.patron_id, p.card_serial, p.wrapped_data_key, p.birth_date_ciphertext, p.gender_ciphertext,
-    p.name_ciphertext, p.addresses_ciphertext, p.phone_numbers_ciphertext, p.email_ciphertext,
-    p.preferred_contact_ciphertext, p.home_library, p.pin_hash IS NOT NULL AS pin_set, p.version,
+# The national ID never leaves the registry, so it is not even read with the record.
+_RECORD_CIPHERTEXTS = ", ".join(f"p.{column}_ciphertext" for column in ENCRYPTED_COLUMNS if column != "national_id")
+
+PATRON_COLUMNS = f"""
+    p.patron_id, p.card_serial, p.wrapped_data_key, {_RECORD_CIPHERTEXTS},
+    p.home_library, p.pin_hash IS NOT NULL AS pin_set, p.version,
     ARRAY(SELECT l.library_id FROM patron_libraries l WHERE l.patron_id = p.patron_id ORDER BY l.library_id)
         AS libraries
-"""
+"""  # noqa: S608 - column names from the declaration, no input
 
 
 @dataclass(frozen=True)
@@ -99,24 +97,21 @@ INSERT_COLUMNS = (
 )
 
 
+def _encrypt(cipher: FieldCipher, column: str, value: object) -> bytes | None:
+    """One field's ciphertext: text as it is, a date in ISO form, lists (addresses, phone numbers) as JSON."""
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return cipher.encrypt(column, value.isoformat())
+    if isinstance(value, list):
+        plain = [item.model_dump(mode="json") if isinstance(item, PostalAddress) else item for item in value]
+        return cipher.encrypt_json(column, plain)
+    return cipher.encrypt(column, str(value))
+
+
 def encrypt_personal_fields(data_key: bytes, patron_id: uuid.UUID, fields: PersonalFields) -> dict[str, bytes | None]:
     cipher = FieldCipher(data_key, patron_id)
-    plain: dict[str, str | None] = {
-        "national_id": fields.national_id,
-        "birth_date": fields.birth_date.isoformat(),
-        "gender": fields.gender,
-        "name": fields.name,
-        "email": fields.email,
-        "preferred_contact": fields.preferred_contact,
-    }
-    ciphertexts: dict[str, bytes | None] = {
-        column: None if value is None else cipher.encrypt(column, value) for column, value in plain.items()
-    }
-    ciphertexts["addresses"] = cipher.encrypt_json(
-        "addresses", [address.model_dump(mode="json") for address in fields.addresses]
-    )
-    ciphertexts["phone_numbers"] = cipher.encrypt_json("phone_numbers", fields.phone_numbers)
-    return ciphertexts
+    return {column: _encrypt(cipher, column, getattr(fields, column)) for column in ENCRYPTED_COLUMNS}
 
 
 def build_patron_row(
@@ -262,4 +257,169 @@ async def bump_version(connection: DbConnection, patron_id: uuid.UUID) -> int:
             "UPDATE patrons SET version = version + 1, updated_at = now() WHERE patron_id = $1 RETURNING version",
             patron_id,
         )
+    )
+
+
+async def set_home_library(connection: DbConnection, patron_id: uuid.UUID, library_id: str) -> None:
+    await connection.execute("UPDATE patrons SET home_library = $2 WHERE patron_id = $1", patron_id, library_id)
+
+
+async def unlink_library(connection: DbConnection, patron_id: uuid.UUID, library_id: str) -> None:
+    await connection.execute(
+        "DELETE FROM patron_libraries WHERE patron_id = $1 AND library_id = $2", patron_id, library_id
+    )
+
+
+async def update_encrypted_fields(
+    connection: DbConnection, keyring: KeyRing, row: asyncpg.Record, values: Mapping[str, object]
+) -> None:
+    """Replace some encrypted fields under the patron's own data key, and count a new version."""
+    patron_id: uuid.UUID = row["patron_id"]
+    cipher = FieldCipher(data_key_of(keyring, row), patron_id)
+    assignments: list[str] = []
+    arguments: list[object] = [patron_id]
+    for column, value in values.items():
+        if column not in ENCRYPTED_COLUMNS:  # column names go into the SQL: only declared ones
+            raise ValueError(f"{column!r} is not an encrypted field")
+        arguments.append(_encrypt(cipher, column, value))
+        assignments.append(f"{column}_ciphertext = ${len(arguments)}")
+    await connection.execute(
+        f"UPDATE patrons SET {', '.join(assignments)}, version = version + 1, updated_at = now() "  # noqa: S608
+        "WHERE patron_id = $1",
+        *arguments,
+    )
+
+
+# Cards ------------------------------------------------------------------------------------------------------
+
+
+async def is_replaced_card(connection: DbConnection, card_serial: int) -> bool:
+    return bool(await connection.fetchval("SELECT true FROM replaced_cards WHERE card_serial = $1", card_serial))
+
+
+async def replace_card(connection: DbConnection, patron_id: uuid.UUID, old_serial: int) -> None:
+    """Give the patron a new card number; the old one is kept as replaced (so it is refused as such)."""
+    await connection.execute(
+        "INSERT INTO replaced_cards (card_serial, patron_id) VALUES ($1, $2)", old_serial, patron_id
+    )
+    await connection.execute(
+        "UPDATE patrons SET card_serial = $2, version = version + 1, updated_at = now() WHERE patron_id = $1",
+        patron_id,
+        await next_card_serial(connection),
+    )
+
+
+# PINs and their failure counters (registry_contract.lockout) --------------------------------------------
+
+_FAILURE_COLUMNS: dict[Door, tuple[str, str]] = {
+    "library": ("pin_failed_attempts", "pin_last_failed_at"),
+    "online": ("pin_online_failed_attempts", "pin_online_last_failed_at"),
+}
+# Both doors' counters, cleared by a right PIN or a new one.
+_PIN_COUNTERS_CLEARED = ", ".join(
+    f"{failed} = 0, {last_failed} = NULL" for failed, last_failed in _FAILURE_COLUMNS.values()
+)
+
+
+@dataclass(frozen=True)
+class PinState:
+    pin_hash: str | None
+    failed_attempts: int
+    """Failures in a row at the door asked about."""
+    last_failed_at: dt.datetime | None
+    library_failed_attempts: int
+    """Failures in a row at the library door, which locks the PIN for good at every door."""
+
+
+async def pin_state_for_update(connection: DbConnection, patron_id: uuid.UUID, door: Door) -> PinState:
+    failed, last_failed = _FAILURE_COLUMNS[door]
+    row = await connection.fetchrow(
+        f"SELECT pin_hash, {failed} AS failed, {last_failed} AS last_failed, pin_failed_attempts "  # noqa: S608
+        "FROM patrons WHERE patron_id = $1 FOR UPDATE",
+        patron_id,
+    )
+    assert row is not None  # the caller found the patron in the same transaction
+    return PinState(row["pin_hash"], row["failed"], row["last_failed"], row["pin_failed_attempts"])
+
+
+async def count_pin_failure(connection: DbConnection, patron_id: uuid.UUID, door: Door, at: dt.datetime) -> None:
+    failed, last_failed = _FAILURE_COLUMNS[door]
+    await connection.execute(
+        f"UPDATE patrons SET {failed} = {failed} + 1, {last_failed} = $2 WHERE patron_id = $1",  # noqa: S608
+        patron_id,
+        at,
+    )
+
+
+async def clear_pin_failures(connection: DbConnection, patron_id: uuid.UUID, upgraded_hash: str | None) -> None:
+    """After a right PIN: both doors start over; a hash re-made with today's Argon2 parameters replaces the old."""
+    await connection.execute(
+        f"UPDATE patrons SET {_PIN_COUNTERS_CLEARED}, pin_hash = coalesce($2, pin_hash) WHERE patron_id = $1",  # noqa: S608
+        patron_id,
+        upgraded_hash,
+    )
+
+
+async def set_pin(connection: DbConnection, patron_id: uuid.UUID, pin_hash: str) -> None:
+    """A new PIN, which also lifts any lockout."""
+    await connection.execute(
+        f"""
+        UPDATE patrons SET pin_hash = $2, {_PIN_COUNTERS_CLEARED}, version = version + 1, updated_at = now()
+        WHERE patron_id = $1
+        """,  # noqa: S608 - constant
+        patron_id,
+        pin_hash,
+    )
+
+
+# Erasure ----------------------------------------------------------------------------------------------------
+
+
+async def delete_patron(connection: DbConnection, patron_id: uuid.UUID) -> None:
+    """Delete the row, and with it the only copy of the wrapped data key (crypto-shredding)."""
+    await connection.execute("DELETE FROM patrons WHERE patron_id = $1", patron_id)
+
+
+async def record_erasure(connection: DbConnection, patron_id: uuid.UUID, reason: str) -> dt.datetime:
+    """Note the erasure in the ledger (UUID and time only); an erasure noted before keeps its first time."""
+    erased_at: dt.datetime = await connection.fetchval(
+        """
+        INSERT INTO erasure_ledger (patron_id, reason) VALUES ($1, $2)
+        ON CONFLICT (patron_id) DO UPDATE SET erased_at = erasure_ledger.erased_at
+        RETURNING erased_at
+        """,
+        patron_id,
+        reason,
+    )
+    return erased_at
+
+
+_ERASURE_REQUEST_COLUMNS = "request_id, patron_id, kind, status, filed_at"
+
+
+async def file_erasure_request(
+    connection: DbConnection, patron_id: uuid.UUID, kind: str, *, library_id: str | None, via: str
+) -> asyncpg.Record | None:
+    """File a pending request; None when one of that kind is already pending."""
+    return await connection.fetchrow(
+        f"""
+        INSERT INTO erasure_requests (request_id, patron_id, kind, filed_by_library, filed_via)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (patron_id, kind) WHERE status = 'pending' DO NOTHING
+        RETURNING {_ERASURE_REQUEST_COLUMNS}
+        """,  # noqa: S608 - constant
+        uuid.uuid4(),
+        patron_id,
+        kind,
+        library_id,
+        via,
+    )
+
+
+async def pending_erasure_request(connection: DbConnection, patron_id: uuid.UUID, kind: str) -> asyncpg.Record | None:
+    return await connection.fetchrow(
+        f"SELECT {_ERASURE_REQUEST_COLUMNS} FROM erasure_requests "  # noqa: S608 - constant
+        "WHERE patron_id = $1 AND kind = $2 AND status = 'pending'",
+        patron_id,
+        kind,
     )

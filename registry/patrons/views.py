@@ -10,8 +10,8 @@ from plumbing.errors import DomainError, ErrorKind
 from plumbing.http.problems import parse_json_body, parse_query
 from registry.app_keys import CALLER, CORE
 from registry.feed.store import read_changes
-from registry.patrons import service
-from registry.patrons.service import Caller
+from registry.patrons import authentication, contact, erasure, links, lookups, lost_cards, registration
+from registry.patrons.core import Caller
 from registry_contract.models import (
     CardAuthentication,
     ChangePageQuery,
@@ -25,6 +25,7 @@ from registry_contract.models import (
     PinChange,
     RegisterPatron,
 )
+from registry_contract.refusals import patron_not_found
 
 PURPOSE_HEADER = "Natreg-Purpose"
 PURPOSE_MAX_LENGTH = 200
@@ -45,7 +46,7 @@ def _patron_id(request: web.Request) -> uuid.UUID:
     try:
         return uuid.UUID(request.match_info["patron_id"])
     except ValueError:
-        raise service.patron_not_found() from None
+        raise patron_not_found() from None
 
 
 def _expected_version(request: web.Request) -> int:
@@ -86,7 +87,7 @@ async def _presence(request: web.Request) -> PatronPresence:
 
 async def register_patron(request: web.Request) -> web.Response:
     body = await parse_json_body(request, RegisterPatron)
-    record, created = await service.register_patron(
+    record, created = await registration.register_patron(
         request.app[CORE],
         _caller(request),
         body,
@@ -101,14 +102,14 @@ async def register_patron(request: web.Request) -> web.Response:
 
 async def lookup_by_national_id(request: web.Request) -> web.Response:
     body = await parse_json_body(request, NationalIdLookup)
-    record = await service.lookup_by_national_id(
+    record = await lookups.lookup_by_national_id(
         request.app[CORE], _caller(request), body.national_id, _purpose(request, "lookup")
     )
     return lookup_response(record)
 
 
 async def lookup_by_card(request: web.Request) -> web.Response:
-    record = await service.lookup_by_card(
+    record = await lookups.lookup_by_card(
         request.app[CORE], _caller(request), request.match_info["card_number"], _purpose(request, "lookup")
     )
     return lookup_response(record)
@@ -116,12 +117,14 @@ async def lookup_by_card(request: web.Request) -> web.Response:
 
 async def authenticate(request: web.Request) -> web.Response:
     body = await parse_json_body(request, CardAuthentication)
-    record = await service.authenticate(request.app[CORE], _caller(request), body, _purpose(request, "authentication"))
+    record = await authentication.authenticate(
+        request.app[CORE], _caller(request), body, _purpose(request, "authentication")
+    )
     return record_response(record)
 
 
 async def get_patron(request: web.Request) -> web.Response:
-    record = await service.get_linked_patron(
+    record = await lookups.get_linked_patron(
         request.app[CORE], _caller(request), _patron_id(request), _purpose(request, "read")
     )
     return record_response(record)
@@ -129,7 +132,7 @@ async def get_patron(request: web.Request) -> web.Response:
 
 async def update_contact(request: web.Request) -> web.Response:
     body = await parse_json_body(request, ContactUpdate)
-    record = await service.update_contact(
+    record = await contact.update_contact(
         request.app[CORE],
         _caller(request),
         _patron_id(request),
@@ -142,14 +145,14 @@ async def update_contact(request: web.Request) -> web.Response:
 
 async def change_pin(request: web.Request) -> web.Response:
     body = await parse_json_body(request, PinChange)
-    record = await service.change_pin(
+    record = await authentication.change_pin(
         request.app[CORE], _caller(request), _patron_id(request), body.new_pin, _purpose(request, "pin change")
     )
     return record_response(record)
 
 
 async def report_lost_card(request: web.Request) -> web.Response:
-    record = await service.report_lost_card(
+    record = await lost_cards.report_lost_card(
         request.app[CORE],
         _caller(request),
         _patron_id(request),
@@ -161,14 +164,14 @@ async def report_lost_card(request: web.Request) -> web.Response:
 
 
 async def link_library(request: web.Request) -> web.Response:
-    record = await service.link_calling_library(
+    record = await links.link_calling_library(
         request.app[CORE], _caller(request), _patron_id(request), await _presence(request), _purpose(request, "link")
     )
     return record_response(record)
 
 
 async def unlink_library(request: web.Request) -> web.Response:
-    record = await service.unlink_calling_library(
+    record = await links.unlink_calling_library(
         request.app[CORE], _caller(request), _patron_id(request), await _presence(request), _purpose(request, "unlink")
     )
     return web.Response(status=204) if record is None else record_response(record)
@@ -176,14 +179,14 @@ async def unlink_library(request: web.Request) -> web.Response:
 
 async def set_home_library(request: web.Request) -> web.Response:
     body = await parse_json_body(request, HomeLibrary)
-    record = await service.set_home_library(
+    record = await links.set_home_library(
         request.app[CORE], _caller(request), _patron_id(request), body.library_id, _purpose(request, "home library")
     )
     return record_response(record)
 
 
 async def opt_out(request: web.Request) -> web.Response:
-    receipt = await service.opt_out(
+    receipt = await links.opt_out(
         request.app[CORE], _caller(request), _patron_id(request), await _presence(request), _purpose(request, "opt-out")
     )
     return web.json_response(receipt.model_dump(mode="json"))
@@ -191,7 +194,7 @@ async def opt_out(request: web.Request) -> web.Response:
 
 async def file_erasure_request(request: web.Request) -> web.Response:
     body = await parse_json_body(request, ErasureRequestFiling)
-    receipt = await service.file_erasure_request(
+    receipt = await erasure.file_erasure_request(
         request.app[CORE], _caller(request), _patron_id(request), body.kind, _purpose(request, body.kind)
     )
     return web.json_response(receipt.model_dump(mode="json"), status=202)

@@ -18,7 +18,7 @@ from plumbing.keys.layout import KeyLayout
 from registry import app_keys
 from registry.app import RunningRegistry
 from registry.insight import service as insight
-from registry.patrons.service import RegistryCore
+from registry.patrons.core import RegistryCore
 from registry_contract.card_number import format_card_number
 from registry_contract.pins import PinHasher
 from tests.insight.conftest import PIN, RegisteredPatron

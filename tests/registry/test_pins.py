@@ -12,8 +12,8 @@ import pytest
 
 from plumbing.errors import DomainError
 from registry.crypto.keyring import KeyRing
-from registry.patrons import service
-from registry.patrons.service import Caller, RegistryCore
+from registry.patrons.authentication import authenticate
+from registry.patrons.core import Caller, RegistryCore
 from registry_contract.client import RegistryClient
 from registry_contract.lockout import LIBRARY_DOOR
 from registry_contract.models import CardAuthentication, PatronRecord, PinChange
@@ -106,7 +106,7 @@ async def test_backoff_doubles_and_ten_failures_lock_until_a_new_pin(
 
     async def attempt(credentials: CardAuthentication) -> DomainError:
         with pytest.raises(DomainError) as refused:
-            await service.authenticate(core, caller, credentials, "test")
+            await authenticate(core, caller, credentials, "test")
         return refused.value
 
     expected_waits = [0, 0, 30, 60, 120, 240, 480, 960, 1920]
@@ -182,8 +182,8 @@ async def test_a_pin_hashed_with_older_argon2_parameters_is_rehashed_at_login(
     )
     stored_before = await pool.fetchval("SELECT pin_hash FROM patrons WHERE patron_id = $1", patron.record.patron_id)
     assert ",t=1," in stored_before
-    await service.authenticate(stronger, Caller.library("asker"), _login(patron.record.card_number, GOOD_PIN), "test")
+    await authenticate(stronger, Caller.library("asker"), _login(patron.record.card_number, GOOD_PIN), "test")
     stored_after = await pool.fetchval("SELECT pin_hash FROM patrons WHERE patron_id = $1", patron.record.patron_id)
     assert ",t=2," in stored_after
     # Still the same PIN, under the new parameters.
-    await service.authenticate(stronger, Caller.library("asker"), _login(patron.record.card_number, GOOD_PIN), "test")
+    await authenticate(stronger, Caller.library("asker"), _login(patron.record.card_number, GOOD_PIN), "test")

@@ -21,7 +21,8 @@ from registry import app_keys
 from registry.app import RunningRegistry
 from registry.audit.sealer import MAX_BACKOFF_SECONDS, SEAL_INTERVAL_SECONDS, backoff_seconds
 from registry.erasure.ledger_file import ErasureLedgerFile
-from registry.patrons.service import Caller, erase_patron
+from registry.patrons.core import Caller
+from registry.patrons.erasure import erase_patron
 from registry_contract.client import RegistryClient
 from registry_contract.models import RegisterPatron
 from registry_contract.national_id import generate_synthetic_national_ids

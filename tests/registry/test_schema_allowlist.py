@@ -1,16 +1,21 @@
 """The registry database holds exactly the permitted fields (BRIEF §2.1) and the technical columns they need.
 
 Adding a table or a column makes this test fail on purpose: a new field in the national register is a legal
-question first and a migration second.
+question first (``registry_contract/permitted_fields.py``) and a migration second.
 """
 
 from __future__ import annotations
 
 import asyncpg
 
+from registry_contract.permitted_fields import allowed_patron_columns
+
 TIMESTAMP = "timestamp with time zone"
 
 ALLOWED_SCHEMA: dict[str, dict[str, str]] = {
+    # The patron records (patrons, patron_libraries, replaced_cards): the permitted fields and the technical
+    # columns beside them, as declared once in registry_contract.permitted_fields.
+    **allowed_patron_columns(),
     "schema_migrations": {"version": "integer", "name": "text", "checksum": "text", "applied_at": TIMESTAMP},
     "audit_log": {
         "sequence_number": "bigint",
@@ -34,38 +39,12 @@ ALLOWED_SCHEMA: dict[str, dict[str, str]] = {
         "purpose": "text",
         "patron_id": "uuid",
     },
-    "patrons": {
-        "patron_id": "uuid",
-        "national_id_index": "bytea",
-        "card_serial": "bigint",
-        "wrapped_data_key": "bytea",
-        "kek_version": "integer",
-        "national_id_ciphertext": "bytea",
-        "birth_date_ciphertext": "bytea",
-        "gender_ciphertext": "bytea",
-        "name_ciphertext": "bytea",
-        "addresses_ciphertext": "bytea",
-        "phone_numbers_ciphertext": "bytea",
-        "email_ciphertext": "bytea",
-        "preferred_contact_ciphertext": "bytea",
-        "home_library": "text",
-        "pin_hash": "text",
-        "pin_failed_attempts": "integer",
-        "pin_last_failed_at": TIMESTAMP,
-        "pin_online_failed_attempts": "integer",
-        "pin_online_last_failed_at": TIMESTAMP,
-        "version": "integer",
-        "created_at": TIMESTAMP,
-        "updated_at": TIMESTAMP,
-    },
     "patron_sessions": {
         "session_digest": "bytea",
         "patron_id": "uuid",
         "issued_at": TIMESTAMP,
         "last_seen_at": TIMESTAMP,
     },
-    "patron_libraries": {"patron_id": "uuid", "library_id": "text", "linked_at": TIMESTAMP},
-    "replaced_cards": {"card_serial": "bigint", "patron_id": "uuid", "replaced_at": TIMESTAMP},
     # Per-library counts of lookups of patrons not linked to the library (the harvest limit): no personal data.
     "unlinked_lookup_windows": {"library_id": "text", "window_started_at": TIMESTAMP, "lookups": "integer"},
     "idempotent_requests": {
