@@ -9,6 +9,17 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
+from pydantic_core import PydanticCustomError
+
+# A validation error that is one of our rules names the rule in its context: the problem's code is then the
+# rule's code, the same code the domain raises for it elsewhere (one code per rule across both services).
+RULE_CONTEXT_KEY = "rule"
+
+
+def rule_violation(code: str, message: str) -> PydanticCustomError:
+    """Raise this from a pydantic validator for a rule that has its own problem code."""
+    return PydanticCustomError(code, message, {RULE_CONTEXT_KEY: code})
+
 
 class ErrorKind(Enum):
     INVALID = "invalid"

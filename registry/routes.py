@@ -39,8 +39,8 @@ ENDPOINTS = [
         models.PatronRecord, models.RegisterPatron, 201, ("Idempotency-Key", PURPOSE),
         refusals={
             409: ("national_id_already_registered",),
-            422: (*NATIONAL_ID_REFUSALS, "pin_too_simple", "idempotency_key_invalid", "idempotency_key_reused",
-                  "home_library_not_linked"),
+            422: (*NATIONAL_ID_REFUSALS, "pin_format", "pin_too_simple", "idempotency_key_invalid",
+                  "idempotency_key_reused", "home_library_not_linked"),
             428: ("idempotency_key_required",),
         },
         also_answers={200: "a retry with the same Idempotency-Key: the patron registered by the first request"},
@@ -78,7 +78,7 @@ ENDPOINTS = [
     ),
     Endpoint(
         "PUT", "/v1/patrons/{patron_id}/pin", patrons.change_pin, "set a new PIN (also lifts a lockout)",
-        models.PatronRecord, models.PinChange, headers=(PURPOSE,), refusals={422: ("pin_too_simple",)},
+        models.PatronRecord, models.PinChange, headers=(PURPOSE,), refusals={422: ("pin_format", "pin_too_simple")},
     ),
     Endpoint(
         "POST", "/v1/patrons/{patron_id}/lost-card", patrons.report_lost_card,

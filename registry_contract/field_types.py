@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints, WithJsonSchema
+
+from plumbing.errors import rule_violation
+from registry_contract.pins import validate_pin_format
 
 __all__ = [
     "AddressLine",
@@ -34,7 +37,17 @@ AddressLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length
 PhoneNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ]{4,19}$")]
 # A plausibility check only (one @, a dot in the domain): delivery is what proves an address.
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-Pin = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+
+
+def _four_digits(pin: str) -> str:
+    try:
+        validate_pin_format(pin)
+    except ValueError as error:
+        raise rule_violation("pin_format", str(error)) from None
+    return pin
+
+
+Pin = Annotated[str, AfterValidator(_four_digits), WithJsonSchema({"type": "string", "pattern": "^[0-9]{4}$"})]
 """A new PIN; whether it is too simple is :func:`registry_contract.pins.refuse_unfit_pin`'s to say."""
 TypedPin = Annotated[str, StringConstraints(max_length=16)]
 """A PIN as typed at a door: any text, checked against the stored hash (a malformed one counts as wrong)."""

@@ -15,7 +15,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from plumbing.db.availability import database_unavailable, is_database_unavailable
-from plumbing.errors import DomainError, ErrorKind
+from plumbing.errors import RULE_CONTEXT_KEY, DomainError, ErrorKind
 from plumbing.http.bodies import within_read_timeout
 from plumbing.http.error_log import log_unhandled
 from plumbing.text import CONTROL_CHARACTER, CONTROL_CHARACTER_MESSAGE, has_control_character
@@ -94,9 +94,20 @@ class RequestValidationError(Exception):
     def __init__(self, error: ValidationError) -> None:
         super().__init__("request validation failed")
         self.errors = _validation_errors(error)
-        # One code per rule in both services: a control character anywhere is named as such.
+        # One code per rule in both services: a control character anywhere is named as such, and so is any
+        # other rule a field type checks (``plumbing.errors.rule_violation``), e.g. a PIN that is not 4 digits.
         types = {item["type"] for item in self.errors}
-        self.code = CONTROL_CHARACTER if CONTROL_CHARACTER in types else "validation_failed"
+        rules = [
+            str(item["ctx"][RULE_CONTEXT_KEY])
+            for item in error.errors(include_input=False, include_url=False)
+            if RULE_CONTEXT_KEY in item.get("ctx", {})
+        ]
+        if CONTROL_CHARACTER in types:
+            self.code = CONTROL_CHARACTER
+        elif rules:
+            self.code = rules[0]
+        else:
+            self.code = "validation_failed"
 
 
 def parse_query(request: web.Request, model: type[ModelT]) -> ModelT:

@@ -66,9 +66,7 @@ async def confirm_pin(core: RegistryCore, patron_id: uuid.UUID, pin: str) -> Non
 
 
 async def _national_id(core: RegistryCore, connection: DbConnection, patron_id: uuid.UUID) -> NationalId:
-    row = await connection.fetchrow(
-        "SELECT patron_id, wrapped_data_key, national_id_ciphertext FROM patrons WHERE patron_id = $1", patron_id
-    )
+    row = await store.national_id_row(connection, patron_id)
     if row is None:
         raise patron_not_found()
     data_key = store.data_key_of(core.keyring, row)
@@ -76,11 +74,7 @@ async def _national_id(core: RegistryCore, connection: DbConnection, patron_id: 
 
 
 async def _pending(connection: DbConnection, patron_id: uuid.UUID) -> list[PendingRequest]:
-    rows = await connection.fetch(
-        "SELECT request_id, kind, filed_at FROM erasure_requests WHERE patron_id = $1 AND status = 'pending' "
-        "ORDER BY filed_at",
-        patron_id,
-    )
+    rows = await store.pending_erasure_requests(connection, patron_id)
     return [PendingRequest(row["request_id"], row["kind"], row["filed_at"]) for row in rows]
 
 

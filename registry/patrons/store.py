@@ -416,6 +416,22 @@ async def file_erasure_request(
     )
 
 
+async def national_id_row(connection: DbConnection, patron_id: uuid.UUID) -> asyncpg.Record | None:
+    """Only what decrypting the national ID takes (the insight page shows it on request)."""
+    return await connection.fetchrow(
+        "SELECT patron_id, wrapped_data_key, national_id_ciphertext FROM patrons WHERE patron_id = $1", patron_id
+    )
+
+
+async def pending_erasure_requests(connection: DbConnection, patron_id: uuid.UUID) -> list[asyncpg.Record]:
+    """Every pending request of the patron, oldest first."""
+    return await connection.fetch(
+        "SELECT request_id, kind, filed_at FROM erasure_requests WHERE patron_id = $1 AND status = 'pending' "
+        "ORDER BY filed_at",
+        patron_id,
+    )
+
+
 async def pending_erasure_request(connection: DbConnection, patron_id: uuid.UUID, kind: str) -> asyncpg.Record | None:
     return await connection.fetchrow(
         f"SELECT {_ERASURE_REQUEST_COLUMNS} FROM erasure_requests "  # noqa: S608 - constant

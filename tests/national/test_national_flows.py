@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -11,8 +12,11 @@ import pytest
 
 from registry.app import RunningRegistry, start_registry
 from registry.settings import RegistrySettings
+from registry_contract.client import RegistryError
+from registry_contract.models import RegisterPatron
 from registry_contract.national_id import generate_synthetic_national_id, parse_national_id
 from tests.national.conftest import Node, NodeError, NodeFactory
+from tests.servers import registry_client
 
 PIN = "4821"
 
@@ -241,3 +245,19 @@ async def test_a_national_card_reported_lost_at_sandnes_is_replaced_everywhere(
         "POST", "/api/staff/kiosk/checkouts", {"card_number": new_card, "pin": "3917", "barcode": "ASKER-1"}
     )
     assert loan["due_on"]
+
+
+async def test_a_pin_that_is_not_four_digits_has_one_code_at_the_desk_and_at_the_registry(
+    registry: RunningRegistry, start_node: NodeFactory, keys_dir: Path
+) -> None:
+    # Issue 10: one code per rule across both services. A malformed PIN was `validation_failed` at the registry
+    # (the wire model's pattern) and `pin_format` for a local card at the desk.
+    asker = await start_node("asker", registry.api_url)
+    status, refused = await asker.call("POST", "/api/staff/national-patrons", _registration(31) | {"pin": "12a4"})
+    assert (status, refused["code"]) == (422, "pin_format")
+    # Past the client's own validation: what a node with another idea of the rule would send.
+    malformed = RegisterPatron.model_validate(_registration(32)).model_copy(update={"pin": "12a4"})
+    async with registry_client(registry, keys_dir, "asker") as client:
+        with pytest.raises(RegistryError) as at_the_registry:
+            await client.register_patron(malformed, idempotency_key="pin-format-1")
+    assert (at_the_registry.value.status, at_the_registry.value.code) == (422, "pin_format")
