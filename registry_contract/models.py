@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, RootModel, StringConstraints, model_validator
 
+from plumbing.errors import DomainError, ErrorKind, rule_violation
 from plumbing.text import PlainTextModel
 from registry_contract.field_types import (
     AddressLine,
@@ -71,19 +72,35 @@ class ContactFields(WireModel):
 
     @model_validator(mode="after")
     def contact_method_is_reachable(self) -> ContactFields:
-        _check_reachable(self.preferred_contact, self.addresses, self.phone_numbers, self.email)
+        unreachable = unreachable_contact_method(self.preferred_contact, self.addresses, self.phone_numbers, self.email)
+        if unreachable is not None:
+            raise rule_violation(CONTACT_METHOD_UNREACHABLE, unreachable)
         return self
 
 
-def _check_reachable(
+CONTACT_METHOD_UNREACHABLE = "contact_method_unreachable"
+
+
+def unreachable_contact_method(
+    method: ContactMethod | None, addresses: list[PostalAddress] | None, phones: list[str] | None, email: str | None
+) -> str | None:
+    """Why the preferred contact method cannot reach the patron with the details given, or None if it can."""
+    if method == "email" and not email:
+        return "preferred contact by e-mail needs an e-mail address"
+    if method == "sms" and not phones:
+        return "preferred contact by SMS needs a phone number"
+    if method == "letter" and not addresses:
+        return "preferred contact by letter needs a postal address"
+    return None
+
+
+def refuse_unreachable_contact(
     method: ContactMethod | None, addresses: list[PostalAddress] | None, phones: list[str] | None, email: str | None
 ) -> None:
-    if method == "email" and not email:
-        raise ValueError("preferred contact by e-mail needs an e-mail address")
-    if method == "sms" and not phones:
-        raise ValueError("preferred contact by SMS needs a phone number")
-    if method == "letter" and not addresses:
-        raise ValueError("preferred contact by letter needs a postal address")
+    """The domain's refusal of the same rule, for a record put together from stored and changed fields."""
+    unreachable = unreachable_contact_method(method, addresses, phones, email)
+    if unreachable is not None:
+        raise DomainError(ErrorKind.INVALID, CONTACT_METHOD_UNREACHABLE, unreachable)
 
 
 class RegisterPatron(ContactFields):

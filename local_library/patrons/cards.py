@@ -13,7 +13,7 @@ from plumbing.errors import DomainError, ErrorKind
 from plumbing.web.sessions import end_sessions_of
 from registry_contract.pins import PinHasher
 
-from .models import BlockReason, ContactDetails, InstitutionRegistration, Patron, PersonRegistration
+from .models import BlockReason, ContactDetails, Guardian, InstitutionRegistration, Patron, PersonRegistration
 from .pins import hash_new_pin
 from .queries import (
     PIN_COUNTERS_CLEARED,
@@ -32,6 +32,18 @@ def age_on(birth_date: date, today: date) -> int:
     return today.year - birth_date.year - (0 if had_birthday else 1)
 
 
+def refuse_minor_without_guardian(
+    policy: LibraryPolicy, birth_date: date, today: date, guardian: Guardian | None
+) -> None:
+    """The library's age rule for a guardian's signature, for local and national cards alike."""
+    if needs_guardian(policy, age_on(birth_date, today)) and guardian is None:
+        raise DomainError(
+            ErrorKind.INVALID,
+            "guardian_required",
+            f"patrons under {policy.cards.guardian_signature_under} need a guardian's signature at this library",
+        )
+
+
 async def register_person(
     conn: DbConnection, policy: LibraryPolicy, clock: Clock, hasher: PinHasher, registration: PersonRegistration
 ) -> Patron:
@@ -39,12 +51,7 @@ async def register_person(
     today = clock.today()
     if registration.birth_date > today:
         raise DomainError(ErrorKind.INVALID, "birth_date_in_future", "the date of birth is in the future")
-    if needs_guardian(policy, age_on(registration.birth_date, today)) and registration.guardian is None:
-        raise DomainError(
-            ErrorKind.INVALID,
-            "guardian_required",
-            f"patrons under {policy.cards.guardian_signature_under} need a guardian's signature at this library",
-        )
+    refuse_minor_without_guardian(policy, registration.birth_date, today, registration.guardian)
     pin_hash = None if registration.pin is None else await hash_new_pin(hasher, registration.pin)
     guardian = registration.guardian
     return await insert_patron(

@@ -15,11 +15,11 @@ from pydantic import Field, StringConstraints
 
 from local_library.circulation.fees import charge_fee
 from local_library.clock import Clock
-from local_library.patrons.cards import age_on, prepare_national_upgrade
+from local_library.patrons.cards import prepare_national_upgrade, refuse_minor_without_guardian
 from local_library.patrons.models import Guardian, Patron
 from local_library.patrons.pins import hash_new_pin
 from local_library.patrons.queries import next_local_card_number, patron_by_id, retire_card, update_patron
-from local_library.policy import LibraryPolicy, needs_guardian, new_card_fee
+from local_library.policy import LibraryPolicy, new_card_fee
 from local_library.registry_link.cache import cached_columns
 from local_library.registry_link.corrections import correction_base, send_correction
 from local_library.registry_link.outbox import Deliverer, LocalUpdate, OutboxCipher, OutboxEntry, enqueue
@@ -36,6 +36,7 @@ from registry_contract.models import (
     PatronRecord,
     PostalAddress,
     RegisterPatron,
+    refuse_unreachable_contact,
 )
 from registry_contract.national_id import parse_national_id
 from registry_contract.pins import PinHasher, refuse_unfit_pin
@@ -83,12 +84,7 @@ async def register_national(
     """A local record waiting for its national card number, and the registration queued for the registry."""
     birth_date = _birth_date(registration.national_id)
     refuse_unfit_pin(registration.pin)
-    if needs_guardian(policy, age_on(birth_date, clock.today())) and registration.guardian is None:
-        raise DomainError(
-            ErrorKind.INVALID,
-            "guardian_required",
-            f"patrons under {policy.cards.guardian_signature_under} need a guardian's signature at this library",
-        )
+    refuse_minor_without_guardian(policy, birth_date, clock.today(), registration.guardian)
     guardian = registration.guardian
     patron_id = await conn.fetchval(
         """
@@ -124,14 +120,12 @@ async def upgrade_to_national(
         raise DomainError(
             ErrorKind.INVALID, "national_id_birth_date_mismatch", "the national ID does not match the date of birth"
         )
-    try:
-        register = RegisterPatron(
-            national_id=upgrade.national_id, pin=upgrade.pin, name=patron.name, addresses=upgrade.addresses,
-            phone_numbers=[patron.phone] if patron.phone else [], email=patron.email,
-            preferred_contact=patron.preferred_contact,
-        )  # fmt: skip
-    except ValueError as error:
-        raise DomainError(ErrorKind.INVALID, "contact_method_unreachable", str(error).splitlines()[-1]) from None
+    phones = [patron.phone] if patron.phone else []
+    refuse_unreachable_contact(patron.preferred_contact, upgrade.addresses, phones, patron.email)
+    register = RegisterPatron(
+        national_id=upgrade.national_id, pin=upgrade.pin, name=patron.name, addresses=upgrade.addresses,
+        phone_numbers=phones, email=patron.email, preferred_contact=patron.preferred_contact,
+    )  # fmt: skip
     await enqueue(conn, cipher, "register", patron_id, register.model_dump(mode="json"))
     return patron
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 import uuid
 
 from plumbing.db.types import DbConnection
-from plumbing.errors import DomainError, ErrorKind
 from registry.feed.store import record_change
 from registry.patrons import store
 from registry.patrons.core import Caller, RegistryCore, check_version, linked_row, record_for
-from registry_contract.models import ContactUpdate, PatronRecord, _check_reachable
+from registry_contract.models import ContactUpdate, PatronRecord, refuse_unreachable_contact
 
 
 async def update_contact(
@@ -28,10 +27,7 @@ async def update_contact(
         current = store.decrypt_record(core.keyring, row)
         changed = {field: getattr(update, field) for field in update.model_fields_set}
         merged = current.model_copy(update=changed)
-        try:
-            _check_reachable(merged.preferred_contact, merged.addresses, merged.phone_numbers, merged.email)
-        except ValueError as error:
-            raise DomainError(ErrorKind.INVALID, "contact_method_unreachable", str(error)) from None
+        refuse_unreachable_contact(merged.preferred_contact, merged.addresses, merged.phone_numbers, merged.email)
         values = {column: getattr(merged, column) for column in changed}
         await store.update_encrypted_fields(connection, core.keyring, row, values)
         await record_change(connection, patron_id, "updated", row["libraries"], row["version"] + 1)

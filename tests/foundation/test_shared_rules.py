@@ -16,8 +16,9 @@ from pydantic import ValidationError
 
 from local_library.patrons.models import ContactDetails
 from local_library.patrons.pins import hash_new_pin
-from plumbing.errors import DomainError
-from registry_contract.models import ContactFields
+from plumbing.errors import DomainError, ErrorKind
+from plumbing.http.problems import RequestValidationError
+from registry_contract.models import ContactFields, PinChange, refuse_unreachable_contact
 from registry_contract.pins import PinHasher, refuse_unfit_pin
 
 REPO = Path(__file__).resolve().parents[2]
@@ -93,3 +94,20 @@ async def test_a_new_pin_is_refused_with_the_same_code_at_the_node_and_the_regis
     with pytest.raises(DomainError) as at_the_node:
         await hash_new_pin(PinHasher(b"p" * 32, time_cost=1, memory_cost=1024), pin)
     assert (at_the_node.value.kind, at_the_node.value.code) == (at_the_registry.value.kind, code)
+
+
+def test_an_unreachable_contact_method_has_one_code_in_a_request_and_in_the_domain() -> None:
+    # Issue 10: the wire model refused it as `validation_failed`, a stored record corrected as
+    # `contact_method_unreachable`. A request body and a merged record now name the same rule.
+    with pytest.raises(ValidationError) as in_a_request:
+        ContactFields(name="Kari", preferred_contact="sms")
+    assert RequestValidationError(in_a_request.value).code == "contact_method_unreachable"
+    with pytest.raises(DomainError) as in_the_domain:
+        refuse_unreachable_contact("sms", [], [], None)
+    assert (in_the_domain.value.kind, in_the_domain.value.code) == (ErrorKind.INVALID, "contact_method_unreachable")
+
+
+def test_a_pin_in_a_request_is_refused_with_the_domain_code() -> None:
+    with pytest.raises(ValidationError) as in_a_request:
+        PinChange(new_pin="12a4")
+    assert RequestValidationError(in_a_request.value).code == "pin_format"
