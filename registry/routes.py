@@ -31,7 +31,7 @@ PRESENCE_REFUSALS: dict[int, tuple[str, ...]] = {
 }
 
 # Statuses per operation: besides the success, `refusals` lists the operation's own problem codes by status;
-# Endpoint.declared_refusals adds those every request of its shape can meet (see registry/api/endpoints.py).
+# Endpoint.declared_refusals adds those every request of its shape can meet (see registry_contract/endpoints.py).
 ENDPOINTS = [
     Endpoint("GET", "/v1/whoami", whoami, "the calling library's identity", models.WhoAmI, uses_database=False),
     Endpoint(
