@@ -38,6 +38,7 @@ from plumbing.keys.layout import DATA_KEY_NAMES, NODE_LOCAL_KEY_FILES, KeyLayout
 __all__ = [
     "ADMINISTRATOR_UNIT",
     "AdministratorEntry",
+    "IssuedAdministrator",
     "KeyMaterialError",
     "LibraryEntry",
     "add_administrator",

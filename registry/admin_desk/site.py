@@ -18,6 +18,7 @@ from plumbing.errors import DomainError, ErrorKind
 from plumbing.http.hsts import send_hsts
 from plumbing.http.problems import STATUS_BY_KIND, Handler, problem_middleware
 from plumbing.keys.layout import KeyLayout
+from plumbing.web.language import Language
 from plumbing.web.pages import INLINE_STYLE_HEADERS, security_headers_middleware
 from plumbing.web.sessions import SessionStore
 from registry.admin_desk import pages, views
@@ -57,6 +58,7 @@ async def administrators_only(request: web.Request, handler: Handler) -> web.Str
     try:
         return await handler(request)
     except DomainError as error:
+        language = await _posted_language(request, language)
         message = text(MESSAGE_BY_CODE[error.code], language) if error.code in MESSAGE_BY_CODE else error.message
         heading = text("error_heading", language)
         body = pages.message_page(language, request[ADMINISTRATOR].name, heading, message)
@@ -71,6 +73,17 @@ async def administrators_only(request: web.Request, handler: Handler) -> web.Str
         if "Allow" in error.headers:
             response.headers["Allow"] = error.headers["Allow"]
         return response
+
+
+async def _posted_language(request: web.Request, otherwise: Language) -> Language:
+    """A refused form answers in the form's language (aiohttp keeps the parsed body, so this reads nothing twice)."""
+    if request.method != "POST" or request.content_type != "application/x-www-form-urlencoded":
+        return otherwise
+    try:
+        posted = await request.post()
+    except (ValueError, web.HTTPException):
+        return otherwise
+    return views.language_of(request, posted.get("lang"))
 
 
 def create_admin_desk_app(
