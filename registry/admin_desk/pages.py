@@ -62,11 +62,16 @@ def layout(language: Language, path: str, title: str, body: str, *, admin: str |
         f"{escape(text(key, language))}</a></li>"
         for href, key in NAVIGATION
     )
-    signed_in = f"<p>{escape(text('signed_in_as', language, name=admin))}</p>" if admin else ""
+    # A refused visitor (``admin`` None) gets no menu: none of its pages would open for them.
+    signed_in = (
+        f"<p>{escape(text('signed_in_as', language, name=admin))}</p>"
+        f'<nav aria-label="{escape(text("navigation", language))}"><ul>{links}</ul></nav>'
+        if admin
+        else ""
+    )
     header = (
         f"<p><strong>{escape(text('site_title', language))}</strong> · "
         f"{language_link(f'{path}?lang={other}', other, text('language', language))}</p>{signed_in}"
-        f'<nav aria-label="{escape(text("navigation", language))}"><ul>{links}</ul></nav>'
     )
     skip = f'<a class="skip" href="#main">{escape(text("skip", language))}</a>\n'
     return html_document(
