@@ -171,7 +171,8 @@ def request_page(
         rows.append(_row(text("decision", language), escape(decided) + f"<br>{escape(request.decision_note or '')}"))
     libraries = "".join(f"<li>{escape(names(library, language))}</li>" for library in details.libraries)
     decision_form = ""
-    if request.status == "pending" and details.record_present:
+    # A request whose record is already gone (erased by another way) is still decided here, to close it.
+    if request.status == "pending":
         decision_form = f"""<h2>{t("decision")}</h2>
 <form method="post" action="/requests/{request.request_id}/decide">{hidden_form_fields(csrf, language)}
 <label for="reason">{t("reason")}</label>
@@ -206,7 +207,7 @@ def confirm_page(
     def t(key: str) -> str:
         return escape(text(key, language))
 
-    card = details.card_number or ""
+    card = details.card_number or text("erased", language)
     libraries = "".join(f"<li>{escape(names(library, language))}</li>" for library in details.libraries)
     told = f"<h2>{t('will_be_told')}</h2><ul>{libraries}</ul>" if decision == "approve" else ""
     heading = text(f"confirm_heading_{decision}", language)

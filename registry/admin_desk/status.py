@@ -16,7 +16,7 @@ from plumbing.keys.pki import AdministratorEntry, LibraryEntry, certificate_file
 from registry.audit.log import ChainVerdict, last_sealed_entry, seal_all, verify_chain
 from registry.audit.sealer import SealingLag, sealing_lag
 from registry.auth.last_seen import last_seen_by_library
-from registry.health.calendar import calendar_report
+from registry.health.calendar import CERTIFICATE_WARNING_BEFORE, calendar_report
 from registry.patrons.core import Caller, RegistryCore
 
 DESK_PURPOSE = "registry administration"
@@ -109,6 +109,13 @@ async def key_status(
         await core.audit(connection, admin, "admin_view_keys", DESK_PURPOSE, None)
         return await patrons_by_kek_version(connection)
 
+    # Administrators' certificates are not renewed by `natreg keys renew`: a new one is issued (revoke, add-admin).
+    warnings = list(calendar.warnings) + [
+        f"the {expiry.what} certificate expires at {expiry.not_after:%Y-%m-%dT%H:%M}Z: "
+        "issue a new one (`natreg keys revoke-admin`, then `natreg keys add-admin`)"
+        for expiry in expiries
+        if expiry.what.startswith("administrator ") and expiry.not_after - now < CERTIFICATE_WARNING_BEFORE
+    ]
     keyring = core.keyring
     return KeyStatus(
         kek_versions=keyring.kek_versions,
@@ -116,7 +123,7 @@ async def key_status(
         patrons_by_kek_version=await core.in_transaction(work),
         crl_next_update=calendar.crl_next_update,
         expiries=sorted(expiries, key=lambda expiry: expiry.not_after),
-        warnings=calendar.warnings,
+        warnings=warnings,
     )
 
 

@@ -16,8 +16,10 @@ import pytest
 from natreg.cli import main
 from plumbing.keys.pki import add_administrator, add_key_encryption_key, revoke_administrator
 from registry.app import RunningRegistry
+from registry_contract.client import card_and_pin
 from tests.admin_desk.conftest import (
     ADMINISTRATOR,
+    PIN,
     WaitingRequest,
     admin_session,
     client_context,
@@ -309,3 +311,23 @@ def test_pkcs12_file_opens_with_its_password(own_keys_dir: Path) -> None:
     assert bundle.cert.certificate.subject.rfc4514_string() == "CN=per,OU=registry administrators,O=natreg"
     with pytest.raises(ValueError, match="Invalid password"):
         pkcs12.load_pkcs12(issued.pkcs12_file.read_bytes(), b"wrong")
+
+
+async def test_a_request_whose_record_is_already_gone_can_still_be_closed(
+    registry: RunningRegistry, own_keys_dir: Path, registry_database_url: str
+) -> None:
+    waiting = await file_request(registry, own_keys_dir, name="Otto Optout")
+    async with registry_client(registry, own_keys_dir, "sandnes") as sandnes:
+        await sandnes.unlink(waiting.patron.patron_id, card_and_pin(waiting.patron.card_number, PIN))
+    async with registry_client(registry, own_keys_dir, "asker") as asker:
+        await asker.opt_out(waiting.patron.patron_id, card_and_pin(waiting.patron.card_number, PIN))
+    async with admin_session(own_keys_dir) as session:
+        _, shown = await _page(session, f"{registry.admin_url}/requests/{waiting.request_id}?lang=en")
+        assert "(the record is erased)" in shown
+        assert "Erik" not in shown
+        form = {"csrf": _token(shown), "lang": "en", "decision": "approve", "reason": "record already gone"}
+        decide = f"{registry.admin_url}/requests/{waiting.request_id}/decide"
+        assert (await _post(session, decide, form)).status == 200
+        assert (await _post(session, decide, form | {"confirmed": "yes"})).status == 303
+    row = await _request_row(registry_database_url, waiting.request_id)
+    assert (row["status"], row["present"]) == ("approved", False)
