@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import html
+import json
 import re
 import uuid
 from pathlib import Path
@@ -14,6 +16,7 @@ import asyncpg
 import pytest
 
 from natreg.cli import main
+from plumbing.keys.layout import KeyLayout
 from plumbing.keys.pki import add_administrator, add_key_encryption_key, revoke_administrator
 from registry.app import RunningRegistry
 from registry_contract.client import card_and_pin
@@ -331,3 +334,16 @@ async def test_a_request_whose_record_is_already_gone_can_still_be_closed(
         assert (await _post(session, decide, form | {"confirmed": "yes"})).status == 303
     row = await _request_row(registry_database_url, waiting.request_id)
     assert (row["status"], row["present"]) == ("approved", False)
+
+
+async def test_the_keys_page_warns_of_an_administrator_certificate_about_to_expire(
+    registry: RunningRegistry, own_keys_dir: Path
+) -> None:
+    layout = KeyLayout(own_keys_dir)
+    document = json.loads(layout.administrator_registry.read_text())
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=10)
+    document["administrators"][ADMINISTRATOR]["certificate_not_after"] = soon.isoformat()
+    layout.administrator_registry.write_text(json.dumps(document))
+    async with admin_session(own_keys_dir) as session:
+        _, keys = await _page(session, registry.admin_url + "/keys?lang=en")
+    assert f"the administrator {ADMINISTRATOR} certificate expires at {soon:%Y-%m-%dT%H:%M}Z" in keys
