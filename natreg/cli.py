@@ -17,12 +17,16 @@ from plumbing.errors import DomainError
 from plumbing.keys.files import KeyMaterialError
 from plumbing.keys.layout import KeyLayout
 from plumbing.keys.pki import (
+    add_administrator,
     add_key_encryption_key,
     add_library,
+    display_names,
     init_keys,
     refresh_crl,
     renew_certificates,
+    revoke_administrator,
     revoke_library,
+    set_library_display_names,
 )
 
 Command = Callable[[argparse.Namespace], int]
@@ -35,7 +39,7 @@ def _keys_dir(arguments: argparse.Namespace) -> Path:
 def keys_init(arguments: argparse.Namespace) -> int:
     created = init_keys(
         _keys_dir(arguments), arguments.library, server_names=arguments.server_name, crl_url=arguments.crl_url
-    )
+    )  # a library issued here is known by its id until `natreg keys name-library` names it
     for line in created:
         print(f"created {line}")
     if not created:
@@ -44,9 +48,32 @@ def keys_init(arguments: argparse.Namespace) -> int:
 
 
 def keys_add_library(arguments: argparse.Namespace) -> int:
-    add_library(_keys_dir(arguments), arguments.library_id, server_names=arguments.server_name)
+    names = display_names(arguments.name, arguments.name_en)
+    add_library(_keys_dir(arguments), arguments.library_id, server_names=arguments.server_name, names=names)
     layout = KeyLayout(_keys_dir(arguments))
     print(f"issued keys for library {arguments.library_id!r} in {layout.library_dir(arguments.library_id)}")
+    return 0
+
+
+def keys_name_library(arguments: argparse.Namespace) -> int:
+    names = display_names(arguments.name, arguments.name_en)
+    changed = set_library_display_names(_keys_dir(arguments), arguments.library_id, names)
+    print(f"library {arguments.library_id!r} is now shown as {arguments.name!r}" if changed else "nothing to change")
+    return 0
+
+
+def keys_add_admin(arguments: argparse.Namespace) -> int:
+    issued = add_administrator(_keys_dir(arguments), arguments.name)
+    print(f"issued an administrator certificate for {issued.name!r} in {issued.folder}")
+    print(f"import {issued.pkcs12_file} into the administrator's browser; its password (shown only now) is:")
+    print(f"    {issued.password}")
+    print(f"(also in {issued.password_file}, readable only by you: hand it over apart from the file, then delete it)")
+    return 0
+
+
+def keys_revoke_admin(arguments: argparse.Namespace) -> int:
+    revoke_administrator(_keys_dir(arguments), arguments.name)
+    print(f"revoked administrator {arguments.name!r}; the administrators' desk refuses the certificate from now on")
     return 0
 
 
@@ -143,13 +170,14 @@ def admin_requests_list(arguments: argparse.Namespace) -> int:
     from registry.settings import RegistrySettings  # noqa: PLC0415
 
     status = None if arguments.status == "all" else arguments.status
-    requests = asyncio.run(list_erasure_requests(RegistrySettings(), status))
-    for request in requests:
+    summaries = asyncio.run(list_erasure_requests(RegistrySettings(), _administrator(), status))
+    for summary in summaries:
+        request = summary.request
         print(
             f"{request.request_id}  {request.kind:<12} {request.status:<8} filed {request.filed_at:%Y-%m-%d %H:%M} "
-            f"via {request.filed_by_library or request.filed_via}  patron {request.patron_id}"
+            f"via {request.filed_by_library or request.filed_via}  card {summary.card_number or '(erased)'}"
         )
-    print(f"{len(requests)} request(s)")
+    print(f"{len(summaries)} request(s)")
     return 0
 
 
@@ -254,6 +282,7 @@ def demo(arguments: argparse.Namespace) -> int:
         registry_port=arguments.registry_port,
         health_port=arguments.health_port,
         public_port=arguments.public_port,
+        admin_port=arguments.admin_port,
         first_library_port=arguments.first_library_port,
     )
     asyncio.run(run_demo(options))
@@ -334,6 +363,26 @@ def _add_library_commands(commands: Subcommands) -> None:
     who.add_argument("--library", required=True, help="library id")
 
 
+def _add_names_and_administrators(
+    keys: Subcommands, add_library_command: argparse.ArgumentParser,
+    keys_dir_option: Callable[[argparse.ArgumentParser], None],
+) -> None:  # fmt: skip
+    """Library display names and registry administrators' certificates."""
+    add_library_command.add_argument("--name", help='the name people read, e.g. "Asker bibliotek" (default: the id)')
+    add_library_command.add_argument("--name-en", help="its English name, if it differs")
+    name_lib = add(keys, "name-library", keys_name_library, "set the name people read for a library")
+    keys_dir_option(name_lib)
+    name_lib.add_argument("library_id")
+    name_lib.add_argument("--name", required=True, help='e.g. "Asker bibliotek"')
+    name_lib.add_argument("--name-en", help="its English name, if it differs")
+    add_admin = add(keys, "add-admin", keys_add_admin, "issue a registry administrator's certificate (PKCS#12)")
+    keys_dir_option(add_admin)
+    add_admin.add_argument("name", help="the administrator's name, as the audit log records it")
+    revoke_admin = add(keys, "revoke-admin", keys_revoke_admin, "revoke a registry administrator's certificate")
+    keys_dir_option(revoke_admin)
+    revoke_admin.add_argument("name")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="natreg", description=__doc__)
     parser.add_argument("--log-level", default=os.environ.get("NATREG_LOG_LEVEL", "INFO"))
@@ -354,6 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys_dir_option(add_lib)
     add_lib.add_argument("library_id")
     add_lib.add_argument("--server-name", action="append", default=[], help="extra DNS name for its node")
+    _add_names_and_administrators(keys, add_lib, keys_dir_option)
     revoke = add(keys, "revoke", keys_revoke, "revoke a library's certificate and credential")
     keys_dir_option(revoke)
     revoke.add_argument("library_id")
@@ -395,6 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_command.add_argument("--registry-port", type=int, default=8443)
     demo_command.add_argument("--health-port", type=int, default=8080)
     demo_command.add_argument("--public-port", type=int, default=8444)
+    demo_command.add_argument("--admin-port", type=int, default=8445)
     demo_command.add_argument(
         "--first-library-port", type=int, default=8501, help="asker's port, sandnes' is the next (0: free ports)"
     )

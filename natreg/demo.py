@@ -16,17 +16,19 @@ from pathlib import Path
 from local_library import app_keys
 from local_library.app import RunningLibrary, start_library
 from local_library.catalogue.importing import import_items_csv
+from local_library.policy import load_builtin_policy
 from local_library.settings import LibrarySettings
 from natreg.services import stop_signal
 from plumbing.db.embedded import EmbeddedPostgres, database_dsn, ensure_database
 from plumbing.keys.files import write_new_file
 from plumbing.keys.layout import KeyLayout
-from plumbing.keys.pki import init_keys
+from plumbing.keys.pki import add_administrator, init_keys, load_administrator_entries, set_library_display_names
 from registry.app import RunningRegistry, start_registry
 from registry.settings import RegistrySettings
 from registry_contract.client import RegistryClient
 
 DEMO_LIBRARIES = ("asker", "sandnes")
+DEMO_ADMINISTRATOR = "demo-admin"
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class DemoOptions:
     health_port: int
     public_port: int
     first_library_port: int
+    admin_port: int = 8445
 
 
 async def stock_demo_catalogue(library: RunningLibrary) -> None:
@@ -57,6 +60,22 @@ def demo_admin_password_file(data_dir: Path, library_id: str) -> Path:
     return path
 
 
+def name_demo_libraries(keys_dir: Path) -> None:
+    """The registry shows each demo library by the name in its lending policy (ids are for machines)."""
+    for library_id in DEMO_LIBRARIES:
+        name = load_builtin_policy(library_id).name
+        set_library_display_names(keys_dir, library_id, {"nb": name.nb, "en": name.en})
+
+
+def demo_administrator(keys_dir: Path) -> tuple[Path, str]:
+    """The demo administrator's PKCS#12 file and its password (made once; a demo prints what production hides)."""
+    layout = KeyLayout(keys_dir)
+    if DEMO_ADMINISTRATOR not in load_administrator_entries(layout):
+        add_administrator(keys_dir, DEMO_ADMINISTRATOR)
+    password_file = layout.administrator_pkcs12_password(DEMO_ADMINISTRATOR)
+    return layout.administrator_pkcs12(DEMO_ADMINISTRATOR), password_file.read_text().strip()
+
+
 async def run_demo(options: DemoOptions) -> None:
     with stop_signal() as stop:
         await _run_demo(options, stop)
@@ -66,6 +85,8 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
     started = time.monotonic()
     for line in init_keys(options.keys_dir, DEMO_LIBRARIES):
         print(f"created {line}")
+    name_demo_libraries(options.keys_dir)
+    admin_pkcs12, admin_password = demo_administrator(options.keys_dir)
     embedded: EmbeddedPostgres | None = None
     if options.database_url:
         server_dsn = options.database_url
@@ -83,6 +104,7 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
             port=options.registry_port,
             health_port=options.health_port,
             public_port=options.public_port,
+            admin_port=options.admin_port,
             allow_synthetic_national_ids=True,
         )
         await ensure_database(server_dsn, registry_settings.database_name)
@@ -93,6 +115,8 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
         )
         print(f"registry   node API {registry.api_url}   health {registry.health_url}")
         print(f"registry   insight page for patrons {registry.public_url}")
+        print(f"registry   administrators' desk {registry.admin_url}/")
+        print(f"           import {admin_pkcs12} in the browser, password {admin_password}")
         for offset, library_id in enumerate(DEMO_LIBRARIES):
             library_settings = LibrarySettings(
                 library_id=library_id,

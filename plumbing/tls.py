@@ -105,6 +105,15 @@ def registry_node_api_context(layout: KeyLayout) -> ssl.SSLContext:
     return ReloadingServerContext(lambda: _node_api_context(layout), watched).front
 
 
+def registry_admin_desk_context(layout: KeyLayout) -> ssl.SSLContext:
+    """The administrators' desk: like the node API, a client certificate from our CA, checked against the CRL.
+
+    Which certificates are administrators' (and not libraries') the desk decides per request
+    (``registry.auth.administrators``); the handshake only proves the certificate is ours and not revoked.
+    """
+    return registry_node_api_context(layout)
+
+
 def public_server_context(certificate: str | Path, key: str | Path) -> ssl.SSLContext:
     """A listener for browsers: server authentication only, following renewals of its certificate."""
 

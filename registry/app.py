@@ -18,12 +18,15 @@ from plumbing.http.hsts import send_hsts
 from plumbing.http.listeners import ListenerRunner, ListenerSite
 from plumbing.http.problems import problem_middleware
 from plumbing.http.sites import start_site, url_host
+from plumbing.keys.files import load_or_create_key_file
 from plumbing.keys.layout import KeyLayout
-from plumbing.tls import public_server_context, registry_node_api_context
+from plumbing.tls import public_server_context, registry_admin_desk_context, registry_node_api_context
 from plumbing.web.sessions import load_or_create_session_key
 from registry import app_keys
+from registry.admin_desk.site import create_admin_desk_app
 from registry.audit.log import seal_all
 from registry.audit.sealer import SealerState, run_sealer
+from registry.auth.last_seen import LastSeenRecorder
 from registry.auth.libraries import LibraryDirectory
 from registry.auth.middleware import authentication_middleware
 from registry.crypto.keyring import KeyRingWatcher
@@ -52,12 +55,18 @@ def create_app(settings: RegistrySettings) -> web.Application:
     app[app_keys.SETTINGS] = settings
     app[app_keys.KEY_LAYOUT] = layout
     app[app_keys.LIBRARY_DIRECTORY] = LibraryDirectory(layout)
+    app[app_keys.LAST_SEEN] = LastSeenRecorder(lambda: app[app_keys.POOL])
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         pool = await create_migrated_pool(database_url, MIGRATIONS_PACKAGE)
         app[app_keys.POOL] = pool
         yield
         await pool.close()
+
+    async def last_seen_writes(app: web.Application) -> AsyncIterator[None]:
+        yield
+        # Before the pool closes (cleanup runs in reverse order).
+        await app[app_keys.LAST_SEEN].drain()
 
     async def patron_core(app: web.Application) -> AsyncIterator[None]:
         keyring_watcher = KeyRingWatcher(layout.registry_data_dir)
@@ -93,7 +102,7 @@ def create_app(settings: RegistrySettings) -> web.Application:
             yield
 
     app[app_keys.SEALER_STATE] = SealerState()
-    app.cleanup_ctx.extend([database, patron_core, audit_sealer, erasure_ledger_upkeep])
+    app.cleanup_ctx.extend([database, last_seen_writes, patron_core, audit_sealer, erasure_ledger_upkeep])
     if settings.crl_refresh_interval_seconds > 0:
         app.cleanup_ctx.append(crl_upkeep)
     add_routes(app)
@@ -123,18 +132,22 @@ async def _seal_round(pool: asyncpg.Pool, core: RegistryCore) -> None:
 class RunningRegistry:
     runner: web.AppRunner
     public_runner: web.AppRunner
+    admin_runner: web.AppRunner
     api_url: str
     health_url: str
     public_url: str
+    admin_url: str
 
     async def stop(self) -> None:
-        # The public site borrows the API app's pool, so it goes first.
+        # The public site and the administrators' desk borrow the API app's pool, so they go first.
+        await self.admin_runner.cleanup()
         await self.public_runner.cleanup()
         await self.runner.cleanup()
 
 
 async def start_registry(settings: RegistrySettings) -> RunningRegistry:
-    """Start the node API (mutual TLS), the plain health listener and the public insight site (HTTPS).
+    """Start the node API (mutual TLS), the plain health listener, the public insight site (HTTPS) and the
+    administrators' desk (mutual TLS, administrators' certificates only).
 
     Port 0 picks free ports.
     """
@@ -143,13 +156,22 @@ async def start_registry(settings: RegistrySettings) -> RunningRegistry:
     layout = app[app_keys.KEY_LAYOUT]
     runner = ListenerRunner(app, read_timeout_seconds=settings.read_timeout_seconds)
     await runner.setup()
+    libraries = app[app_keys.LIBRARY_DIRECTORY]
     public_app = create_public_app(
         lambda: app[app_keys.CORE],
         session_key=load_or_create_session_key(layout.insight_session_key),
         controller=settings.operator_name,
+        library_names=libraries.display_name,
     )
     send_hsts(public_app)
     public_runner = ListenerRunner(public_app, read_timeout_seconds=settings.read_timeout_seconds)
+    admin_app = create_admin_desk_app(
+        lambda: app[app_keys.CORE],
+        layout=layout,
+        libraries=libraries,
+        form_key=load_or_create_key_file(layout.admin_desk_form_key),
+    )
+    admin_runner = ListenerRunner(admin_app, read_timeout_seconds=settings.read_timeout_seconds)
     try:
         api_port = await start_site(
             runner, ListenerSite(runner, settings.host, settings.port, ssl_context=registry_node_api_context(layout))
@@ -163,7 +185,13 @@ async def start_registry(settings: RegistrySettings) -> RunningRegistry:
         public_port = await start_site(
             public_runner, ListenerSite(public_runner, settings.host, settings.public_port, ssl_context=public_context)
         )
+        await admin_runner.setup()
+        admin_context = registry_admin_desk_context(layout)
+        admin_port = await start_site(
+            admin_runner, ListenerSite(admin_runner, settings.host, settings.admin_port, ssl_context=admin_context)
+        )
     except BaseException:
+        await admin_runner.cleanup()
         await public_runner.cleanup()
         await runner.cleanup()
         raise
@@ -171,7 +199,9 @@ async def start_registry(settings: RegistrySettings) -> RunningRegistry:
     return RunningRegistry(
         runner=runner,
         public_runner=public_runner,
+        admin_runner=admin_runner,
         api_url=f"https://{host}:{api_port}",
         health_url=f"http://{host}:{health_port}/health",
         public_url=f"https://{host}:{public_port}",
+        admin_url=f"https://{host}:{admin_port}",
     )

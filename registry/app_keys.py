@@ -9,8 +9,11 @@ import asyncpg
 from aiohttp import web
 
 from plumbing.keys.layout import KeyLayout
+from plumbing.web.sessions import SessionStore
 from plumbing.web.site import Site
 from registry.audit.sealer import SealerState
+from registry.auth.administrators import Administrator, AdministratorDirectory
+from registry.auth.last_seen import LastSeenRecorder
 from registry.auth.libraries import CallingLibrary, LibraryDirectory
 from registry.patrons.core import RegistryCore
 from registry.settings import RegistrySettings
@@ -19,6 +22,8 @@ SETTINGS = web.AppKey("settings", RegistrySettings)
 POOL = web.AppKey("pool", asyncpg.Pool)
 KEY_LAYOUT = web.AppKey("key_layout", KeyLayout)
 LIBRARY_DIRECTORY = web.AppKey("library_directory", LibraryDirectory)
+LAST_SEEN = web.AppKey("last_seen", LastSeenRecorder)
+"""Remembers when each library last authenticated (``registry.auth.last_seen``)."""
 CORE = web.AppKey("core", RegistryCore)
 SEALER_STATE = web.AppKey("sealer_state", SealerState)
 CALLER = web.RequestKey("caller", CallingLibrary)
@@ -32,3 +37,16 @@ INSIGHT_CORE_PROVIDER: web.AppKey[Callable[[], RegistryCore]] = web.AppKey("insi
 INSIGHT_SITE = web.AppKey("insight_site", Site)
 INSIGHT_CONTROLLER = web.AppKey("insight_controller", str)
 """The data controller named on the pages."""
+
+# The administrators' desk (``registry.admin_desk.site``), a separate application on its own mutual-TLS listener.
+ADMIN_DESK_CORE_PROVIDER: web.AppKey[Callable[[], RegistryCore]] = web.AppKey("admin_desk_core_provider")
+ADMIN_DESK_ADMINISTRATORS = web.AppKey("admin_desk_administrators", AdministratorDirectory)
+ADMIN_DESK_LIBRARIES = web.AppKey("admin_desk_libraries", LibraryDirectory)
+"""The node API's library list: names, states and certificate dates."""
+ADMIN_DESK_KEY_LAYOUT = web.AppKey("admin_desk_key_layout", KeyLayout)
+ADMIN_DESK_FORMS = web.AppKey("admin_desk_forms", SessionStore)
+"""Signs the desk's form tokens with the desk's own key, bound to the administrator's certificate serial."""
+ADMINISTRATOR = web.RequestKey("administrator", Administrator)
+"""The administrator a desk request comes from, set by the desk's middleware."""
+INSIGHT_LIBRARY_NAMES: web.AppKey[Callable[[str, str], str]] = web.AppKey("insight_library_names")
+"""A library's display name in a language, for the insight pages."""

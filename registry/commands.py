@@ -1,7 +1,8 @@
-"""Registry maintenance commands (``natreg registry …``): audit verification, key rotation, bulk import.
+"""Registry maintenance commands (``natreg registry …``, ``natreg admin …``): audit verification, key rotation,
+bulk import, deletion requests.
 
 Each resolves the database like the service does (configured URL, or the embedded server) and runs its
-work with the same domain code the API uses.
+work with the same domain code the API and the administrators' desk use.
 """
 
 from __future__ import annotations
@@ -72,9 +73,11 @@ def _pin_hasher(settings: RegistrySettings, keyring: KeyRing) -> PinHasher:
     )
 
 
-async def list_erasure_requests(settings: RegistrySettings, status: str | None) -> list[admin.ErasureRequest]:
-    async with registry_pool(settings) as pool, pool.acquire() as connection:
-        return await admin.list_requests(connection, status)
+async def list_erasure_requests(
+    settings: RegistrySettings, administrator: str, status: str | None
+) -> list[admin.RequestSummary]:
+    async with registry_core(settings) as core:
+        return await admin.list_requests(core, admin.administrator(administrator), status)
 
 
 async def show_erasure_request(

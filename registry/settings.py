@@ -25,6 +25,9 @@ class RegistrySettings(BaseSettings):
     port: int = Field(default=8443, description="node API listener (mutual TLS)")
     health_port: int = Field(default=8080, description="plain HTTP listener that serves only /health")
     public_port: int = Field(default=8444, description="public HTTPS site: the patrons' insight page")
+    admin_port: int = Field(
+        default=8445, description="the administrators' desk (HTTPS, an administrator's client certificate required)"
+    )
     erasure_ledger_path: Path | None = Field(
         default=None,
         description="append-only copy of the erasure ledger, kept apart from database backups "

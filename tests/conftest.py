@@ -25,6 +25,8 @@ from registry.migrations import MIGRATIONS_PACKAGE as REGISTRY_MIGRATIONS
 from tests.fixed_ports import documented_fixed_ports, holding
 
 TEST_LIBRARIES = ("asker", "sandnes", "oslo")
+# The names people read (the registry's library list); oslo keeps only its id, as `keys init --library` leaves it.
+TEST_LIBRARY_NAMES = {"asker": {"nb": "Asker bibliotek", "en": "Asker Library"}, "sandnes": {"nb": "Sandnes bibliotek"}}
 TEMPLATES = {"registry": REGISTRY_MIGRATIONS, "library": LIBRARY_MIGRATIONS}
 
 
@@ -125,7 +127,7 @@ async def empty_database_url(postgres: EmbeddedPostgres) -> AsyncIterator[str]:
 def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Key material shared by the session's tests; tests that revoke or rotate make their own."""
     root = tmp_path_factory.mktemp("keys")
-    init_keys(root, TEST_LIBRARIES)
+    init_keys(root, TEST_LIBRARIES, library_names=TEST_LIBRARY_NAMES)
     return root
 
 
@@ -133,7 +135,7 @@ def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def own_keys_dir(tmp_path: Path) -> Path:
     """Key material for one test, for tests that change it (revocation, rotation)."""
     root = tmp_path / "keys"
-    init_keys(root, TEST_LIBRARIES)
+    init_keys(root, TEST_LIBRARIES, library_names=TEST_LIBRARY_NAMES)
     return root
 
 

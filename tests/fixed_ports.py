@@ -21,8 +21,9 @@ LOOPBACK = "127.0.0.1"
 
 
 def documented_fixed_ports() -> list[int]:
-    """The registry's three listeners and the demo libraries' ports, from the settings' own defaults."""
-    registry = [RegistrySettings.model_fields[name].default for name in ("port", "health_port", "public_port")]
+    """The registry's four listeners and the demo libraries' ports, from the settings' own defaults."""
+    listeners = ("port", "health_port", "public_port", "admin_port")
+    registry = [RegistrySettings.model_fields[name].default for name in listeners]
     first_library: int = LibrarySettings.model_fields["port"].default
     return sorted({*registry, *(first_library + offset for offset in range(len(DEMO_LIBRARIES)))})
 

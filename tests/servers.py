@@ -16,6 +16,7 @@ from registry_contract.client import RegistryClient
 async def run_registry(database_url: str, keys_dir: Path, **overrides: object) -> RunningRegistry:
     options: dict[str, object] = {
         "database_url": database_url, "keys_dir": keys_dir, "port": 0, "health_port": 0, "public_port": 0,
+        "admin_port": 0,
         "allow_synthetic_national_ids": True,
         # Each test registry keeps its erasure ledger file apart from every other one.
         "data_dir": Path(tempfile.mkdtemp(prefix="natreg-registry-")),

@@ -107,6 +107,7 @@ async def bench_environment() -> AsyncIterator[BenchEnvironment]:
                 port=0,
                 health_port=0,
                 public_port=0,
+                admin_port=0,
                 allow_synthetic_national_ids=True,
             ),
         )

@@ -76,6 +76,32 @@ class KeyLayout:
         """The registry's key for insight-site sessions (``plumbing.web.sessions``), next to its data keys."""
         return self.data_key("insight-session")
 
+    @property
+    def administrator_registry(self) -> Path:
+        """The registry's list of administrators: certificate serials and revocations (never in the library list)."""
+        return self.registry_dir / "admins.json"
+
+    @property
+    def admin_desk_form_key(self) -> Path:
+        """The key of the administrators' desk's form tokens (bound to the administrator's certificate)."""
+        return self.data_key("admin-desk-form")
+
+    def administrator_dir(self, name: str) -> Path:
+        return self.root / "admins" / name
+
+    def administrator_key(self, name: str) -> Path:
+        return self.administrator_dir(name) / "admin.key"
+
+    def administrator_certificate(self, name: str) -> Path:
+        return self.administrator_dir(name) / "admin.crt"
+
+    def administrator_pkcs12(self, name: str) -> Path:
+        """Certificate and key in one file a browser imports."""
+        return self.administrator_dir(name) / "admin.p12"
+
+    def administrator_pkcs12_password(self, name: str) -> Path:
+        return self.administrator_dir(name) / "admin.p12-password"
+
     def library_dir(self, library_id: str) -> Path:
         return self.root / "libraries" / library_id
 

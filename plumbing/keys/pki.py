@@ -15,13 +15,14 @@ import ipaddress
 import json
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from plumbing.keys.files import (
@@ -35,12 +36,18 @@ from plumbing.keys.files import (
 from plumbing.keys.layout import DATA_KEY_NAMES, NODE_LOCAL_KEY_FILES, KeyLayout
 
 __all__ = [
+    "ADMINISTRATOR_UNIT",
+    "AdministratorEntry",
+    "IssuedAdministrator",
     "KeyMaterialError",
     "LibraryEntry",
+    "add_administrator",
     "add_library",
     "credential_hmac",
     "init_keys",
+    "load_administrator_entries",
     "load_library_entries",
+    "revoke_administrator",
     "revoke_library",
 ]
 
@@ -63,6 +70,7 @@ DEFAULT_RENEW_WITHIN = dt.timedelta(days=30)
 ORGANISATION = "natreg"
 # Earlier certificates of a library still accepted after renewals (the previous two are plenty).
 KEPT_EARLIER_SERIALS = 2
+MAX_DISPLAY_NAME = 80
 
 
 @dataclass(frozen=True)
@@ -78,10 +86,16 @@ class LibraryEntry:
     earlier_serials: tuple[int, ...] = ()
     # When the current client certificate expires, so the registry can warn without holding the file.
     certificate_not_after: dt.datetime | None = None
+    # What people read instead of the id, per language ("nb", "en"); empty: the id itself.
+    display_names: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def all_serials(self) -> tuple[int, ...]:
         return (self.certificate_serial, *self.earlier_serials)
+
+    def display_name(self, language: str = "nb") -> str:
+        """The library's name in ``language``, else in bokmål, else its id."""
+        return self.display_names.get(language) or self.display_names.get("nb") or self.library_id
 
 
 def _now() -> dt.datetime:
@@ -106,10 +120,12 @@ def _certificate_pem(certificate: x509.Certificate) -> bytes:
     return certificate.public_bytes(serialization.Encoding.PEM)
 
 
-def _name(common_name: str) -> x509.Name:
+def _name(common_name: str, unit: str | None = None) -> x509.Name:
+    unit_attributes = [x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit)] if unit else []
     return x509.Name(
         [
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANISATION),
+            *unit_attributes,
             x509.NameAttribute(NameOID.COMMON_NAME, common_name),
         ]
     )
@@ -176,13 +192,14 @@ def _issue_leaf(
     usage: x509.ObjectIdentifier,
     server_names: Sequence[str] = (),
     key: ec.EllipticCurvePrivateKey | None = None,
+    unit: str | None = None,
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     ca_key, ca_certificate = _load_ca(layout)
     key = key or ec.generate_private_key(ec.SECP256R1())
     now = _now()
     builder = (
         x509.CertificateBuilder()
-        .subject_name(_name(common_name))
+        .subject_name(_name(common_name, unit))
         .issuer_name(ca_certificate.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
@@ -323,9 +340,44 @@ def load_library_entries(layout: KeyLayout) -> dict[str, LibraryEntry]:
                 if entry.get("certificate_not_after")
                 else None
             ),
+            display_names=_display_names(entry.get("name")),
         )
         for library_id, entry in document["libraries"].items()
     }
+
+
+def _display_names(stored: object) -> dict[str, str]:
+    """A stored name: one string (every language) or one per language; lists written before names existed have none."""
+    if isinstance(stored, str):
+        return {"nb": stored}
+    if isinstance(stored, dict):
+        return {str(language): str(name) for language, name in stored.items() if name}
+    return {}
+
+
+def display_names(name: str | None, name_en: str | None = None) -> dict[str, str]:
+    """The names to store for ``--name`` (bokmål, and every language without its own) and ``--name-en``."""
+    names = {"nb": name.strip()} if name and name.strip() else {}
+    if name_en and name_en.strip():
+        names["en"] = name_en.strip()
+    for value in names.values():
+        if len(value) > MAX_DISPLAY_NAME or any(not character.isprintable() for character in value):
+            raise KeyMaterialError(f"a library name must be printable and at most {MAX_DISPLAY_NAME} characters")
+    return names
+
+
+def set_library_display_names(root: Path, library_id: str, names: Mapping[str, str]) -> bool:
+    """Give a library the names people read; return whether anything changed (the file is left alone if not)."""
+    layout = KeyLayout(root)
+    entries = load_library_entries(layout)
+    entry = entries.get(library_id)
+    if entry is None:
+        raise KeyMaterialError(f"unknown library {library_id!r}")
+    if dict(entry.display_names) == dict(names):
+        return False
+    entries[library_id] = dataclasses.replace(entry, display_names=dict(names))
+    _save_library_entries(layout, entries)
+    return True
 
 
 def _save_library_entries(layout: KeyLayout, entries: dict[str, LibraryEntry]) -> None:
@@ -340,6 +392,7 @@ def _save_library_entries(layout: KeyLayout, entries: dict[str, LibraryEntry]) -
                 "certificate_not_after": (
                     entry.certificate_not_after.isoformat() if entry.certificate_not_after else None
                 ),
+                "name": dict(entry.display_names),
             }
             for entry in sorted(entries.values(), key=lambda item: item.library_id)
         }
@@ -347,7 +400,9 @@ def _save_library_entries(layout: KeyLayout, entries: dict[str, LibraryEntry]) -
     replace_file(layout.library_registry, (json.dumps(document, indent=2) + "\n").encode())
 
 
-def add_library(root: Path, library_id: str, *, server_names: Sequence[str] = ()) -> list[Path]:
+def add_library(
+    root: Path, library_id: str, *, server_names: Sequence[str] = (), names: Mapping[str, str] | None = None
+) -> list[Path]:
     """Issue a client certificate, a node server certificate and a fresh credential for one library.
 
     A library that exists and is not revoked is refused: re-issuing would silently replace its keys.
@@ -390,6 +445,8 @@ def add_library(root: Path, library_id: str, *, server_names: Sequence[str] = ()
         certificate_serial=client_certificate.serial_number,
         revoked=False,
         certificate_not_after=client_certificate.not_valid_after_utc,
+        # A re-issue keeps the name people know the library by.
+        display_names=dict(names) if names else dict(existing.display_names) if existing else {},
     )
     _save_library_entries(layout, entries)
     return [layout.library_dir(library_id)]
@@ -409,12 +466,15 @@ def revoke_library(root: Path, library_id: str) -> None:
 
 
 def init_keys(
-    root: Path, libraries: Sequence[str] = (), *, server_names: Sequence[str] = (), crl_url: str | None = None
-) -> list[str]:
+    root: Path, libraries: Sequence[str] = (), *, server_names: Sequence[str] = (), crl_url: str | None = None,
+    library_names: Mapping[str, Mapping[str, str]] | None = None,
+) -> list[str]:  # fmt: skip
     """Create whatever key material is missing; return a line per thing created.
 
     Existing files are left exactly as they are, so running this twice is safe and never replaces a key.
     ``crl_url`` (where the CRL is published) is remembered for every certificate issued later.
+    ``library_names`` gives new libraries their display names (by language); without one a library is
+    known by its id.
     """
     layout = KeyLayout(root)
     created: list[str] = []
@@ -441,7 +501,7 @@ def init_keys(
     known = load_library_entries(layout)
     for library_id in libraries:
         if library_id not in known:
-            add_library(root, library_id, server_names=server_names)
+            add_library(root, library_id, server_names=server_names, names=(library_names or {}).get(library_id))
             created.append(f"client certificate and credential for library {library_id!r}")
     return created
 
@@ -564,3 +624,131 @@ def renew_certificates(root: Path, *, within: dt.timedelta = DEFAULT_RENEW_WITHI
             _save_library_entries(layout, entries)
         renewed.append(f"{what} certificate, valid until {certificate.not_valid_after_utc:%Y-%m-%d}")
     return renewed
+
+
+# Registry administrators: a client certificate each, told apart from every library's by this organisational
+# unit and by being listed in the registry's own list of administrators (never in the library list), so a
+# library certificate never opens the administrators' desk and an administrator's never calls the node API.
+ADMINISTRATOR_UNIT = "registry administrators"
+ADMINISTRATOR_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,31}$")
+PKCS12_PASSWORD_BYTES = 18
+
+
+@dataclass(frozen=True)
+class AdministratorEntry:
+    """What the registry knows about one administrator's certificate."""
+
+    name: str
+    certificate_serial: int
+    revoked: bool
+    certificate_not_after: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class IssuedAdministrator:
+    """The files ``natreg keys add-admin`` wrote, and the PKCS#12 password (shown once; also in its 0600 file)."""
+
+    name: str
+    folder: Path
+    pkcs12_file: Path
+    password_file: Path
+    password: str = dataclasses.field(repr=False)
+
+
+def validate_administrator_name(name: str) -> str:
+    if not ADMINISTRATOR_NAME_PATTERN.fullmatch(name):
+        raise KeyMaterialError(
+            f"administrator name {name!r} must be 2-32 characters of a-z, 0-9, '.', '_' and '-', starting with a letter"
+        )
+    return name
+
+
+def load_administrator_entries(layout: KeyLayout) -> dict[str, AdministratorEntry]:
+    try:
+        document = json.loads(layout.administrator_registry.read_text())
+    except FileNotFoundError:
+        return {}
+    return {
+        name: AdministratorEntry(
+            name=name,
+            certificate_serial=int(entry["certificate_serial"]),
+            revoked=bool(entry["revoked"]),
+            certificate_not_after=_optional_time(entry.get("certificate_not_after")),
+        )
+        for name, entry in document["administrators"].items()
+    }
+
+
+def _save_administrator_entries(layout: KeyLayout, entries: dict[str, AdministratorEntry]) -> None:
+    document = {
+        "administrators": {
+            entry.name: {
+                "certificate_serial": str(entry.certificate_serial),
+                "revoked": entry.revoked,
+                "certificate_not_after": (
+                    entry.certificate_not_after.isoformat() if entry.certificate_not_after else None
+                ),
+            }
+            for entry in sorted(entries.values(), key=lambda item: item.name)
+        }
+    }
+    replace_file(layout.administrator_registry, (json.dumps(document, indent=2) + "\n").encode())
+
+
+def add_administrator(root: Path, name: str) -> IssuedAdministrator:
+    """Issue an administrator's client certificate, and a PKCS#12 file of it and its key for a browser.
+
+    The PKCS#12 file is encrypted with a fresh random password, written to a 0600 file beside it and
+    returned to be shown once. An administrator who exists and is not revoked is refused (as for libraries).
+    """
+    layout = KeyLayout(root)
+    validate_administrator_name(name)
+    entries = load_administrator_entries(layout)
+    existing = entries.get(name)
+    if existing is not None and not existing.revoked:
+        raise KeyMaterialError(f"administrator {name!r} already has a certificate; revoke it first to re-issue")
+    folder = layout.administrator_dir(name)
+    if folder.exists():
+        folder.rename(folder.with_name(f"{name}.revoked-{_now():%Y%m%dT%H%M%S}"))
+    key, certificate = _issue_leaf(
+        layout, common_name=name, usage=ExtendedKeyUsageOID.CLIENT_AUTH, unit=ADMINISTRATOR_UNIT
+    )
+    _, ca_certificate = _load_ca(layout)
+    password = secrets.token_urlsafe(PKCS12_PASSWORD_BYTES)
+    bundle = pkcs12.serialize_key_and_certificates(
+        name=f"natreg administrator {name}".encode(),
+        key=key,
+        cert=certificate,
+        cas=[ca_certificate],
+        encryption_algorithm=serialization.BestAvailableEncryption(password.encode()),
+    )
+    write_new_file(layout.administrator_key(name), _private_key_pem(key))
+    write_new_file(layout.administrator_certificate(name), _certificate_pem(certificate))
+    write_new_file(layout.administrator_pkcs12(name), bundle)
+    write_new_file(layout.administrator_pkcs12_password(name), password.encode() + b"\n")
+    entries[name] = AdministratorEntry(
+        name=name,
+        certificate_serial=certificate.serial_number,
+        revoked=False,
+        certificate_not_after=certificate.not_valid_after_utc,
+    )
+    _save_administrator_entries(layout, entries)
+    return IssuedAdministrator(
+        name=name,
+        folder=folder,
+        pkcs12_file=layout.administrator_pkcs12(name),
+        password_file=layout.administrator_pkcs12_password(name),
+        password=password,
+    )
+
+
+def revoke_administrator(root: Path, name: str) -> None:
+    """Put the administrator's certificate on the CRL and mark it revoked in the list."""
+    layout = KeyLayout(root)
+    entries = load_administrator_entries(layout)
+    entry = entries.get(name)
+    if entry is None:
+        raise KeyMaterialError(f"unknown administrator {name!r}")
+    _write_crl(layout, revoked_serials(layout) | {entry.certificate_serial})
+    entries[name] = dataclasses.replace(entry, revoked=True)
+    _save_administrator_entries(layout, entries)

@@ -231,6 +231,14 @@ def _entry_from_row(row: asyncpg.Record) -> AuditEntry:
     )
 
 
+async def last_sealed_entry(connection: DbConnection) -> tuple[int, dt.datetime] | None:
+    """The newest sealed entry's sequence number and time (None while the chain is empty)."""
+    row = await connection.fetchrow(
+        "SELECT sequence_number, occurred_at FROM audit_log ORDER BY sequence_number DESC LIMIT 1"
+    )
+    return None if row is None else (row["sequence_number"], row["occurred_at"])
+
+
 async def entries_for_patron(connection: DbConnection, patron_id: uuid.UUID) -> list[AuditEntry]:
     """Every access to one patron's record, oldest first, sealed or not yet (for the patron's insight page).
 

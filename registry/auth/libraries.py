@@ -13,7 +13,6 @@ import binascii
 import functools
 import hmac
 from dataclasses import dataclass
-from pathlib import Path
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -21,7 +20,14 @@ from cryptography.x509.oid import NameOID
 from plumbing.errors import DomainError, ErrorKind
 from plumbing.keys.files import read_data_key_file
 from plumbing.keys.layout import KeyLayout
-from plumbing.keys.pki import LibraryEntry, credential_hmac, load_library_entries, revoked_serials
+from plumbing.keys.pki import (
+    ADMINISTRATOR_UNIT,
+    LibraryEntry,
+    credential_hmac,
+    load_library_entries,
+    revoked_serials,
+)
+from registry.auth.watched_files import FileStamps, file_stamps
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,11 @@ class CallingLibrary:
 class PeerCertificate:
     common_name: str
     serial: int
+    organisational_units: tuple[str, ...] = ()
+
+    @property
+    def is_administrator(self) -> bool:
+        return ADMINISTRATOR_UNIT in self.organisational_units
 
 
 @functools.lru_cache(maxsize=4096)
@@ -44,19 +55,14 @@ def parse_peer_certificate(der: bytes) -> PeerCertificate:
     certificate = x509.load_der_x509_certificate(der)
     names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     common_name = str(names[0].value) if names else ""
-    return PeerCertificate(common_name=common_name, serial=certificate.serial_number)
+    units = tuple(
+        str(unit.value) for unit in certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
+    )
+    return PeerCertificate(common_name=common_name, serial=certificate.serial_number, organisational_units=units)
 
 
 def _refused(code: str, message: str) -> DomainError:
     return DomainError(ErrorKind.FORBIDDEN, code, message)
-
-
-def _file_stamp(path: Path) -> tuple[int, int]:
-    try:
-        status = path.stat()
-    except FileNotFoundError:
-        return (0, 0)
-    return (status.st_mtime_ns, status.st_size)
 
 
 class LibraryDirectory:
@@ -65,25 +71,39 @@ class LibraryDirectory:
     def __init__(self, layout: KeyLayout) -> None:
         self._layout = layout
         self._credential_key = read_data_key_file(layout.data_key("credential"))
-        self._stamps: tuple[tuple[int, int], tuple[int, int]] = ((-1, -1), (-1, -1))
+        self._stamps: FileStamps = ()
         self._entries: dict[str, LibraryEntry] = {}
         self._revoked: frozenset[int] = frozenset()
         self.refresh()
 
     def refresh(self) -> None:
         """Reload the library list and CRL if either changed; two stat calls when nothing did."""
-        stamps = (_file_stamp(self._layout.library_registry), _file_stamp(self._layout.crl))
+        stamps = file_stamps([self._layout.library_registry, self._layout.crl])
         if stamps == self._stamps:
             return
         self._entries = load_library_entries(self._layout)
         self._revoked = revoked_serials(self._layout)
         self._stamps = stamps
 
+    def entries(self) -> list[LibraryEntry]:
+        """Every library in the list (revoked ones too), by id."""
+        self.refresh()
+        return [self._entries[library_id] for library_id in sorted(self._entries)]
+
+    def display_name(self, library_id: str, language: str = "nb") -> str:
+        """The name people read for a library (its id if it has none, or is not in the list)."""
+        self.refresh()
+        entry = self._entries.get(library_id)
+        return entry.display_name(language) if entry is not None else library_id
+
     def authenticate(self, peer_der: bytes | None, authorization: str | None) -> CallingLibrary:
         if peer_der is None:
             raise _refused("client_certificate_required", "a client certificate is required")
         self.refresh()
         peer = parse_peer_certificate(peer_der)
+        if peer.is_administrator:
+            # An administrator's certificate opens the administrators' desk and nothing else.
+            raise _refused("administrator_certificate", "an administrator's certificate cannot call the node API")
         entry = self._entries.get(peer.common_name)
         if peer.serial in self._revoked or (entry is not None and entry.revoked):
             raise _refused("library_revoked", "this library's access has been revoked")

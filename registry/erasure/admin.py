@@ -16,6 +16,7 @@ from plumbing.errors import DomainError, ErrorKind
 from registry.patrons import store
 from registry.patrons.core import Caller, RegistryCore
 from registry.patrons.erasure import erase_patron
+from registry_contract.card_number import format_card_number
 from registry_contract.models import ChangeKind
 
 # The tombstone each erasure reason sends to the linked libraries.
@@ -42,26 +43,70 @@ class ErasureRequest:
 
 
 @dataclass(frozen=True)
+class RequestSummary:
+    """One request in the administrators' list: the card it concerns (None once the record is erased)."""
+
+    request: ErasureRequest
+    card_number: str | None
+
+    def waited(self, now: dt.datetime) -> dt.timedelta:
+        """How long the request waited: until its decision, or until ``now`` while it is pending."""
+        return (self.request.decided_at or now) - self.request.filed_at
+
+
+@dataclass(frozen=True)
 class RequestDetails:
+    """What an administrator sees before deciding: whose record would be erased, and which libraries are told."""
+
     request: ErasureRequest
     card_number: str | None
     libraries: list[str]
+    name: str | None = None
+    birth_date: dt.date | None = None
+    home_library: str | None = None
+
+    @property
+    def record_present(self) -> bool:
+        return self.card_number is not None
 
 
 REQUEST_COLUMNS = """request_id, patron_id, kind, filed_by_library, filed_via, status, filed_at, decided_at,
                      decided_by, decision_note"""
+STATUSES = ("pending", "approved", "rejected")
+MAX_NOTE_LENGTH = 500
+REVIEW_PURPOSE = "erasure request review"
 
 
 def administrator(name: str) -> Caller:
+    """The caller every administrator's step is audited under, from the command line and the desk alike."""
     return Caller(actor=f"admin:{name}")
 
 
-async def list_requests(connection: DbConnection, status: str | None = "pending") -> list[ErasureRequest]:
-    rows = await connection.fetch(
-        f"SELECT {REQUEST_COLUMNS} FROM erasure_requests WHERE $1::text IS NULL OR status = $1 ORDER BY filed_at",  # noqa: S608
-        status,
-    )
-    return [ErasureRequest(**dict(row)) for row in rows]
+async def list_requests(core: RegistryCore, admin: Caller, status: str | None = "pending") -> list[RequestSummary]:
+    """Requests with ``status`` (None: all), pending first, oldest first; the listing itself is audited."""
+    if status is not None and status not in STATUSES:
+        raise DomainError(ErrorKind.INVALID, "erasure_status_unknown", f"status must be one of {', '.join(STATUSES)}")
+
+    async def work(connection: DbConnection) -> list[RequestSummary]:
+        rows = await connection.fetch(
+            f"""
+            SELECT {", ".join("r." + column.strip() for column in REQUEST_COLUMNS.split(","))}, p.card_serial
+            FROM erasure_requests r LEFT JOIN patrons p USING (patron_id)
+            WHERE $1::text IS NULL OR r.status = $1
+            ORDER BY r.status = 'pending' DESC, r.filed_at, r.request_id
+            """,  # noqa: S608 - fixed columns
+            status,
+        )
+        await core.audit(connection, admin, "list_erasure_requests", REVIEW_PURPOSE, None)
+        return [
+            RequestSummary(
+                ErasureRequest(**{key: value for key, value in dict(row).items() if key != "card_serial"}),
+                None if row["card_serial"] is None else format_card_number(row["card_serial"]),
+            )
+            for row in rows
+        ]
+
+    return await core.in_transaction(work)
 
 
 async def _request(connection: DbConnection, request_id: uuid.UUID, *, for_update: bool = False) -> ErasureRequest:
@@ -76,21 +121,36 @@ async def _request(connection: DbConnection, request_id: uuid.UUID, *, for_updat
 
 
 async def show_request(core: RegistryCore, admin: Caller, request_id: uuid.UUID) -> RequestDetails:
+    """One request and the record it would erase; audited as a view of that patron (or of the request, once
+    the record is gone)."""
+
     async def work(connection: DbConnection) -> RequestDetails:
         request = await _request(connection, request_id)
         row = await store.fetch_patron_row(connection, where=store.BY_ID, argument=request.patron_id)
+        await core.audit(connection, admin, "show_erasure_request", REVIEW_PURPOSE, request.patron_id)
         if row is None:
             return RequestDetails(request, None, [])
-        await core.audit(connection, admin, "show_erasure_request", "erasure request review", request.patron_id)
         record = store.decrypt_record(core.keyring, row)
-        return RequestDetails(request, record.card_number, record.libraries)
+        return RequestDetails(
+            request, record.card_number, record.libraries, name=record.name, birth_date=record.birth_date,
+            home_library=record.home_library,
+        )  # fmt: skip
 
     return await core.in_transaction(work)
+
+
+def _checked_note(note: str | None) -> str | None:
+    if note is not None and len(note) > MAX_NOTE_LENGTH:
+        raise DomainError(
+            ErrorKind.INVALID, "decision_note_too_long", f"the reason may be at most {MAX_NOTE_LENGTH} characters"
+        )
+    return note or None
 
 
 async def _decide(
     core: RegistryCore, admin: Caller, request_id: uuid.UUID, *, approve: bool, note: str | None
 ) -> ErasureRequest:
+    note = _checked_note(note)
     already_gone: list[bool] = []
 
     async def work(connection: DbConnection) -> ErasureRequest:

@@ -5,6 +5,7 @@ Every value is escaped here, in one place; page functions take data and return w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from plumbing.web.language import other_language
@@ -18,6 +19,7 @@ from plumbing.web.pages import (
     login_body,
     logout_form,
 )
+from registry.audit.log import AuditEntry
 from registry.insight.service import InsightData
 from registry.insight.texts import Language, operation, text
 from registry_contract.models import PostalAddress
@@ -76,10 +78,22 @@ def _row(label: str, value: str) -> str:
 
 def insight_page(
     language: Language, data: InsightData, csrf: str, *, controller: str, notice: str | None = None,
-    message: str | None = None,
+    message: str | None = None, library_names: Callable[[str, str], str] = lambda library, _: library,
 ) -> str:  # fmt: skip
+    """``library_names`` gives each library's display name in the page's language (ids are for machines)."""
     record = data.record
     none = escape(text("none", language))
+
+    def library(library_id: str) -> str:
+        return library_names(library_id, language)
+
+    def who(entry: AuditEntry) -> str:
+        # A library by its name; the registry's own people by their role, not their account name.
+        if entry.library_id:
+            return library(entry.library_id)
+        if entry.actor.startswith("admin:"):
+            return text("registry_administrator", language)
+        return text("you", language) if entry.actor == "patron" else entry.actor
 
     def t(key: str) -> str:
         return escape(text(key, language))
@@ -94,13 +108,13 @@ def insight_page(
         _row(text("phone_numbers", language), escape(", ".join(record.phone_numbers)) or none),
         _row(text("email", language), escape(record.email or "") or none),
         _row(text("preferred_contact", language), t(record.preferred_contact)),
-        _row(text("home_library", language), escape(record.home_library or "") or none),
-        _row(text("libraries", language), escape(", ".join(record.libraries)) or none),
+        _row(text("home_library", language), escape(library(record.home_library or "")) or none),
+        _row(text("libraries", language), escape(", ".join(library(each) for each in record.libraries)) or none),
         _row(text("pin_set", language), t("pin_stored" if record.pin_set else "pin_missing")),
     ]
     accesses = "".join(
         f"<tr><td>{escape(entry.occurred_at.strftime('%Y-%m-%d %H:%M'))}</td>"
-        f"<td>{escape(entry.library_id or entry.actor)}</td><td>{escape(operation(entry.operation, language))}</td>"
+        f"<td>{escape(who(entry))}</td><td>{escape(operation(entry.operation, language))}</td>"
         f"<td>{escape(entry.purpose)}</td></tr>"
         for entry in reversed(data.accesses)
     )

@@ -113,6 +113,8 @@ TEXTS: dict[str, dict[Language, str]] = {
     },
     "language": {"nb": "English", "en": "Norsk (bokmål)"},
     "back": {"nb": "Tilbake", "en": "Back"},
+    "registry_administrator": {"nb": "registerets administrator", "en": "the registry's administrator"},
+    "you": {"nb": "deg selv", "en": "you"},
 }
 
 # Audit operations as a patron should read them.
@@ -135,6 +137,9 @@ OPERATIONS: dict[str, dict[Language, str]] = {
     "file_deletion": {"nb": "forespørsel om sletting", "en": "deletion requested"},
     "file_death_notice": {"nb": "dødsfallsmelding", "en": "death notice filed"},
     "import": {"nb": "overført fra tidligere register", "en": "migrated from the earlier registry"},
+    "show_erasure_request": {"nb": "så på forespørselen om sletting", "en": "reviewed the erasure request"},
+    "rejected_deletion": {"nb": "avviste forespørselen om sletting", "en": "rejected the deletion request"},
+    "rejected_death_notice": {"nb": "avviste dødsfallsmeldingen", "en": "rejected the death notice"},
 }
 
 

@@ -15,6 +15,7 @@ from plumbing.web.sessions import Session
 from plumbing.web.site import Form, with_retry_after
 from registry.app_keys import INSIGHT_CONTROLLER as CONTROLLER
 from registry.app_keys import INSIGHT_CORE_PROVIDER as CORE_PROVIDER
+from registry.app_keys import INSIGHT_LIBRARY_NAMES as LIBRARY_NAMES
 from registry.app_keys import INSIGHT_SITE as SITE
 from registry.insight import pages
 from registry.insight import service as insight
@@ -47,8 +48,9 @@ async def _page_for(
         raise
     notice = text("deletion_filed", language) if "filed" in request.query else None
     page = pages.insight_page(
-        language, data, site.form_token(session), controller=request.app[CONTROLLER], notice=notice, message=message
-    )
+        language, data, site.form_token(session), controller=request.app[CONTROLLER], notice=notice, message=message,
+        library_names=request.app[LIBRARY_NAMES],
+    )  # fmt: skip
     return site.page(page, language, status=status)
 
 

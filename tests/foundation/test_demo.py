@@ -27,6 +27,7 @@ def _run_demo_and_stop_it(keys_dir: Path, data_dir: Path) -> None:
         sys.executable, "-m", "natreg.cli", "demo",
         "--keys-dir", str(keys_dir), "--data-dir", str(data_dir),
         "--registry-port", "0", "--health-port", "0", "--first-library-port", "0", "--public-port", "0",
+        "--admin-port", "0",
     ]  # fmt: skip
     environment = {**os.environ, "NATREG_LOG_LEVEL": "WARNING"}
     lines: list[str] = []
@@ -47,14 +48,21 @@ def _run_demo_and_stop_it(keys_dir: Path, data_dir: Path) -> None:
             assert "press Ctrl-C" in output, output
             assert "the registry knows the asker node as 'asker'" in output
             assert "staff login 'admin', password in" in output
+            # The demo administrator's browser certificate, with the password that opens it.
+            pkcs12 = re.search(r"import (\S+admin\.p12) in the browser, password (\S+)", output)
+            assert pkcs12 is not None, output
+            assert Path(pkcs12.group(1)).is_file()
+            assert Path(pkcs12.group(1)).with_name("admin.p12-password").read_text().strip() == pkcs12.group(2)
             ports = {
                 name: int(port)
                 for name, port in re.findall(
-                    r"(node API|health|insight page for patrons|asker|sandnes)\s+\S+?:(\d+)", output
+                    r"(node API|health|insight page for patrons|administrators' desk|asker|sandnes)\s+\S+?:(\d+)",
+                    output,
                 )
             }
-            assert set(ports) == {"node API", "health", "insight page for patrons", "asker", "sandnes"}, output
-            assert len(set(ports.values())) == 5
+            expected = {"node API", "health", "insight page for patrons", "administrators' desk", "asker", "sandnes"}
+            assert set(ports) == expected, output
+            assert len(set(ports.values())) == 6
             assert not set(ports.values()) & set(documented_fixed_ports())
             demo.send_signal(signal.SIGINT)
             rest, _ = demo.communicate(timeout=30)

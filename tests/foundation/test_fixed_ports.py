@@ -15,7 +15,8 @@ from tests.fixed_ports import LOOPBACK, documented_fixed_ports
 def test_the_ports_held_are_the_ones_the_demo_listens_on() -> None:
     demo = build_parser().parse_args(["demo"])
     libraries = {demo.first_library_port + offset for offset in range(len(DEMO_LIBRARIES))}
-    assert {demo.registry_port, demo.health_port, demo.public_port, *libraries} == set(documented_fixed_ports())
+    registry = {demo.registry_port, demo.health_port, demo.public_port, demo.admin_port}
+    assert {*registry, *libraries} == set(documented_fixed_ports())
 
 
 @pytest.mark.parametrize("port", documented_fixed_ports())

@@ -83,7 +83,7 @@ async def test_registration_while_the_registry_is_down_completes_exactly_once(
     registry_database_url: str, keys_dir: Any, start_node: NodeFactory
 ) -> None:
     settings = RegistrySettings(
-        database_url=registry_database_url, keys_dir=keys_dir, port=0, health_port=0, public_port=0,
+        database_url=registry_database_url, keys_dir=keys_dir, port=0, health_port=0, public_port=0, admin_port=0,
         allow_synthetic_national_ids=True, pin_hash_time_cost=1, pin_hash_memory_kib=1024,
     )  # fmt: skip
     registry = await start_registry(settings)

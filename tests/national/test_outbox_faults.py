@@ -143,7 +143,7 @@ async def _restarted(registry: RunningRegistry, settings: RegistrySettings) -> R
 
 def _registry_settings(database_url: str, keys_dir: Path) -> RegistrySettings:
     return RegistrySettings(
-        database_url=database_url, keys_dir=keys_dir, port=0, health_port=0, public_port=0,
+        database_url=database_url, keys_dir=keys_dir, port=0, health_port=0, public_port=0, admin_port=0,
         allow_synthetic_national_ids=True, **CHEAP_PINS,  # type: ignore[arg-type]
     )  # fmt: skip
 

@@ -47,6 +47,8 @@ ALLOWED_SCHEMA: dict[str, dict[str, str]] = {
     },
     # Per-library counts of lookups of patrons not linked to the library (the harvest limit): no personal data.
     "unlinked_lookup_windows": {"library_id": "text", "window_started_at": TIMESTAMP, "lookups": "integer"},
+    # When each library last authenticated, for the administrators' desk: no personal data.
+    "library_last_seen": {"library_id": "text", "last_seen_at": TIMESTAMP},
     "idempotent_requests": {
         "library_id": "text",
         "idempotency_key": "text",

@@ -1,0 +1,1 @@
+"""The registry administrators' desk: server-rendered pages on their own mutual-TLS listener."""
