@@ -103,7 +103,8 @@ def patron_warnings(policy: LibraryPolicy, patron: Patron, today: dt.date, card_
         elif age < cards.guardian_liable_under and patron.guardian_name:
             values = {"age": cards.guardian_liable_under, "guardian": patron.guardian_name}
             warnings.append(("warn_guardian_liable", values))
-    if policy.desk.pin_required and not patron.has_pin:
+    # A national card's PIN is kept by the registry; only a local card's is (or is not) here.
+    if policy.desk.pin_required and patron.registry_patron_id is None and not patron.has_pin:
         warnings.append(("warn_no_pin", {}))
     return warnings
 

@@ -42,10 +42,22 @@ def _hidden(fields: dict[str, str]) -> str:
     return "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in fields.items())
 
 
+def _mode_switch(ctx: DeskContext, view: CirculationView) -> str:
+    """The two modes as links with access keys (Alt+U, Alt+I): following one reloads the page in that mode
+    with the focus back in the box, so switching takes one keystroke and no script."""
+    links = []
+    for mode, key in (("out", "u"), ("in", "i")):
+        query = f"/staff/?mode={mode}" + (f"&patron={view.account.patron.patron_id}" if view.account else "")
+        current = ' aria-current="true" class="current"' if mode == view.mode else ""
+        links.append(
+            f'<a href="{escape(ctx.with_lang(query))}" accesskey="{key}"{current}>{ctx.t(f"mode_{mode}_key")}</a>'
+        )
+    return f'<nav class="mode" aria-label="{ctx.t("mode")}">{" ".join(links)}</nav>'
+
+
 def _scan_form(ctx: DeskContext, view: CirculationView) -> str:
     patron_shown = view.account is not None
     label = ctx.t("scan_label_item" if patron_shown else "scan_label_start")
-    checked = {mode: " checked" if view.mode == mode else "" for mode in ("out", "in")}
     state = {"patron": str(view.account.patron.patron_id)} if view.account is not None else {}
     pin = ""
     if view.pin_required and patron_shown:
@@ -55,11 +67,8 @@ def _scan_form(ctx: DeskContext, view: CirculationView) -> str:
             f' aria-describedby="pin_hint"><p id="pin_hint">{ctx.t("patron_pin_hint")}</p></div>'
         )
     mode_name = text(f"mode_{view.mode}", ctx.language)
-    return f"""<form class="scan" method="post" action="/staff/scan">{ctx.hidden_fields()}{_hidden(state)}
-<fieldset class="mode"><legend>{ctx.t("mode")}</legend>
-<label><input type="radio" name="mode" value="out" accesskey="u"{checked["out"]}> {ctx.t("mode_out_key")}</label>
-<label><input type="radio" name="mode" value="in" accesskey="i"{checked["in"]}> {ctx.t("mode_in_key")}</label>
-</fieldset>
+    return f"""{_mode_switch(ctx, view)}
+<form class="scan" method="post" action="/staff/scan">{ctx.hidden_fields()}{_hidden({**state, "mode": view.mode})}
 <p class="mode-now" id="mode_now">{ctx.t("mode_now", mode=mode_name)}</p>
 <div><label for="code">{label}</label>
 <input id="code" name="code" type="text" autofocus autocomplete="off" spellcheck="false" maxlength="64" required
@@ -158,6 +167,7 @@ def _patron_panel(ctx: DeskContext, view: CirculationView, account: PatronAccoun
         [ctx.t(key) for key in ("title", "barcode", "material", "due_on", "renewals", "reminders", "action")],
         [_loan_row(ctx, view, loan) for loan in account.loans],
         empty=ctx.t("no_loans"),
+        level=3,
     )
     open_reservations = [r for r in account.reservations if r.status in ("waiting", "ready")]
     reservations = table(
@@ -165,6 +175,7 @@ def _patron_panel(ctx: DeskContext, view: CirculationView, account: PatronAccoun
         [ctx.t(key) for key in ("title", "barcode", "status", "reference", "pickup_deadline", "action")],
         [_reservation_row(ctx, view, reservation) for reservation in open_reservations],
         empty=ctx.t("no_reservations"),
+        level=3,
     )
     shown_fees = [fee for fee in account.fees if fee.status == "open"] or []
     open_total = sum(fee.amount_ore for fee in shown_fees)
@@ -173,6 +184,7 @@ def _patron_panel(ctx: DeskContext, view: CirculationView, account: PatronAccoun
         [ctx.t(key) for key in ("fee_kind", "charged_on", "amount", "status", "action")],
         [_fee_row(ctx, view, fee) for fee in shown_fees],
         empty=ctx.t("no_fees"),
+        level=3,
     )
     total = f"<p>{ctx.t('fees_open_total', amount=ctx.money(open_total))}</p>" if shown_fees else ""
     clear = f'<p><a href="{escape(ctx.with_lang(f"/staff/?mode={view.mode}"))}">{ctx.t("clear_patron")}</a></p>'

@@ -54,12 +54,15 @@ form.inline{display:inline;margin:0}label{display:block;margin-top:.6rem}
 input,select{font-size:1.15rem;padding:.35rem}button{font-size:1rem;padding:.35rem .9rem}
 input:focus,button:focus,a:focus,select:focus{outline:3px solid #c25e00;outline-offset:2px}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;color:#0b4f9c}
-.scan{display:flex;gap:1rem;align-items:end;flex-wrap:wrap;border:2px solid #0b3d6e;padding:.8rem;margin:.8rem 0}
+.scan{border:2px solid #0b3d6e;padding:.2rem .8rem .8rem;margin:0 0 .8rem}.scan p{margin:.4rem 0}
 .scan input[type=text]{font-size:1.5rem;width:22rem}
-.mode{border:none;padding:0;margin:0;display:flex;gap:1rem}.mode label{display:inline;margin:0;font-size:1.1rem}
+.mode{display:flex;gap:.5rem;margin:.8rem 0 0}.mode a{border:2px solid #0b3d6e;padding:.4rem .9rem;font-size:1.1rem}
+.mode a.current{background:#0b3d6e;color:#fff;font-weight:bold}
 .mode-now{font-size:1.3rem;font-weight:bold}
 .patron{border:1px solid #888;padding:.6rem;margin:.8rem 0}
-ul.warnings{list-style:none;padding:0}
+ul.warnings{list-style:none;padding:0}ul.warnings li{margin:.3rem 0}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:bold}dd{margin:0}
+caption{font-size:1.17rem;margin:.4rem 0}
 """
 
 
@@ -114,11 +117,12 @@ def notice(value: str | None) -> str:
     return alert(value, css_class="notice", role="status")
 
 
-def table(caption: str, headings: Iterable[str], rows: Iterable[str], *, empty: str = "") -> str:
-    """A table with a caption and column headings (already escaped); ``empty`` (escaped) if there are no rows."""
+def table(caption: str, headings: Iterable[str], rows: Iterable[str], *, empty: str = "", level: int = 2) -> str:
+    """A table with a caption and column headings (already escaped); if there are no rows and ``empty`` (escaped)
+    is given, a heading of ``level`` with the caption's words and ``empty`` below it."""
     body = "".join(rows)
     if not body and empty:
-        return f"<h2>{caption}</h2><p>{empty}</p>"
+        return f"<h{level}>{caption}</h{level}><p>{empty}</p>"
     head = "".join(f'<th scope="col">{heading}</th>' for heading in headings)
     return f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
