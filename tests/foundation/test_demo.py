@@ -47,6 +47,7 @@ def _run_demo_and_stop_it(keys_dir: Path, data_dir: Path) -> None:
             assert "press Ctrl-C" in output, output
             assert "the registry knows the asker node as 'asker'" in output
             assert "staff login 'admin', password in" in output
+            assert "/staff/ (log in as 'admin' with that password)" in output
             ports = {
                 name: int(port)
                 for name, port in re.findall(
