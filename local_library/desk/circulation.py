@@ -50,11 +50,14 @@ KNOWN_REFUSALS = frozenset(
 )
 # What a national card's check with the registry can say, as a warning on the patron panel.
 CARD_WARNINGS = {"card_replaced": "warn_card_replaced", "registry_unavailable": "warn_registry_unavailable"}
+CARD_WARNING_CODES = frozenset({*CARD_WARNINGS, "registry_refused"})
+"""What the card scan's redirect may name (anything else in the link is ignored)."""
 DONE = frozenset({"checked_out", "returned", "renewed", "reserved", "cancelled", "fee_paid", "fee_waived"})
 
 SETTLED: dict[str, FeeStatus] = {"paid": "paid", "waived": "waived"}
 """How the desk settles an open fee."""
 
+MAX_PIN_LENGTH = 16
 _ROW_ID = re.compile(r"[0-9]{1,18}")
 _BARCODE = re.compile(r"[A-Za-z0-9-]{1,64}")
 
@@ -74,11 +77,14 @@ def _mode(value: str | None) -> Mode:
     return "in" if value == "in" else "out"
 
 
-def _here(patron_id: uuid.UUID | None, mode: Mode, **outcome: object) -> str:
-    """The circulation page for the patron (if any) in the mode, with the outcome of what was just done."""
+def _here(patron_id: uuid.UUID | None, mode: Mode, *, warn: str | None = None, **outcome: object) -> str:
+    """The circulation page for the patron (if any) in the mode, with the outcome of what was just done and
+    the warning the card's scan gave (carried along until the next card is scanned or a loan succeeds)."""
     query = [f"mode={mode}"]
     if patron_id is not None:
         query.append(f"patron={patron_id}")
+        if warn is not None:
+            query.append(f"warn={warn}")
     query += [f"{key}={value}" for key, value in outcome.items() if value is not None]
     return f"{pages.CIRCULATION}?{'&'.join(query)}"
 
@@ -180,11 +186,12 @@ async def circulation_page(request: web.Request) -> web.Response:
                     raise
         outcome = await _outcome(conn, query, desk)
     today = app[CLOCK].today()
-    card_warning = query.get("warn") if account is not None else None
+    warn = query.get("warn")
+    card_warning = warn if account is not None and warn in CARD_WARNING_CODES else None
     warnings = [] if account is None else patron_warnings(app[POLICY], account.patron, today, card_warning)
     view = circulation_pages.CirculationView(
-        mode=mode, account=account, warnings=warnings, message=outcome.message, notice=outcome.notice,
-        pin_required=app[POLICY].desk.pin_required, today=today,
+        mode=mode, account=account, warnings=warnings, card_warning=card_warning, message=outcome.message,
+        notice=outcome.notice, pin_required=app[POLICY].desk.pin_required, today=today,
     )  # fmt: skip
     body = circulation_pages.circulation_body(desk.ctx, view)
     title = text("circulation_heading", desk.language)
@@ -192,6 +199,12 @@ async def circulation_page(request: web.Request) -> web.Response:
 
 
 # The actions.
+
+
+def _warn(desk: Desk) -> str | None:
+    """The card warning a form carries back (whitelisted: a crafted form cannot make the page say more)."""
+    warn = desk.form.get("warn")
+    return warn if warn in CARD_WARNING_CODES else None
 
 
 async def _posted(request: web.Request) -> tuple[Desk, Mode, uuid.UUID | None] | web.Response:
@@ -205,7 +218,7 @@ def _refused(request: web.Request, desk: Desk, patron_id: uuid.UUID | None, mode
              item: str | None = None) -> web.Response:  # fmt: skip
     code = error.code if error.code in KNOWN_REFUSALS else "other"
     barcode = item if item and _BARCODE.fullmatch(item) else None
-    return desk_redirect(request, desk, _here(patron_id, mode, refused=code, item=barcode))
+    return desk_redirect(request, desk, _here(patron_id, mode, warn=_warn(desk), refused=code, item=barcode))
 
 
 async def scan(request: web.Request) -> web.Response:
@@ -216,7 +229,7 @@ async def scan(request: web.Request) -> web.Response:
     desk, mode, patron_id = posted
     code = desk.form.get("code", "").strip()
     if not code:
-        return desk_redirect(request, desk, _here(patron_id, mode))
+        return desk_redirect(request, desk, _here(patron_id, mode, warn=_warn(desk)))
     if code[0] == "l":  # a local card typed by hand with a small "l"
         code = code.upper()
     try:
@@ -258,6 +271,8 @@ async def _lend(request: web.Request, desk: Desk, patron_id: uuid.UUID | None, b
     app = request.app
     card_number = await _card_of(request, patron_id)
     pin = desk.form.get("pin") or None
+    if pin is not None and len(pin) > MAX_PIN_LENGTH:  # no PIN is that long: no hashing work for it
+        raise DomainError(ErrorKind.UNAUTHENTICATED, "pin_invalid", "wrong PIN")
     loan = await lend_at_desk(app[PATRON_LOGINS], app[POLICY], card_number, barcode, pin=pin)
     return desk_redirect(request, desk, _here(patron_id, "out", done="checked_out", loan=loan.loan_id))
 
@@ -279,7 +294,9 @@ async def _return(request: web.Request, desk: Desk, patron_id: uuid.UUID | None,
         result = await return_item(conn, app[POLICY], app[CLOCK], barcode)
     held = result.held_for.reservation_id if result.held_for is not None else None
     refunded = "1" if result.replacement_refunded else None
-    where = _here(patron_id, "in", done="returned", loan=result.loan.loan_id, held=held, refunded=refunded)
+    where = _here(
+        patron_id, "in", warn=_warn(desk), done="returned", loan=result.loan.loan_id, held=held, refunded=refunded
+    )
     return desk_redirect(request, desk, where)
 
 
@@ -294,7 +311,7 @@ async def renew_loan(request: web.Request) -> web.Response:
             loan = await renew(conn, app[POLICY], app[CLOCK], loan_id, patron_id=patron_id)
     except DomainError as error:
         return _refused(request, desk, patron_id, mode, error)
-    return desk_redirect(request, desk, _here(patron_id, mode, done="renewed", loan=loan.loan_id))
+    return desk_redirect(request, desk, _here(patron_id, mode, warn=_warn(desk), done="renewed", loan=loan.loan_id))
 
 
 async def place_reservation(request: web.Request) -> web.Response:
@@ -309,7 +326,7 @@ async def place_reservation(request: web.Request) -> web.Response:
             reservation = await reserve(conn, app[POLICY], app[CLOCK], card_number, barcode)
     except DomainError as error:
         return _refused(request, desk, patron_id, mode, error, item=barcode)
-    where = _here(patron_id, mode, done="reserved", reservation=reservation.reservation_id)
+    where = _here(patron_id, mode, warn=_warn(desk), done="reserved", reservation=reservation.reservation_id)
     return desk_redirect(request, desk, where)
 
 
@@ -324,7 +341,7 @@ async def withdraw_reservation(request: web.Request) -> web.Response:
             await cancel_reservation(conn, app[POLICY], app[CLOCK], reservation_id, patron_id=patron_id)
     except DomainError as error:
         return _refused(request, desk, patron_id, mode, error)
-    return desk_redirect(request, desk, _here(patron_id, mode, done="cancelled"))
+    return desk_redirect(request, desk, _here(patron_id, mode, warn=_warn(desk), done="cancelled"))
 
 
 async def settle_fee(request: web.Request) -> web.Response:
@@ -334,12 +351,12 @@ async def settle_fee(request: web.Request) -> web.Response:
     desk, mode, patron_id = posted
     status: FeeStatus | None = SETTLED.get(desk.form.get("status", ""))
     if status is None:
-        return desk_redirect(request, desk, _here(patron_id, mode, refused="other"))
+        return desk_redirect(request, desk, _here(patron_id, mode, warn=_warn(desk), refused="other"))
     async with transaction(request) as conn:
         fee = await set_fee_status(conn, int(request.match_info["fee_id"]), status)
     if fee is None:
-        return desk_redirect(request, desk, _here(patron_id, mode, refused="fee_not_found"))
-    return desk_redirect(request, desk, _here(patron_id, mode, done=f"fee_{status}"))
+        return desk_redirect(request, desk, _here(patron_id, mode, warn=_warn(desk), refused="fee_not_found"))
+    return desk_redirect(request, desk, _here(patron_id, mode, warn=_warn(desk), done=f"fee_{status}"))
 
 
 def add_circulation_routes(app: web.Application) -> None:

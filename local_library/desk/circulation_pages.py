@@ -28,6 +28,8 @@ class CirculationView:
     notice: str | None = None
     pin_required: bool = False
     today: dt.date = dt.date.min
+    card_warning: str | None = None
+    """The code of the card scan's warning, carried by every form of the page."""
 
 
 def _state(ctx: DeskContext, view: CirculationView, **extra: str) -> dict[str, str]:
@@ -35,6 +37,8 @@ def _state(ctx: DeskContext, view: CirculationView, **extra: str) -> dict[str, s
     fields: dict[str, str] = {"mode": view.mode}
     if view.account is not None:
         fields["patron"] = str(view.account.patron.patron_id)
+        if view.card_warning is not None:
+            fields["warn"] = view.card_warning
     return {**fields, **extra}
 
 
@@ -58,7 +62,7 @@ def _mode_switch(ctx: DeskContext, view: CirculationView) -> str:
 def _scan_form(ctx: DeskContext, view: CirculationView) -> str:
     patron_shown = view.account is not None
     label = ctx.t("scan_label_item" if patron_shown else "scan_label_start")
-    state = {"patron": str(view.account.patron.patron_id)} if view.account is not None else {}
+    state = {key: value for key, value in _state(ctx, view).items() if key != "mode"}
     pin = ""
     if view.pin_required and patron_shown:
         pin = (

@@ -15,9 +15,10 @@ from tests.minside.conftest import Node, Shelf
 async def scan(client: aiohttp.ClientSession, page: str, code: str, *, mode: str = "out", pin: str = "") -> str:
     """Scan ``code`` into the page's box (the patron shown, if any, travels with it as the page says)."""
     form = {"csrf": csrf_of(page), "lang": "nb", "mode": mode, "code": code, "pin": pin}
-    patron = re.search(r'name="patron" value="([^"]+)"', page)
-    if patron:
-        form["patron"] = patron.group(1)
+    for carried in ("patron", "warn"):
+        value = re.search(rf'name="{carried}" value="([^"]+)"', page)
+        if value:
+            form[carried] = value.group(1)
     async with client.post("/staff/scan", data=form) as response:
         assert response.status == 200, await response.text()
         assert response.history
@@ -132,3 +133,43 @@ async def test_a_scan_without_the_session_token_changes_nothing(node: Node, staf
     async with node.pool.acquire() as conn:
         returned = await conn.fetchval("SELECT returned_on FROM loans WHERE loan_id = $1", shelf.book_loan.loan_id)
     assert returned is None
+
+
+async def test_a_national_card_the_registry_cannot_confirm_is_warned_about_and_not_lent_on(
+    node: Node, staff: Staff, shelf: Shelf
+) -> None:
+    """The node's registry is unreachable here and its feed was never followed: no offline allowance."""
+    national_card = "0000010009"
+    async with node.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE patrons SET kind = 'national', registry_patron_id = gen_random_uuid(), card_number = $2"
+            " WHERE patron_id = $1",
+            shelf.other.patron_id,
+            national_card,
+        )
+        item = await add_item(conn, "book", title="Fuglane")
+    async with node.client() as client:
+        page = await scan(client, await logged_in(client, staff), national_card)
+        assert "Låner: Ola Annen" in page
+        assert "Nasjonalt lånekort" in page
+        assert "Det nasjonale registeret kan ikke bekrefte kortet akkurat nå." in page
+        assert "ingen PIN-kode" not in page  # a national card's PIN is kept by the registry
+        refused = await scan(client, page, item.barcode, pin=GOOD_PIN)
+        assert "«Fuglane»: det nasjonale registeret kan ikke nås" in refused
+        assert "Det nasjonale registeret kan ikke bekrefte kortet akkurat nå." in refused  # still shown
+        other = await scan(client, refused, shelf.card_number)  # the next patron starts without it
+        assert "Låner: Kari Minside" in other
+        assert "kan ikke bekrefte kortet" not in other
+
+
+async def test_a_crafted_link_cannot_make_the_page_say_anything(node: Node, staff: Staff, shelf: Shelf) -> None:
+    async with node.client() as client:
+        await logged_in(client, staff)
+        crafted = f"/staff/?patron={shelf.patron.patron_id}&warn=<script>&refused=<b>x</b>&done=checked_out&loan=99"
+        async with client.get(crafted) as response:
+            page = await response.text()
+        assert response.status == 200
+        assert "<script>" not in page
+        assert "<b>x</b>" not in page
+        assert "Ikke gjort: det gikk ikke. Prøv igjen." in page  # an unknown refusal reads as a generic one
+        assert "Det nasjonale registeret" not in page
