@@ -272,7 +272,7 @@ async def _lend(request: web.Request, desk: Desk, patron_id: uuid.UUID | None, b
     card_number = await _card_of(request, patron_id)
     pin = desk.form.get("pin") or None
     if pin is not None and len(pin) > MAX_PIN_LENGTH:  # no PIN is that long: no hashing work for it
-        raise DomainError(ErrorKind.UNAUTHENTICATED, "pin_invalid", "wrong PIN")
+        raise DomainError(ErrorKind.FORBIDDEN, "pin_invalid", "wrong PIN")
     loan = await lend_at_desk(app[PATRON_LOGINS], app[POLICY], card_number, barcode, pin=pin)
     return desk_redirect(request, desk, _here(patron_id, "out", done="checked_out", loan=loan.loan_id))
 
