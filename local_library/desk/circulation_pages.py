@@ -118,20 +118,23 @@ def _loan_row(ctx: DeskContext, view: CirculationView, loan: Loan) -> str:
         notes.append(ctx.t("overdue"))
     state = f" ({', '.join(notes)})" if notes else ""
     renew = post_button(
-        ctx, f"/staff/loans/{loan.loan_id}/renew", text("renew", ctx.language), fields=_state(ctx, view)
+        ctx,
+        f"/staff/loans/{loan.loan_id}/renew",
+        text("renew_title", ctx.language, title=loan.title),
+        fields=_state(ctx, view),
     )
     return (
         f'<tr><th scope="row">{escape(loan.title)}</th><td>{escape(loan.barcode)}</td>'
-        f"<td>{ctx.material(loan.material)}</td><td>{ctx.date(loan.due_on)}{state}</td><td>{loan.renewals}</td><td>{loan.reminders_sent}</td><td>{renew}</td></tr>"
+        f"<td>{ctx.material(loan.material)}</td><td>{ctx.date(loan.due_on)}{state}</td><td>{loan.renewals}</td>"
+        f"<td>{loan.reminders_sent}</td><td>{renew}</td></tr>"
     )
 
 
 def _reservation_row(ctx: DeskContext, view: CirculationView, reservation: Reservation) -> str:
     status = ctx.t(f"reservation_{reservation.status}") if reservation.status in ("waiting", "ready") else ""
-    cancel = post_button(
-        ctx, f"/staff/reservations/{reservation.reservation_id}/cancel", text("cancel", ctx.language),
-        fields=_state(ctx, view),
-    )  # fmt: skip
+    label = text("cancel_title", ctx.language, title=reservation.title)
+    action = f"/staff/reservations/{reservation.reservation_id}/cancel"
+    cancel = post_button(ctx, action, label, fields=_state(ctx, view))
     deadline = ctx.date(reservation.pickup_deadline) if reservation.pickup_deadline else ""
     return (
         f'<tr><th scope="row">{escape(reservation.title)}</th><td>{escape(reservation.barcode)}</td><td>{status}</td>'

@@ -115,3 +115,21 @@ async def test_logins_are_throttled(node: Node, staff: Staff) -> None:
         assert refused.status == 429
         assert "Retry-After" in refused.headers
         assert "For mange innloggingsforsøk" in await refused.text()
+
+
+async def test_bad_form_input_is_refused_not_a_500(node: Node, staff: Staff) -> None:
+    """Control characters and a form that is not UTF-8 get the same problem codes as every other door."""
+    async with node.client() as client:
+        page = await (await desk_log_in(client, staff.desk, DESK_PASSWORD)).text()
+        form = {"csrf": csrf_of(page), "lang": "nb", "mode": "out", "code": "L0000\x00001"}
+        async with client.post("/staff/scan", data=form) as response:
+            assert response.status == 422
+            assert (await response.json(content_type=None))["code"] == "control_character"
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        async with client.post("/staff/scan", data=b"code=\xff\xfe&csrf=x", headers=headers) as response:
+            assert response.status == 422
+            assert (await response.json(content_type=None))["code"] == "form_encoding"
+        for path in ("/staff/loans/1/renew", "/staff/fees/99999999999999999999/settle", "/staff/nowhere"):
+            async with client.post(path, data={"csrf": csrf_of(page), "lang": "nb"}) as response:
+                assert response.status in (303, 200, 404)
+                assert response.status < 500
