@@ -14,6 +14,7 @@ from local_library.catalogue.views import routes as catalogue_routes
 from local_library.circulation.views import routes as circulation_routes
 from local_library.daily import run_scheduler
 from local_library.daily.views import routes as daily_routes
+from local_library.desk import add_desk_routes
 from local_library.migrations import MIGRATIONS_PACKAGE
 from local_library.minside import add_minside_routes
 from local_library.patrons.views import routes as patron_routes
@@ -102,6 +103,7 @@ def create_app(settings: LibrarySettings) -> web.Application:
     for routes in (staff_routes, catalogue_routes, patron_routes, circulation_routes, daily_routes, national_routes):
         app.router.add_routes(routes)
     add_minside_routes(app)
+    add_desk_routes(app)
     send_hsts(app)
     return app
 

@@ -41,6 +41,8 @@ REGISTRY_LINK = web.AppKey("registry_link", RegistryLink)
 """Outbox delivery and feed following: pool, registry client, outbox cipher, sync lock; built at start."""
 
 MINSIDE_SITE = web.AppKey("minside_site", Site)
+DESK_SITE = web.AppKey("desk_site", Site)
+"""The staff desk's login, sessions and language (``local_library.desk``)."""
 MINSIDE_REGISTRY_INSIGHT_URL = web.AppKey("minside_registry_insight_url", str)
 """Where national patrons see the registry's own insight page (``registry_insight_url`` in the settings)."""
 

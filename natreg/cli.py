@@ -302,6 +302,13 @@ def bench(arguments: argparse.Namespace) -> int:
     return run(options, command=command, json_out=json_out, markdown_out=markdown_out)
 
 
+def bench_desk(arguments: argparse.Namespace) -> int:
+    from natreg.bench.desk import run as run_desk_bench  # noqa: PLC0415 - as above
+
+    markdown_out = Path(arguments.markdown_out) if arguments.markdown_out else None
+    return run_desk_bench(arguments.requests, arguments.concurrency, markdown_out)
+
+
 # argparse's sub-command group has no public name; the alias exists for the type checker only.
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -333,6 +340,10 @@ def _add_admin_commands(commands: Subcommands) -> None:
 
 
 def _add_bench_command(commands: Subcommands) -> None:
+    desk = add(commands, "bench-desk", bench_desk, "time the staff desk's circulation page (docs/benchmarks.md)")
+    desk.add_argument("--requests", type=int, default=1000, help="requests per measurement")
+    desk.add_argument("--concurrency", type=int, default=4, help="desks at once in the second measurement")
+    desk.add_argument("--markdown-out", help="write the Markdown table here")
     bench_command = add(commands, "bench", bench, "benchmark the registry against baselines (docs/benchmarks.md)")
     bench_command.add_argument("--patrons", type=int, default=1_000_000, help="synthetic patrons to load first")
     bench_command.add_argument("--rounds", type=int, default=3, help="interleaved rounds of measurements")

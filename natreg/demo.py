@@ -139,6 +139,7 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
             await stock_demo_catalogue(library)
             print(f"library    {library_id:<10} {library.url}   Min side {library.url}/minside/")
             print(f"           staff login 'admin', password in {library_settings.bootstrap_admin_password_file}")
+            print(f"           staff desk {library.url}/staff/ (log in as 'admin' with that password)")
         async with RegistryClient.for_library(
             registry.api_url, KeyLayout(options.keys_dir), DEMO_LIBRARIES[0]
         ) as client:

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 from aiohttp import web
 from pydantic import Field, StringConstraints
 
-from local_library.app_keys import CLOCK, PATRON_LOGINS, POLICY, POOL, REGISTRY
+from local_library.app_keys import CLOCK, PATRON_LOGINS, POLICY
 from local_library.catalogue.models import Barcode
-from local_library.registry_link.desk import confirm_national_card
+from local_library.registry_link.desk import lend_at_desk
 from local_library.registry_link.login import log_in_patron
 from local_library.request_model import RequestModel
 from local_library.web import json_ok, path_int, transaction
@@ -17,7 +17,7 @@ from plumbing.errors import DomainError, ErrorKind
 from plumbing.http.problems import parse_json_body
 
 from .fees import set_fee_status
-from .lending import check_out, check_out_to, renew, return_item
+from .lending import check_out_to, renew, return_item
 from .reservations import cancel_reservation, reserve
 
 routes = web.RouteTableDef()
@@ -56,22 +56,7 @@ async def desk_checkout(request: web.Request) -> web.Response:
     """
     body = await parse_json_body(request, DeskCheckoutRequest)
     app = request.app
-    if app[POLICY].desk.pin_required:
-        if body.pin is None:
-            raise DomainError(
-                ErrorKind.INVALID, "pin_required", "this library asks every patron for their PIN when borrowing"
-            )
-        # Counted at the library door like the kiosk's; a national card's PIN (and card) checked at the registry.
-        patron = await log_in_patron(app[PATRON_LOGINS], body.card_number, body.pin)
-        async with transaction(request) as conn:
-            loan = await check_out_to(conn, app[POLICY], app[CLOCK], patron, body.barcode)
-        return json_ok(loan, status=201)
-    await confirm_national_card(
-        app[POOL], app[REGISTRY], body.card_number,
-        offline_lending_minutes=app[POLICY].desk.offline_national_lending_minutes,
-    )  # fmt: skip
-    async with transaction(request) as conn:
-        loan = await check_out(conn, app[POLICY], app[CLOCK], body.card_number, body.barcode)
+    loan = await lend_at_desk(app[PATRON_LOGINS], app[POLICY], body.card_number, body.barcode, pin=body.pin)
     return json_ok(loan, status=201)
 
 

@@ -132,3 +132,9 @@ async def retire_card(conn: DbConnection, patron_id: UUID, card_number: str, ret
 
 async def set_block(conn: DbConnection, patron_id: UUID, reason: BlockReason | None) -> Patron:
     return await update_patron(conn, patron_id, blocked=reason is not None, blocked_reason=reason)
+
+
+async def patron_names(conn: DbConnection, patron_ids: list[UUID]) -> dict[UUID, str]:
+    """The names of the given patrons that still exist here (lists that name patrons by id)."""
+    rows = await conn.fetch("SELECT patron_id, name FROM patrons WHERE patron_id = ANY($1::uuid[])", patron_ids)
+    return {row["patron_id"]: row["name"] for row in rows}

@@ -5,8 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from local_library.app_keys import CLOCK, PIN_HASHER, POLICY
-from local_library.circulation.fees import fees_of_patron
-from local_library.circulation.queries import open_loans_of_patron, reservations_of_patron
+from local_library.circulation import account
 from local_library.web import json_ok, path_uuid, transaction
 from plumbing.http.problems import parse_json_body
 
@@ -19,7 +18,7 @@ from .cards import (
     set_blocked_by_staff,
 )
 from .models import BlockChange, ContactDetails, InstitutionRegistration, PersonRegistration, PinChange
-from .queries import patron_by_card, patron_by_id
+from .queries import patron_by_card
 
 routes = web.RouteTableDef()
 
@@ -48,16 +47,8 @@ async def find_by_card(request: web.Request) -> web.Response:
 @routes.get("/api/staff/patrons/{patron_id}")
 async def patron_account(request: web.Request) -> web.Response:
     """The patron with everything between them and this library: loans, reservations and fees."""
-    patron_id = path_uuid(request, "patron_id")
     async with transaction(request) as conn:
-        return json_ok(
-            {
-                "patron": await patron_by_id(conn, patron_id),
-                "loans": await open_loans_of_patron(conn, patron_id),
-                "reservations": await reservations_of_patron(conn, patron_id),
-                "fees": await fees_of_patron(conn, patron_id),
-            }
-        )
+        return json_ok(await account.patron_account(conn, path_uuid(request, "patron_id")))
 
 
 @routes.put("/api/staff/patrons/{patron_id}/contact")

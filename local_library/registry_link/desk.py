@@ -18,8 +18,13 @@ from __future__ import annotations
 
 import asyncpg
 
+from local_library.circulation.lending import check_out, check_out_to
+from local_library.circulation.models import Loan
+from local_library.policy import LibraryPolicy
 from local_library.registry_link.errors import as_domain_error
+from local_library.registry_link.login import PatronLogins, log_in_patron
 from local_library.registry_link.queries import feed_followed_within, registry_patron_id_of_card
+from plumbing.errors import DomainError, ErrorKind
 from registry_contract.client import RegistryClient, RegistryError, RegistryUnavailableError
 from registry_contract.refusals import card_replaced
 
@@ -54,3 +59,29 @@ async def _feed_followed_within(pool: asyncpg.Pool, minutes: int) -> bool:
         return False
     async with pool.acquire() as conn:
         return await feed_followed_within(conn, minutes)
+
+
+async def lend_at_desk(
+    logins: PatronLogins, policy: LibraryPolicy, card_number: str, barcode: str, *, pin: str | None
+) -> Loan:
+    """A loan at the staff desk (the staff API's and the desk page's one path): staff know the patron and may
+    lend without the PIN, unless the library's rules ask for it (``[desk] pin_required``).
+
+    Without the PIN a national card is first checked with the registry (:func:`confirm_national_card`), so a
+    card reported lost at another library stops lending here at once; with it, card and PIN are checked
+    where the card lives (``log_in_patron``, counted at the library door like the kiosk's).
+    """
+    pool, clock = logins.pool, logins.clock
+    if policy.desk.pin_required:
+        if not pin:
+            raise DomainError(
+                ErrorKind.INVALID, "pin_required", "this library asks every patron for their PIN when borrowing"
+            )
+        patron = await log_in_patron(logins, card_number, pin)
+        async with pool.acquire() as conn, conn.transaction():
+            return await check_out_to(conn, policy, clock, patron, barcode)
+    await confirm_national_card(
+        pool, logins.registry, card_number, offline_lending_minutes=policy.desk.offline_national_lending_minutes
+    )
+    async with pool.acquire() as conn, conn.transaction():
+        return await check_out(conn, policy, clock, card_number, barcode)

@@ -6,6 +6,9 @@ import hashlib
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from uuid import UUID
+
+import asyncpg
 
 from local_library.clock import Clock
 from local_library.migrations import MIGRATIONS_PACKAGE
@@ -23,6 +26,7 @@ from .queries import (
     delete_token,
     insert_account,
     insert_token,
+    staff_by_id,
     staff_by_token,
 )
 
@@ -64,13 +68,33 @@ async def ensure_bootstrap_admin(conn: DbConnection, hasher: StaffPasswordHasher
     return True
 
 
-async def log_in(
-    conn: DbConnection, hasher: StaffPasswordHasher, clock: Clock, username: str, password: str, *, lifetime: timedelta
-) -> IssuedToken:
+async def _checked_account(
+    conn: DbConnection, hasher: StaffPasswordHasher, username: str, password: str
+) -> asyncpg.Record:
     account = await account_for_login(conn, username)
+    # Verified even for an unknown name (against a dummy hash), so timing does not tell which names exist.
     valid = await hasher.verify_password(password, None if account is None else account["password_hash"])
     if account is None or not valid:
         raise DomainError(ErrorKind.UNAUTHENTICATED, "login_failed", "wrong username or password")
+    return account
+
+
+async def authenticate_staff(conn: DbConnection, hasher: StaffPasswordHasher, username: str, password: str) -> UUID:
+    """The staff desk's login: the account's id (its sessions' subject), or ``login_failed``."""
+    account = await _checked_account(conn, hasher, username, password)
+    staff_id: UUID = account["staff_id"]
+    return staff_id
+
+
+async def staff_for_session(conn: DbConnection, staff_id: UUID) -> StaffMember | None:
+    """The staff member a desk session is for, if the account is still active."""
+    return await staff_by_id(conn, staff_id)
+
+
+async def log_in(
+    conn: DbConnection, hasher: StaffPasswordHasher, clock: Clock, username: str, password: str, *, lifetime: timedelta
+) -> IssuedToken:
+    account = await _checked_account(conn, hasher, username, password)
     now = clock.now()
     token = secrets.token_urlsafe(32)
     await delete_expired_tokens(conn, now)

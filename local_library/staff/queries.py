@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 import asyncpg
 
@@ -26,8 +27,14 @@ async def insert_account(conn: DbConnection, username: str, password_hash: str, 
 
 async def account_for_login(conn: DbConnection, username: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        "SELECT username, password_hash, role FROM staff_accounts WHERE username = $1 AND active", username
+        "SELECT username, password_hash, role, staff_id FROM staff_accounts WHERE username = $1 AND active", username
     )
+
+
+async def staff_by_id(conn: DbConnection, staff_id: UUID) -> StaffMember | None:
+    """The active account with this id (a desk session's subject); None once it is deactivated."""
+    row = await conn.fetchrow("SELECT username, role FROM staff_accounts WHERE staff_id = $1 AND active", staff_id)
+    return None if row is None else StaffMember(username=row["username"], role=row["role"])
 
 
 async def any_admin_exists(conn: DbConnection) -> bool:

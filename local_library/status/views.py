@@ -6,7 +6,7 @@ import asyncpg
 from aiohttp import web
 
 from local_library.app_keys import POOL, REGISTRY
-from local_library.registry_link.errors import registry_errors_as_domain_errors
+from local_library.status.checks import registry_identity
 from local_library.status.queries import database_answers
 
 
@@ -21,6 +21,5 @@ async def health(request: web.Request) -> web.Response:
 
 async def registry_status(request: web.Request) -> web.Response:
     """Ask the registry who it thinks we are: proves certificates, credentials and network end to end."""
-    with registry_errors_as_domain_errors():
-        identity = await request.app[REGISTRY].whoami()
-    return web.json_response({"registry": "reachable", "library_id": identity.library_id})
+    library_id = await registry_identity(request.app[REGISTRY])
+    return web.json_response({"registry": "reachable", "library_id": library_id})

@@ -124,6 +124,10 @@ class KeyLayout:
         """A node's key for Min side sessions (``plumbing.web.sessions``), next to its PIN pepper."""
         return self.library_dir(library_id) / "minside-session.key"
 
+    def library_desk_session_key(self, library_id: str) -> Path:
+        """A node's key for staff desk sessions (``plumbing.web.sessions``), a key of its own next to Min side's."""
+        return self.library_dir(library_id) / "desk-session.key"
+
     def library_server_key(self, library_id: str) -> Path:
         return self.library_dir(library_id) / "server.key"
 

@@ -1,7 +1,10 @@
-"""Patron sessions of our server-rendered sites (the registry's insight site, the nodes' Min side), held by the server.
+"""Sessions of our server-rendered sites (the registry's insight site, the nodes' Min side and staff desk), held
+by the server.
 
-A session is a row in the service's own ``patron_sessions`` table; the cookie carries only a random session
-id and its MAC. Logging out deletes the row, so a saved cookie is worth nothing afterwards, and a new PIN
+A session is a row in one of the service's session tables (:class:`SessionTable`: ``patron_sessions`` for
+patrons, ``staff_sessions`` for the staff desk; table and column names are checked plain identifiers, the only
+text put into SQL); the subject is whoever logged in (a patron, a staff account); the cookie carries only a
+random session id and its MAC. Logging out deletes the row, so a saved cookie is worth nothing afterwards, and a new PIN
 deletes every session of the patron (:func:`end_sessions_of`). The table stores a SHA-256 digest of the id
 rather than the id, so reading the database does not hand out usable cookies. The idle timeout slides with
 each request (``last_seen_at``), the absolute lifetime does not.
@@ -21,6 +24,7 @@ import binascii
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -41,28 +45,59 @@ def load_or_create_session_key(path: Path) -> bytes:
 
 
 @dataclass(frozen=True)
+class SessionTable:
+    """Where a site's sessions live: a table with ``session_digest``, the subject's id column, ``issued_at``
+    and ``last_seen_at``, and how long a session may idle and live at most."""
+
+    name: str
+    subject_column: str
+    idle_timeout: dt.timedelta = IDLE_TIMEOUT
+    lifetime: dt.timedelta = ABSOLUTE_LIFETIME
+
+    def __post_init__(self) -> None:
+        # The names go into SQL text (identifiers cannot be parameters): plain identifiers only.
+        for identifier in (self.name, self.subject_column):
+            if not _IDENTIFIER.fullmatch(identifier):
+                raise ValueError(f"not a plain SQL identifier: {identifier!r}")
+
+
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+PATRON_SESSIONS = SessionTable("patron_sessions", "patron_id")
+"""The patrons' sessions (insight site, Min side): 15 minutes idle, an hour at most."""
+
+
+@dataclass(frozen=True)
 class Session:
     patron_id: uuid.UUID
+    """The subject: a patron's id, or whatever the site's :class:`SessionTable` names (a staff account's id)."""
     issued_at: dt.datetime
     last_seen_at: dt.datetime
     session_id: str
     """The random id (URL-safe base64) the cookie carries; only its digest is stored."""
+
+    @property
+    def subject(self) -> uuid.UUID:
+        return self.patron_id
 
 
 def _digest(session_id: str) -> bytes:
     return hashlib.sha256(session_id.encode()).digest()
 
 
-async def end_sessions_of(connection: DbConnection, patron_id: uuid.UUID) -> None:
-    """End every session of the patron (a new PIN: whoever knew the old one is logged out everywhere)."""
-    await connection.execute("DELETE FROM patron_sessions WHERE patron_id = $1", patron_id)
+async def end_sessions_of(
+    connection: DbConnection, patron_id: uuid.UUID, table: SessionTable = PATRON_SESSIONS
+) -> None:
+    """End every session of the subject (a new PIN: whoever knew the old one is logged out everywhere)."""
+    await connection.execute(f"DELETE FROM {table.name} WHERE {table.subject_column} = $1", patron_id)  # noqa: S608
 
 
 class SessionStore:
-    """Starts, resumes and ends sessions in the ``patron_sessions`` table; signs cookies and form tokens."""
+    """Starts, resumes and ends sessions in one session table; signs cookies and form tokens."""
 
-    def __init__(self, key: bytes) -> None:
+    def __init__(self, key: bytes, table: SessionTable = PATRON_SESSIONS) -> None:
         self._key = key
+        self._table = table
 
     def __repr__(self) -> str:
         return "SessionStore()"  # the key stays out of logs
@@ -72,14 +107,16 @@ class SessionStore:
 
     async def start(self, connection: DbConnection, patron_id: uuid.UUID, now: dt.datetime) -> Session:
         session = Session(patron_id, now, now, secrets.token_urlsafe(_ID_BYTES))
+        table = self._table
         await connection.execute(
-            "INSERT INTO patron_sessions (session_digest, patron_id, issued_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+            f"INSERT INTO {table.name} (session_digest, {table.subject_column}, issued_at, last_seen_at)"  # noqa: S608
+            " VALUES ($1, $2, $3, $3)",
             _digest(session.session_id),
             patron_id,
             now,
         )
         # Expired rows of anyone are swept as new sessions start, so the table never grows without bound.
-        await connection.execute("DELETE FROM patron_sessions WHERE issued_at < $1", now - ABSOLUTE_LIFETIME)
+        await connection.execute(f"DELETE FROM {table.name} WHERE issued_at < $1", now - table.lifetime)  # noqa: S608
         return session
 
     def cookie(self, session: Session) -> str:
@@ -111,23 +148,27 @@ class SessionStore:
         session_id = self._session_id(cookie)
         if session_id is None:
             return None
+        table = self._table
         row = await connection.fetchrow(
-            """
-            UPDATE patron_sessions SET last_seen_at = greatest(last_seen_at, $2)
+            f"""
+            UPDATE {table.name} SET last_seen_at = greatest(last_seen_at, $2)
             WHERE session_digest = $1 AND last_seen_at > $3 AND issued_at > $4
-            RETURNING patron_id, issued_at, last_seen_at
-            """,
+            RETURNING {table.subject_column} AS subject, issued_at, last_seen_at
+            """,  # noqa: S608
             _digest(session_id),
             now,
-            now - IDLE_TIMEOUT,
-            now - ABSOLUTE_LIFETIME,
+            now - table.idle_timeout,
+            now - table.lifetime,
         )
         if row is None:
             return None
-        return Session(row["patron_id"], row["issued_at"], row["last_seen_at"], session_id)
+        return Session(row["subject"], row["issued_at"], row["last_seen_at"], session_id)
 
     async def end(self, connection: DbConnection, session: Session) -> None:
-        await connection.execute("DELETE FROM patron_sessions WHERE session_digest = $1", _digest(session.session_id))
+        await connection.execute(
+            f"DELETE FROM {self._table.name} WHERE session_digest = $1",  # noqa: S608
+            _digest(session.session_id),
+        )
 
     # Form tokens are bound either to the login cookie (before login) or to the session: two namespaces, so a
     # token of one kind can never pass as the other.

@@ -53,6 +53,7 @@ def _run_demo_and_stop_it(keys_dir: Path, data_dir: Path) -> None:
             assert pkcs12 is not None, output
             assert Path(pkcs12.group(1)).is_file()
             assert Path(pkcs12.group(1)).with_name("admin.p12-password").read_text().strip() == pkcs12.group(2)
+            assert "/staff/ (log in as 'admin' with that password)" in output
             ports = {
                 name: int(port)
                 for name, port in re.findall(
