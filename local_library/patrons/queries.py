@@ -132,3 +132,29 @@ async def retire_card(conn: DbConnection, patron_id: UUID, card_number: str, ret
 
 async def set_block(conn: DbConnection, patron_id: UUID, reason: BlockReason | None) -> Patron:
     return await update_patron(conn, patron_id, blocked=reason is not None, blocked_reason=reason)
+
+
+# The desk's search lists at most this many patrons: a person reads the list, and a narrower name finds more.
+SEARCH_LIMIT = 50
+
+
+async def find_patrons(conn: DbConnection, query: str) -> list[Patron]:
+    """Patrons whose card number is ``query`` (a retired number finds its holder) or whose name or responsible
+    person contains it (case-insensitive), by name."""
+    text = query.strip()
+    if not text:
+        return []
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await conn.fetch(
+        f"""
+        SELECT {_PATRON_COLUMNS} FROM patrons
+        WHERE upper(card_number) = upper($1)
+           OR patron_id IN (SELECT patron_id FROM retired_cards WHERE upper(card_number) = upper($1))
+           OR name ILIKE $2 OR responsible_person ILIKE $2
+        ORDER BY upper(card_number) = upper($1) DESC, name, patron_id LIMIT $3
+        """,  # noqa: S608 - the column list is a constant, values are parameters
+        text,
+        pattern,
+        SEARCH_LIMIT,
+    )
+    return [patron_from_row(row) for row in rows]
