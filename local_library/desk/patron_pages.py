@@ -25,7 +25,7 @@ from .patron_forms import (
     refusal_text,
     text_input,
 )
-from .texts import text
+from .texts import format_datetime, text
 
 # Input attributes: staff type into these for someone else, so the browser must not offer its own memories.
 FREE_TEXT = 'autocomplete="off" maxlength="200"'
@@ -407,5 +407,5 @@ def receipt_body(ctx: DeskContext, patron: Patron, request: RegistryRequest, *, 
 <table><caption>{ctx.t("receipt_heading")}</caption><tbody>{details}</tbody></table>
 <p>{what}</p>
 <p>{ctx.t("receipt_controller")}</p>
-<p><small>{ctx.datetime(printed_at)}</small></p>
+<p><small>{ctx.t("receipt_printed", when=format_datetime(printed_at, ctx.language, ctx.zone))}</small></p>
 <div class="no-print">{_back(ctx, patron_path(patron.patron_id), "back_to_patron")}</div>"""

@@ -11,7 +11,6 @@ from .texts import Words, add_texts
 
 PATRON_TEXTS: dict[str, Words] = {
     # Finding patrons.
-    "find_heading": {"nb": "Finn en låner", "en": "Find a patron"},
     "find_label": {"nb": "Lånekortnummer eller navn", "en": "Card number or name"},
     "find_button": {"nb": "Søk", "en": "Search"},
     "find_results": {"nb": "Treff for «{query}»", "en": "Results for «{query}»"},
@@ -284,6 +283,7 @@ PATRON_TEXTS: dict[str, Words] = {
     },
     "done_nothing_changed": {"nb": "Ingenting er endret.", "en": "Nothing was changed."},
     # The receipt.
+    "receipt_printed": {"nb": "Vist {when}", "en": "Shown {when}"},
     "receipt_heading": {"nb": "Kvittering", "en": "Receipt"},
     "receipt_for": {"nb": "Til", "en": "To"},
     "receipt_library": {"nb": "Bibliotek", "en": "Library"},
