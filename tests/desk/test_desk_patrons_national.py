@@ -256,3 +256,67 @@ async def test_with_the_registry_away_the_desk_says_the_registration_is_queued(
     del registry_database_url
     # Queued: only the outbox's encrypted payload holds it, until the registry has answered.
     assert await _node_database_holds(asker, national_id(7)) == []
+
+
+async def test_a_local_card_is_upgraded_to_a_national_one(
+    registry: RunningRegistry, start_node: NodeFactory, keys_dir: Path
+) -> None:
+    asker = await start_node("asker", registry.api_url)
+    desk = await _desk(asker, keys_dir)
+    try:
+        local = {
+            "name": "Ulrik Oppgradert", "birth_date": "1980-02-03", "email": "ulrik@example.org", "phone": "",
+            "postal_address": "", "preferred_contact": "email", "pin": "", "pin_again": "",
+        }  # fmt: skip
+        registered = await desk.post("/staff/patrons/new/local", local)
+        base = f"/staff/patrons/{registered.patron_id}"
+        other_birthday = national_id(8, dt.date(1981, 2, 3))
+        mismatch = await desk.post(f"{base}/upgrade", {"national_id": other_birthday, "pin": PIN, "pin_again": PIN})
+        assert mismatch.status == 422
+        assert mismatch.field_error("national_id") == "Fødselsnummeret passer ikke med lånerens fødselsdato."
+        upgraded = await desk.post(f"{base}/upgrade", {"national_id": national_id(8), "pin": PIN, "pin_again": PIN})
+        assert "Registreringen av nasjonalt lånekort er sendt. Sendt til det nasjonale registeret." in upgraded.page
+        assert "Nasjonalt" in upgraded.page
+        assert (await _card_of(desk, registered.patron_id)).isdigit()
+        again = await desk.post(f"{base}/upgrade", {"national_id": national_id(8), "pin": PIN, "pin_again": PIN})
+        assert again.status == 409
+        assert "Låneren har allerede nasjonalt lånekort." in again.page
+
+        institution = await desk.post(
+            "/staff/patrons/new/institution",
+            {"institution_name": "Hval skole", "responsible_person": "Rektor", "email": "post@hval.example",
+             "preferred_contact": "email"},
+        )  # fmt: skip
+        assert "Gjør om til nasjonalt lånekort" not in institution.page
+        refused = await desk.post(
+            f"/staff/patrons/{institution.patron_id}/upgrade", {"national_id": national_id(9), "pin": PIN,
+                                                                "pin_again": PIN}
+        )  # fmt: skip
+        assert refused.status == 409
+        assert "Institusjoner får bare lokalt lånekort." in refused.page
+    finally:
+        await desk.client.close()
+
+
+async def test_a_second_registration_of_one_person_leads_to_their_card(
+    registry: RunningRegistry, start_node: NodeFactory, keys_dir: Path
+) -> None:
+    asker = await start_node("asker", registry.api_url)
+    sandnes = await start_node("sandnes", registry.api_url)
+    desk = await _desk(asker, keys_dir)
+    other = await _desk(sandnes, keys_dir)
+    try:
+        first = await desk.post("/staff/patrons/new/national", registration(10))
+        here_again = await desk.post("/staff/patrons/new/national", registration(10))
+        assert here_again.patron_id == first.patron_id
+        assert "Denne personen har allerede nasjonalt lånekort her. Her er låneren." in here_again.page
+
+        elsewhere = await other.post("/staff/patrons/new/national", registration(10))
+        assert "Registeret avviste en endring (Registrering av nasjonalt lånekort): Personen har allerede " in (
+            elsewhere.page
+        )
+        assert 'href="/staff/patrons/link?lang=nb">Knytt til et nasjonalt lånekort' in elsewhere.page
+        assert "Sendt til det nasjonale registeret." not in elsewhere.page  # not claimed when it was refused
+    finally:
+        await desk.client.close()
+        await other.client.close()
