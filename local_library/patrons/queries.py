@@ -148,12 +148,12 @@ async def find_patrons(conn: DbConnection, query: str) -> list[Patron]:
     rows = await conn.fetch(
         f"""
         SELECT {_PATRON_COLUMNS} FROM patrons
-        WHERE upper(card_number) = upper($1)
-           OR patron_id IN (SELECT patron_id FROM retired_cards WHERE upper(card_number) = upper($1))
+        WHERE card_number = $1
+           OR patron_id IN (SELECT patron_id FROM retired_cards WHERE card_number = $1)
            OR name ILIKE $2 OR responsible_person ILIKE $2
-        ORDER BY upper(card_number) = upper($1) DESC, name, patron_id LIMIT $3
+        ORDER BY (card_number = $1) IS TRUE DESC, name, patron_id LIMIT $3
         """,  # noqa: S608 - the column list is a constant, values are parameters
-        text,
+        text.upper(),  # card numbers are stored as issued ("L" and digits), so the indexes serve a typed "l"
         pattern,
         SEARCH_LIMIT,
     )
