@@ -3,6 +3,8 @@ institution), set a PIN, correct contact data, report a lost card, block; refusa
 
 from __future__ import annotations
 
+from local_library.desk.patron_forms import CODE_FIELDS, refusal_text
+from local_library.desk.patron_texts import PATRON_TEXTS
 from tests.desk.conftest import DESK_PASSWORD, Staff
 from tests.desk.patron_desk import Desk, logged_in
 from tests.minside.conftest import Node
@@ -216,3 +218,13 @@ async def test_unknown_patrons_and_pages_are_pages_not_errors(node: Node, staff:
         assert "Report a lost card" in english.page
     finally:
         await desk.client.close()
+
+
+def test_every_refusal_has_words_or_names_its_code() -> None:
+    for code in CODE_FIELDS:
+        for language in ("nb", "en"):
+            words = refusal_text(code, language, age=18)
+            assert code not in words, (code, language)  # worded, not the generic fallback
+    assert refusal_text("a_code_from_tomorrow", "nb") == "Det gikk ikke (a_code_from_tomorrow)."
+    assert refusal_text("a_code_from_tomorrow", "en") == "That did not work (a_code_from_tomorrow)."
+    assert all(set(words) == {"nb", "en"} and all(words.values()) for words in PATRON_TEXTS.values())
