@@ -152,6 +152,8 @@ def guardian_from(form: Mapping[str, str]) -> dict[str, str] | None:
 
 # HTML.
 
+_INVALID = ' aria-invalid="true"'
+
 
 def errors_summary(ctx: DeskContext, state: FormState) -> str:
     if state.message is None:
@@ -168,7 +170,7 @@ def text_input(
     """A labelled input with its hint and error tied to it (``aria-describedby``); ``attributes`` is HTML."""
     shown = state.value(name) if value is None else value
     described, after = _described(name, state, hint)
-    invalid = ' aria-invalid="true"' if name in state.errors else ""
+    invalid = _INVALID if name in state.errors else ""
     label = ctx.t(label_key, **(label_values or {}))
     return (
         f'<label for="{name}">{label}</label>'
@@ -194,16 +196,18 @@ def contact_select(ctx: DeskContext, state: FormState, current: str | None = Non
         for method in ("email", "sms", "letter")
     )
     described, after = _described("preferred_contact", state, None)
+    invalid = _INVALID if "preferred_contact" in state.errors else ""
     return (
         f'<label for="preferred_contact">{ctx.t("preferred_contact")}</label>'
-        f'<select id="preferred_contact" name="preferred_contact"{described}>{options}</select>{after}'
+        f'<select id="preferred_contact" name="preferred_contact"{described}{invalid}>{options}</select>{after}'
     )
 
 
 def checkbox(ctx: DeskContext, state: FormState, name: str, label_key: str) -> str:
     described, after = _described(name, state, None)
+    invalid = _INVALID if name in state.errors else ""
     return (
-        f'<p><input type="checkbox" id="{name}" name="{name}" value="yes"{described} required> '
+        f'<p><input type="checkbox" id="{name}" name="{name}" value="yes"{described}{invalid} required> '
         f'<label class="inline" for="{name}">{ctx.t(label_key)}</label></p>{after}'
     )
 
@@ -220,10 +224,17 @@ def _described(name: str, state: FormState, hint: str | None) -> tuple[str, str]
 
 
 def form(ctx: DeskContext, action: str, fields: Iterable[str], button: str) -> str:
-    """A posting form with the CSRF token, the fields (HTML) and one submit button (plain text)."""
+    """A posting form with the CSRF token, the fields (HTML) and one submit button (plain text).
+
+    After a refused post the focus starts at the first field in error (the page's own first field otherwise),
+    so the keyboard lands where the correction is needed.
+    """
+    inputs = "\n".join(fields)
+    if _INVALID in inputs:
+        inputs = inputs.replace(" autofocus", "").replace(_INVALID, f"{_INVALID} autofocus", 1)
     return (
         f'<form method="post" action="{escape(action)}" novalidate>{ctx.hidden_fields()}\n'
-        + "\n".join(fields)
+        + inputs
         + f'\n<p><button type="submit">{escape(button)}</button></p></form>'
     )
 

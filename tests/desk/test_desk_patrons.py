@@ -3,6 +3,8 @@ institution), set a PIN, correct contact data, report a lost card, block; refusa
 
 from __future__ import annotations
 
+import re
+
 from local_library.desk.patron_forms import CODE_FIELDS, refusal_text
 from local_library.desk.patron_texts import PATRON_TEXTS
 from tests.desk.conftest import DESK_PASSWORD, Staff
@@ -67,6 +69,8 @@ async def test_a_minor_needs_a_guardian_under_the_librarys_age_rule(node: Node, 
             "Låneren er under 18 år: fyll inn foresattes navn og kontaktinformasjon."
         )
         assert 'role="alert"' in refused.page
+        assert refused.page.count("autofocus") == 1  # the keyboard starts where the correction is needed
+        assert re.search(r'<input id="guardian_name"[^>]*autofocus', refused.page)
         assert refused.value_of("name") == "Lille Lokal"  # what was typed stays, the PIN does not
         assert refused.value_of("pin") == ""
         assert await _patron_count(node) == 0

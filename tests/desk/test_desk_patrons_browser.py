@@ -59,6 +59,7 @@ async def _register(page: Page, national_id: str) -> str:
     await page.get_by_role("button", name="Registrer").click()
     national_id_box = page.get_by_label("Fødselsnummer (11 siffer)")
     await expect(national_id_box).to_have_value("")  # never shown again, not even to correct it
+    await expect(national_id_box).to_be_focused()
     await expect(national_id_box).to_have_accessible_description(
         "Sjekk legitimasjonen. Nummeret sendes kryptert til det nasjonale registeret, lagres ikke her og vises ikke "
         "igjen. Kontrollsifrene i fødselsnummeret stemmer ikke; det er trolig skrevet feil."
