@@ -362,6 +362,10 @@ PATRON_TEXTS: dict[str, Words] = {
         "nb": "Kryss av for å bekrefte.",
         "en": "Tick the box to confirm.",
     },
+    "code_control_character": {
+        "nb": "Et felt inneholder et tegn som ikke kan lagres (for eksempel tabulator eller linjeskift). Prøv igjen.",
+        "en": "A field holds a character that cannot be stored (such as a tab or line break). Please try again.",
+    },
     "code_validation": {"nb": "Noen felt må rettes.", "en": "Some fields need correcting."},
     "code_guardian_required": {
         "nb": "Låneren er under {age} år: fyll inn foresattes navn og kontaktinformasjon.",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from html import escape
 from typing import Any, Literal
 
 from aiohttp import web
@@ -47,7 +48,7 @@ from local_library.registry_link.queries import (
 from local_library.web import transaction
 from plumbing.errors import DomainError, ErrorKind
 from plumbing.http.problems import STATUS_BY_KIND
-from plumbing.text import has_control_character
+from plumbing.text import CONTROL_CHARACTER, has_control_character
 from registry_contract.models import ContactUpdate
 
 from . import patron_pages as html
@@ -73,9 +74,17 @@ def _page(request: web.Request, desk: Desk, title_key: str, body: str, *, status
     return desk_page(request, desk, text(title_key, desk.language), body, section="patrons", status=status)
 
 
+def _message_page(request: web.Request, desk: Desk, key: str, *, status: int, back: str = PATRONS) -> web.Response:
+    ctx = desk.ctx
+    body = (
+        f'<h1>{ctx.t("patrons_heading")}</h1><p class="message" role="alert">{ctx.t(key)}</p>'
+        f'<p><a href="{escape(ctx.with_lang(back))}">{ctx.t("back")}</a></p>'
+    )
+    return _page(request, desk, "patrons_heading", body, status=status)
+
+
 def _not_found(request: web.Request, desk: Desk) -> web.Response:
-    body = f'<h1>{desk.ctx.t("patrons_heading")}</h1><p class="message" role="alert">{desk.ctx.t("not_found_page")}</p>'
-    return _page(request, desk, "patrons_heading", body, status=404)
+    return _message_page(request, desk, "not_found_page", status=404)
 
 
 def _kept(form: Mapping[str, str]) -> dict[str, str]:
@@ -100,6 +109,20 @@ def _same_pin_twice(form: Mapping[str, str]) -> str:
     if pin != form.get("pin_again", ""):
         raise DomainError(ErrorKind.INVALID, "pins_differ", "the two PINs differ")
     return pin
+
+
+async def _posted(request: web.Request, back: str) -> Desk | web.Response:
+    """The staff member and form of a post (``desk_post``); a form the node cannot read as plain single-line
+    text (a pasted tab or line break) is refused with a page saying so, not a machine's answer."""
+    try:
+        return await desk_post(request, back)
+    except DomainError as error:
+        if error.code not in {CONTROL_CHARACTER, "form_encoding"}:
+            raise
+    desk = await desk_visit(request)
+    if isinstance(desk, web.Response):
+        return desk
+    return _message_page(request, desk, "code_control_character", status=422, back=back)
 
 
 # Finding patrons.
@@ -186,7 +209,7 @@ async def registration_page(request: web.Request) -> web.Response:
 
 async def register(request: web.Request) -> web.Response:
     kind = request.match_info["kind"]
-    desk = await desk_post(request, f"{PATRONS}/new/{kind}")
+    desk = await _posted(request, f"{PATRONS}/new/{kind}")
     if isinstance(desk, web.Response):
         return desk
     if kind not in KINDS:
@@ -226,7 +249,7 @@ async def link_page(request: web.Request) -> web.Response:
 
 
 async def link(request: web.Request) -> web.Response:
-    desk = await desk_post(request, f"{PATRONS}/link")
+    desk = await _posted(request, f"{PATRONS}/link")
     if isinstance(desk, web.Response):
         return desk
     try:
@@ -281,7 +304,7 @@ async def patron_page(request: web.Request) -> web.Response:
 
 async def block(request: web.Request) -> web.Response:
     patron_id = _patron_id(request)
-    desk = await desk_post(request, html.patron_path(patron_id or ""))
+    desk = await _posted(request, html.patron_path(patron_id or ""))
     if isinstance(desk, web.Response):
         return desk
     if await _patron(request, patron_id) is None or patron_id is None:
@@ -471,7 +494,7 @@ async def action_page(request: web.Request) -> web.Response:
 
 async def act(request: web.Request) -> web.Response:
     patron_id, name = _patron_id(request), request.match_info["action"]
-    desk = await desk_post(request, html.patron_path(patron_id or "", name))
+    desk = await _posted(request, html.patron_path(patron_id or "", name))
     if isinstance(desk, web.Response):
         return desk
     patron = await _patron(request, patron_id)

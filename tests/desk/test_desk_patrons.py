@@ -232,3 +232,15 @@ def test_every_refusal_has_words_or_names_its_code() -> None:
     assert refusal_text("a_code_from_tomorrow", "nb") == "Det gikk ikke (a_code_from_tomorrow)."
     assert refusal_text("a_code_from_tomorrow", "en") == "That did not work (a_code_from_tomorrow)."
     assert all(set(words) == {"nb", "en"} and all(words.values()) for words in PATRON_TEXTS.values())
+
+
+async def test_a_field_with_a_control_character_is_refused_with_a_page(node: Node, staff: Staff) -> None:
+    desk = await _desk(node, staff)
+    try:
+        refused = await desk.post("/staff/patrons/new/local", ADULT | {"name": "Astrid\tLokal"})
+        assert refused.status == 422
+        assert "Et felt inneholder et tegn som ikke kan lagres" in refused.page
+        assert '<html lang="nb">' in refused.page
+        assert await _patron_count(node) == 0
+    finally:
+        await desk.client.close()
