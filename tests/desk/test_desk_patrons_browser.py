@@ -100,6 +100,10 @@ async def _link(other: Page, card: str) -> None:
     await expect(other.get_by_role("heading", name="Nora Nettleser")).to_be_visible()
     await expect(other.get_by_role("table", name="Opplysninger")).to_contain_text(card)
     await _shot(other, "patron-linked")
+    await other.get_by_role("link", name="English").click()
+    await expect(other.get_by_role("table", name="Details")).to_contain_text("kept in the national registry")
+    assert await other.get_attribute("html", "lang") == "en"
+    await _shot(other, "patron-linked-en")
 
 
 async def test_a_desk_registers_a_national_patron_and_another_librarys_desk_links_the_card(
