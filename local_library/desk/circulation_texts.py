@@ -30,15 +30,10 @@ CIRCULATION_TEXTS: dict[str, Words] = {
     "clear_patron": {"nb": "Ferdig med låneren", "en": "Done with this patron"},
     # The patron panel.
     "patron_heading": {"nb": "Låner: {name}", "en": "Patron: {name}"},
-    "card_number": {"nb": "Lånekort", "en": "Card"},
-    "kind": {"nb": "Type", "en": "Kind"},
     "kind_national": {"nb": "Nasjonalt lånekort", "en": "National library card"},
     "kind_local": {"nb": "Lokalt lånekort", "en": "Local library card"},
-    "kind_institution": {"nb": "Institusjon", "en": "Institution"},
     "born": {"nb": "Født", "en": "Born"},
     "age": {"nb": "{age} år", "en": "{age} years"},
-    "guardian": {"nb": "Foresatt", "en": "Guardian"},
-    "responsible_person": {"nb": "Ansvarlig person", "en": "Responsible person"},
     "warnings": {"nb": "Varsler", "en": "Warnings"},
     "warn_blocked_reminders": {
         "nb": "Kortet er sperret etter purringer. Det åpnes når det purrede materialet er levert.",

@@ -51,6 +51,9 @@ th,td{border:1px solid #888;padding:.35rem;text-align:left;vertical-align:top}ca
 .notice{border:3px solid #1a5e20;padding:.6rem;background:#f0fff0}
 .warning{border:3px solid #7a4a00;padding:.6rem;background:#fff8e6}
 form.inline{display:inline;margin:0}label{display:block;margin-top:.6rem}
+.field-error{color:#a40000;font-weight:bold;margin:.2rem 0}.hint{margin:.2rem 0;color:#333}
+label.inline{display:inline}.registry-owned{font-style:italic;color:#333}fieldset{margin:.8rem 0}
+@media print{header,.no-print,.skip{display:none}body{font-size:12pt}}
 input,select{font-size:1.15rem;padding:.35rem}button{font-size:1rem;padding:.35rem .9rem}
 input:focus,button:focus,a:focus,select:focus{outline:3px solid #c25e00;outline-offset:2px}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;color:#0b4f9c}

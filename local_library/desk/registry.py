@@ -32,19 +32,21 @@ from .texts import add_texts, text
 
 add_texts(REGISTRY_TEXTS)
 
-OPERATIONS = frozenset(key.removeprefix("op_") for key in REGISTRY_TEXTS if key.startswith("op_"))
-CODES = frozenset(key.removeprefix("code_") for key in REGISTRY_TEXTS if key.startswith("code_")) - {"other"}
+OPERATIONS = frozenset(key.removeprefix("status_op_") for key in REGISTRY_TEXTS if key.startswith("status_op_"))
+CODES = frozenset(key.removeprefix("status_code_") for key in REGISTRY_TEXTS if key.startswith("status_code_")) - {
+    "other"
+}
 
 
 def reason(ctx: DeskContext, code: str | None) -> str:
     """A waiting change's code in words (escaped); a code we have no words for is named as it is."""
     if not code:
         return ""
-    return ctx.t(f"code_{code}") if code in CODES else ctx.t("code_other", code=code)
+    return ctx.t(f"status_code_{code}") if code in CODES else ctx.t("status_code_other", code=code)
 
 
 def _operation(ctx: DeskContext, operation: str) -> str:
-    return ctx.t(f"op_{operation}") if operation in OPERATIONS else escape(operation)
+    return ctx.t(f"status_op_{operation}") if operation in OPERATIONS else escape(operation)
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,8 @@ def registry_body(ctx: DeskContext, view: RegistryView, *, said: str | None, ref
     if view.library_id is not None:
         reachability = notice(text("registry_reachable", ctx.language, library_id=view.library_id))
     else:
-        why = text(f"code_{view.unreachable_code}", ctx.language) if view.unreachable_code in CODES else ""
-        words = why or text("code_other", ctx.language, code=view.unreachable_code or "")
+        why = text(f"status_code_{view.unreachable_code}", ctx.language) if view.unreachable_code in CODES else ""
+        words = why or text("status_code_other", ctx.language, code=view.unreachable_code or "")
         reachability = message(text("registry_unreachable", ctx.language, reason=words))
     by_status: dict[str, list[dict[str, Any]]] = {"needs_staff": [], "pending": [], "done": []}
     for entry in view.entries:
@@ -156,7 +158,11 @@ def _outcome(desk: Desk, query: Any) -> tuple[str | None, str | None]:
     if done in ("retry", "discard"):
         return text(f"done_{done}", language, id=int(entry)), None
     if refused is not None:
-        words = text(f"code_{refused}", language) if refused in CODES else text("code_other", language, code="?")
+        words = (
+            text(f"status_code_{refused}", language)
+            if refused in CODES
+            else text("status_code_other", language, code="?")
+        )
         return None, text("outbox_refused", language, reason=words)
     return None, None
 
@@ -205,7 +211,7 @@ async def _confirm_discard(request: web.Request, desk: Desk, outbox_id: int) -> 
         names = await patron_names(conn, [entry["patron_id"]]) if entry and entry["patron_id"] else {}
     if entry is None or entry["status"] != "needs_staff":
         return desk_redirect(request, desk, f"{pages.REGISTRY}?entry={outbox_id}&refused=outbox_entry_not_waiting")
-    operation = text(f"op_{entry['operation']}", ctx.language) if entry["operation"] in OPERATIONS else ""
+    operation = text(f"status_op_{entry['operation']}", ctx.language) if entry["operation"] in OPERATIONS else ""
     patron = names.get(entry["patron_id"]) or text("patron_gone", ctx.language)
     body = f"""<h1>{ctx.t("discard_confirm_heading", id=outbox_id)}</h1>
 <p>{ctx.t("discard_confirm_text", operation=operation, patron=patron)}</p>

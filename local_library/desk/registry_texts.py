@@ -47,47 +47,53 @@ REGISTRY_TEXTS: dict[str, Words] = {
     "done_discard": {"nb": "Endring nr. {id} er forkastet.", "en": "Change no. {id} is discarded."},
     "outbox_refused": {"nb": "Ikke gjort: {reason}", "en": "Not done: {reason}"},
     # What each change is.
-    "op_register": {"nb": "Registrering", "en": "Registration"},
-    "op_update_contact": {"nb": "Endret kontaktinformasjon", "en": "Contact details changed"},
-    "op_opt_out": {"nb": "Overgang til lokalt kort", "en": "Opt-out to a local card"},
-    "op_deletion_request": {"nb": "Sletteanmodning", "en": "Deletion request"},
-    "op_death_notice": {"nb": "Melding om dødsfall", "en": "Death notice"},
-    "op_lost_card": {"nb": "Tapt kort", "en": "Lost card"},
-    "op_change_pin": {"nb": "Ny PIN-kode", "en": "New PIN"},
+    "status_op_register": {"nb": "Registrering", "en": "Registration"},
+    "status_op_update_contact": {"nb": "Endret kontaktinformasjon", "en": "Contact details changed"},
+    "status_op_opt_out": {"nb": "Overgang til lokalt kort", "en": "Opt-out to a local card"},
+    "status_op_deletion_request": {"nb": "Sletteanmodning", "en": "Deletion request"},
+    "status_op_death_notice": {"nb": "Melding om dødsfall", "en": "Death notice"},
+    "status_op_lost_card": {"nb": "Tapt kort", "en": "Lost card"},
+    "status_op_change_pin": {"nb": "Ny PIN-kode", "en": "New PIN"},
     # Why a change waits (the registry's or the node's code, in words).
-    "code_registry_unavailable": {"nb": "registeret svarte ikke", "en": "the registry did not answer"},
-    "code_delivery_error": {"nb": "sendingen feilet", "en": "the delivery failed"},
-    "code_already_registered_here": {
+    "status_code_registry_unavailable": {"nb": "registeret svarte ikke", "en": "the registry did not answer"},
+    "status_code_delivery_error": {"nb": "sendingen feilet", "en": "the delivery failed"},
+    "status_code_already_registered_here": {
         "nb": "låneren er allerede registrert nasjonalt fra dette biblioteket",
         "en": "the patron is already registered nationally from this library",
     },
-    "code_correction_conflict": {
+    "status_code_correction_conflict": {
         "nb": "registeret har nyere opplysninger enn endringen bygger på",
         "en": "the registry holds newer details than the change was based on",
     },
-    "code_payload_missing": {"nb": "dataene i endringen er borte", "en": "the change's data is gone"},
-    "code_payload_unreadable": {
+    "status_code_payload_missing": {"nb": "dataene i endringen er borte", "en": "the change's data is gone"},
+    "status_code_payload_unreadable": {
         "nb": "dataene i endringen kan ikke leses (nøkkelen er byttet)",
         "en": "the change's data cannot be read (the key was replaced)",
     },
-    "code_outbox_payload_gone": {
+    "status_code_outbox_payload_gone": {
         "nb": "dataene i endringen er slettet: forkast den og gjør endringen på nytt i skranken",
         "en": "the change's data was destroyed: discard it and do the change again at the desk",
     },
-    "code_outbox_entry_not_waiting": {
+    "status_code_outbox_entry_not_waiting": {
         "nb": "endringen venter ikke lenger på de ansatte",
         "en": "the change no longer waits for staff",
     },
-    "code_outbox_entry_not_found": {"nb": "endringen finnes ikke", "en": "there is no such change"},
-    "code_patron_not_found": {"nb": "registeret kjenner ikke låneren", "en": "the registry does not know the patron"},
-    "code_validation_error": {
+    "status_code_outbox_entry_not_found": {"nb": "endringen finnes ikke", "en": "there is no such change"},
+    "status_code_patron_not_found": {
+        "nb": "registeret kjenner ikke låneren",
+        "en": "the registry does not know the patron",
+    },
+    "status_code_validation_error": {
         "nb": "registeret godtok ikke opplysningene",
         "en": "the registry did not accept the details",
     },
-    "code_national_id_taken": {
+    "status_code_national_id_taken": {
         "nb": "fødselsnummeret er allerede registrert",
         "en": "the national ID is already registered",
     },
-    "code_rate_limited": {"nb": "registeret ba oss vente", "en": "the registry asked us to wait"},
-    "code_other": {"nb": "registeret avviste endringen (kode {code})", "en": "the registry refused it (code {code})"},
+    "status_code_rate_limited": {"nb": "registeret ba oss vente", "en": "the registry asked us to wait"},
+    "status_code_other": {
+        "nb": "registeret avviste endringen (kode {code})",
+        "en": "the registry refused it (code {code})",
+    },
 }

@@ -138,3 +138,29 @@ async def patron_names(conn: DbConnection, patron_ids: list[UUID]) -> dict[UUID,
     """The names of the given patrons that still exist here (lists that name patrons by id)."""
     rows = await conn.fetch("SELECT patron_id, name FROM patrons WHERE patron_id = ANY($1::uuid[])", patron_ids)
     return {row["patron_id"]: row["name"] for row in rows}
+
+
+# The desk's search lists at most this many patrons: a person reads the list, and a narrower name finds more.
+SEARCH_LIMIT = 50
+
+
+async def find_patrons(conn: DbConnection, query: str) -> list[Patron]:
+    """Patrons whose card number is ``query`` (a retired number finds its holder) or whose name or responsible
+    person contains it (case-insensitive), by name."""
+    text = query.strip()
+    if not text:
+        return []
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await conn.fetch(
+        f"""
+        SELECT {_PATRON_COLUMNS} FROM patrons
+        WHERE card_number = $1
+           OR patron_id IN (SELECT patron_id FROM retired_cards WHERE card_number = $1)
+           OR name ILIKE $2 OR responsible_person ILIKE $2
+        ORDER BY (card_number = $1) IS TRUE DESC, name, patron_id LIMIT $3
+        """,  # noqa: S608 - the column list is a constant, values are parameters
+        text.upper(),  # card numbers are stored as issued ("L" and digits), so the indexes serve a typed "l"
+        pattern,
+        SEARCH_LIMIT,
+    )
+    return [patron_from_row(row) for row in rows]

@@ -5,6 +5,7 @@ Query functions take the connection first; the caller owns the transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -77,3 +78,40 @@ async def feed_followed_within(conn: DbConnection, minutes: int) -> bool:
         "SELECT now() - updated_at <= make_interval(mins => $1) FROM registry_feed_position", minutes
     )
     return bool(fresh)
+
+
+@dataclass(frozen=True)
+class RegistryRequest:
+    """One of a patron's writes to the registry, as a receipt or the patron page shows it (never the payload)."""
+
+    outbox_id: int
+    operation: str
+    status: str
+    last_error: str | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+_REQUEST_COLUMNS = "outbox_id, operation, status, last_error, created_at, finished_at"
+
+
+async def registry_requests_of_patron(conn: DbConnection, patron_id: uuid.UUID) -> list[RegistryRequest]:
+    """The patron's registry writes, newest first (a bounded number)."""
+    rows = await conn.fetch(
+        f"SELECT {_REQUEST_COLUMNS} FROM registry_outbox WHERE patron_id = $1 ORDER BY outbox_id DESC LIMIT $2",  # noqa: S608 - constant
+        patron_id,
+        LISTING_LIMIT,
+    )
+    return [RegistryRequest(**dict(row)) for row in rows]
+
+
+async def registry_request_of_patron(
+    conn: DbConnection, patron_id: uuid.UUID, outbox_id: int
+) -> RegistryRequest | None:
+    """One registry write of this patron; None if there is none with that id (or it is another patron's)."""
+    row = await conn.fetchrow(
+        f"SELECT {_REQUEST_COLUMNS} FROM registry_outbox WHERE patron_id = $1 AND outbox_id = $2",  # noqa: S608 - constant
+        patron_id,
+        outbox_id,
+    )
+    return None if row is None else RegistryRequest(**dict(row))
