@@ -1,6 +1,8 @@
 """The desk's patron pages in a real headless Chromium, against a real registry and two nodes: Asker's desk
 registers a national patron through the form (after a mistyped national ID is explained), Sandnes' desk links
-the card (after a wrong PIN is refused), and Asker files a deletion request and shows the receipt.
+the card (after a wrong PIN is refused), Asker files a deletion request and shows the receipt, a registry
+administrator approves it at the administrators' desk (with a client certificate, as a browser imports it), and
+both desks show the outcome.
 
 Screenshots of each page go to ``test-artefacts/desk/`` (git-ignored) so a person can look at them.
 """
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from playwright.async_api import Browser, Page, expect
 
+from plumbing.keys.pki import add_administrator
 from registry.app import RunningRegistry
 from registry_contract.national_id import generate_synthetic_national_id
 from tests.national.conftest import ADMIN_PASSWORD, NodeFactory, registry, start_node
@@ -107,7 +110,7 @@ async def _link(other: Page, card: str) -> None:
 
 
 async def test_a_desk_registers_a_national_patron_and_another_librarys_desk_links_the_card(
-    browser: Browser, registry: RunningRegistry, start_node: NodeFactory
+    browser: Browser, registry: RunningRegistry, start_node: NodeFactory, keys_dir: Path
 ) -> None:
     asker = await start_node("asker", registry.api_url)
     sandnes = await start_node("sandnes", registry.api_url)
@@ -130,3 +133,35 @@ async def test_a_desk_registers_a_national_patron_and_another_librarys_desk_link
     await _shot(page, "receipt-deletion")
     await page.emulate_media(media="print")
     await _shot(page, "receipt-deletion-print")
+    await page.emulate_media(media="screen")
+
+    await _approve_at_the_administrators_desk(browser, registry, keys_dir, card)
+    for library, node, desk in (("asker", asker, page), ("sandnes", sandnes, other)):
+        await node.ok("POST", "/api/staff/registry-sync")  # what the node's background sync does every few seconds
+        await desk.goto(f"{node.library.url}/staff/patrons?q={card}&lang=nb")
+        await expect(desk.get_by_text(f"Ingen lånere passer til «{card}».")).to_be_visible()
+        await _shot(desk, f"after-erasure-{library}")
+
+
+async def _approve_at_the_administrators_desk(
+    browser: Browser, registry: RunningRegistry, keys_dir: Path, card: str
+) -> None:
+    administrator = add_administrator(keys_dir, "walk-admin")
+    context = await browser.new_context(
+        ignore_https_errors=True,  # the private CA; the TLS and the client certificate are real
+        locale="nb-NO",
+        client_certificates=[
+            {"origin": registry.admin_url, "pfxPath": str(administrator.pkcs12_file),
+             "passphrase": administrator.password},
+        ],
+    )  # fmt: skip
+    admin = await context.new_page()
+    await admin.goto(registry.admin_url + "/")
+    await admin.get_by_role("link", name=card).click()
+    await expect(admin.get_by_text("Nora Nettleser")).to_be_visible()
+    await admin.get_by_label("Begrunnelse (påkrevd, høyst 500 tegn)").fill("Låneren ba om det ved skranken i Asker")
+    await admin.get_by_role("button", name="Godkjenn og slett …").click()
+    await admin.get_by_role("button", name="Ja, slett for godt").click()
+    await expect(admin.get_by_role("status")).to_have_text("Forespørselen er godkjent og posten slettet.")
+    await _shot(admin, "admin-approved")
+    await context.close()
