@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import tzinfo
 from html import escape
-from typing import Any
 
-from local_library.policy import LibraryPolicy
+from local_library.page_context import LibraryPageContext
 from local_library.staff.models import StaffMember
 from plumbing.web.language import other_language
 from plumbing.web.pages import (
     LoginField,
     alert,
-    hidden_form_fields,
     html_document,
     language_link,
     linked_stylesheet,
@@ -28,7 +25,7 @@ from plumbing.web.pages import (
     logout_form,
 )
 
-from .texts import Language, format_date, format_datetime, format_money, text
+from .texts import Language, text
 
 BASE = "/staff"
 CIRCULATION = f"{BASE}/"
@@ -70,42 +67,14 @@ caption{font-size:1.17rem;margin:.4rem 0}
 
 
 @dataclass(frozen=True)
-class DeskContext:
-    """What every desk page needs besides its data."""
+class DeskContext(LibraryPageContext):
+    """What every desk page needs besides its data: the node's page context with the desk's words."""
 
-    language: Language
-    policy: LibraryPolicy
-    csrf: str
-    zone: tzinfo
-    here: str
-    """The page's own GET path (query included), for the language switch."""
     staff: StaffMember | None = None
     """Who is logged in (None on the login page)."""
 
     def t(self, key: str, **values: object) -> str:
         return escape(text(key, self.language, **values))
-
-    @property
-    def library_name(self) -> str:
-        return self.policy.name.nb if self.language == "nb" else self.policy.name.en
-
-    def hidden_fields(self) -> str:
-        return hidden_form_fields(self.csrf, self.language)
-
-    def material(self, material: str) -> str:
-        known = self.policy.materials.get(material)
-        if known is None:  # an item type the policy has since dropped: show the stored name rather than fail
-            return escape(material)
-        return escape(known.name.nb if self.language == "nb" else known.name.en)
-
-    def date(self, value: Any) -> str:
-        return escape(format_date(value, self.language))
-
-    def datetime(self, value: Any) -> str:
-        return escape(format_datetime(value, self.language, self.zone))
-
-    def money(self, amount_ore: int) -> str:
-        return escape(format_money(amount_ore, self.language))
 
     def with_lang(self, path: str, language: Language | None = None) -> str:
         separator = "&" if "?" in path else "?"

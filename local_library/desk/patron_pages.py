@@ -11,6 +11,7 @@ import datetime as dt
 from html import escape
 from urllib.parse import quote
 
+from local_library.page_context import format_datetime
 from local_library.patrons.models import Patron
 from local_library.registry_link.queries import PatronOutboxState, RegistryRequest
 
@@ -25,7 +26,7 @@ from .patron_forms import (
     refusal_text,
     text_input,
 )
-from .texts import format_datetime, text
+from .texts import text
 
 # Input attributes: staff type into these for someone else, so the browser must not offer its own memories.
 FREE_TEXT = 'autocomplete="off" maxlength="200"'

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from local_library.minside.texts import format_date, format_datetime, format_money
 from plumbing.web.language import LANGUAGES, Language
 
-__all__ = ["LANGUAGES", "Language", "add_texts", "format_date", "format_datetime", "format_money", "text"]
+__all__ = ["LANGUAGES", "Language", "add_texts", "text"]
 
 Words = dict[Language, str]
 

@@ -9,19 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import tzinfo
 from html import escape
 from typing import Any
 
 from local_library.circulation.fees import Fee
 from local_library.circulation.models import Loan, Reservation
+from local_library.page_context import LibraryPageContext, format_money
 from local_library.patrons.models import Patron
-from local_library.policy import LibraryPolicy
 from plumbing.web.language import other_language
 from plumbing.web.pages import (
     LoginField,
     alert,
-    hidden_form_fields,
     html_document,
     language_link,
     linked_stylesheet,
@@ -30,7 +28,7 @@ from plumbing.web.pages import (
 )
 
 from .service import Overview, StoredData
-from .texts import Language, format_date, format_datetime, format_money, text
+from .texts import text
 
 STYLESHEET = """
 body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1b1b1b}
@@ -46,40 +44,11 @@ BASE = "/minside"
 
 
 @dataclass(frozen=True)
-class PageContext:
-    """What every page needs besides its data."""
-
-    language: Language
-    policy: LibraryPolicy
-    csrf: str
-    zone: tzinfo
-    here: str
-    """The page's own GET path, for the language switch (a page shown after a POST must not link to the POST)."""
+class PageContext(LibraryPageContext):
+    """What every Min side page needs besides its data: the node's page context with Min side's words."""
 
     def t(self, key: str, **values: object) -> str:
         return escape(text(key, self.language, **values))
-
-    @property
-    def library_name(self) -> str:
-        return self.policy.name.nb if self.language == "nb" else self.policy.name.en
-
-    def material(self, material: str) -> str:
-        known = self.policy.materials.get(material)
-        if known is None:  # an item type the policy has since dropped: show the stored name rather than fail
-            return escape(material)
-        return escape(known.name.nb if self.language == "nb" else known.name.en)
-
-    def date(self, value: Any) -> str:
-        return escape(format_date(value, self.language))
-
-    def datetime(self, value: Any) -> str:
-        return escape(format_datetime(value, self.language, self.zone))
-
-    def money(self, amount_ore: int) -> str:
-        return escape(format_money(amount_ore, self.language))
-
-    def hidden_fields(self) -> str:
-        return hidden_form_fields(self.csrf, self.language)
 
 
 def _message(message: str | None) -> str:

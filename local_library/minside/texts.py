@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
-
 from plumbing.web.language import LANGUAGES, Language
 
-__all__ = ["LANGUAGES", "Language", "format_date", "format_datetime", "format_money", "text"]
+__all__ = ["LANGUAGES", "Language", "text"]
 
 TEXTS: dict[str, dict[Language, str]] = {
     "site_title": {"nb": "Min side", "en": "My page"},
@@ -240,23 +238,6 @@ TEXTS: dict[str, dict[Language, str]] = {
     },
 }
 
-_DATE_FORMATS: dict[Language, str] = {"nb": "%d.%m.%Y", "en": "%Y-%m-%d"}
-
 
 def text(key: str, language: Language, **values: object) -> str:
     return TEXTS[key][language].format(**values)
-
-
-def format_date(value: date | None, language: Language) -> str:
-    return "" if value is None else value.strftime(_DATE_FORMATS[language])
-
-
-def format_datetime(value: datetime | None, language: Language, zone: tzinfo) -> str:
-    """In the library's time zone: the database hands out UTC, the patron thinks in local time."""
-    return "" if value is None else value.astimezone(zone).strftime(_DATE_FORMATS[language] + " %H:%M")
-
-
-def format_money(amount_ore: int, language: Language) -> str:
-    """NOK with two decimals; Norwegian writes a decimal comma ("kr 450,00"), English a point ("NOK 450.00")."""
-    kroner, ore = divmod(amount_ore, 100)
-    return f"kr {kroner},{ore:02d}" if language == "nb" else f"NOK {kroner}.{ore:02d}"

@@ -22,6 +22,7 @@ from local_library.app_keys import MINSIDE_SITE as SITE
 from local_library.circulation.lending import renew
 from local_library.circulation.models import Reservation
 from local_library.circulation.reservations import cancel_reservation
+from local_library.page_context import format_date
 from local_library.registry_link.login import log_in_patron
 from local_library.web import transaction
 from plumbing.db.types import DbConnection
@@ -34,7 +35,7 @@ from registry_contract.online_login import CARD_AND_PIN_REFUSALS, MALFORMED_CARD
 
 from . import pages, service
 from .sessions import COOKIES, node_sessions
-from .texts import Language, format_date, text
+from .texts import Language, text
 
 # What a refused login means to the patron: the refusals of every online door (``registry_contract``; a local
 # card the node does not know is `patron_not_found` there too), and the node's own: the registry away.

@@ -15,9 +15,10 @@ from local_library.circulation.models import ReservationStatus
 from local_library.circulation.reservations import cancel_reservation
 from local_library.clock import FixedClock
 from local_library.minside import pages, service
-from local_library.minside.texts import TEXTS, format_money
+from local_library.minside.texts import TEXTS
 from local_library.minside.views import LOGIN_REFUSALS, RENEWAL_REFUSALS
 from local_library.notices.models import NoticeKind
+from local_library.page_context import format_money
 from local_library.patrons.models import BlockReason, PatronKind
 from local_library.policy import Channel, LibraryPolicy
 from plumbing.db.types import DbConnection
