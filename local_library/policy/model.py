@@ -15,6 +15,7 @@ import re
 import tomllib
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
@@ -52,6 +53,11 @@ __all__ = [
     "ReplacementPrice",
     "Reservations",
     "UnknownMaterialError",
+    "UnstaffedHours",
+    "OpeningPeriod",
+    "ScheduleException",
+    "WEEKDAYS",
+    "minutes_of",
     "builtin_policy_ids",
     "load_builtin_policy",
     "load_policy",
@@ -218,6 +224,47 @@ class DeskRules(_Frozen):
     the window in which a card lost elsewhere still works here is bounded by it."""
 
 
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[Weekday, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+PeriodKind = Literal["staffed", "unstaffed"]
+"""Time outside every listed period is closed: no entry at all."""
+DoorBlock = Literal["reminders", "staff"]
+"""A patron's block reasons (``local_library.patrons.models.BlockReason``) a door may refuse on."""
+ClockTime = Annotated[str, StringConstraints(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
+"""``HH:MM`` in the library's time zone; ``24:00`` is the end of the day."""
+
+
+def minutes_of(clock_time: str) -> int:
+    """Minutes since midnight of an ``HH:MM`` policy time (``24:00`` is 1440)."""
+    hours, minutes = clock_time.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+class OpeningPeriod(_Frozen):
+    start: ClockTime
+    end: ClockTime
+    kind: PeriodKind
+
+
+class ScheduleException(_Frozen):
+    """A date with its own periods (a public holiday: none, so closed all day)."""
+
+    date: date
+    periods: tuple[OpeningPeriod, ...] = ()
+
+
+class UnstaffedHours(_Frozen):
+    """Unstaffed opening hours (meråpent): who may let themselves in with card and PIN, and when."""
+
+    offered: StrictBool
+    minimum_age: Literal[15, 16, 18] = 18
+    agreement_required: StrictBool = True
+    refuse_blocks: tuple[DoorBlock, ...] = ("reminders", "staff")
+    entry_log_days: int = Field(default=30, strict=True, ge=1, le=365)
+    week: Mapping[Weekday, tuple[OpeningPeriod, ...]] = Field(default_factory=dict)
+    exceptions: tuple[ScheduleException, ...] = ()
+
+
 class _PolicyConflictError(ValueError):
     """Cross-field problems, each already prefixed with its field path."""
 
@@ -240,6 +287,8 @@ class LibraryPolicy(_Frozen):
     reservations: Reservations
     pre_due_notice: PreDueNotice | None = None
     desk: DeskRules = DeskRules()
+    unstaffed: UnstaffedHours = UnstaffedHours(offered=False)
+    """Left out: the library has no unstaffed hours."""
 
     def material(self, material: str) -> MaterialType:
         try:
@@ -297,6 +346,8 @@ class LibraryPolicy(_Frozen):
             # Unused prices would look authoritative to a reader of the file while never being charged.
             yield 'claims.replacement_prices: basis is "purchase_price", so these prices would never be used'
 
+        yield from _schedule_conflicts(self.unstaffed)
+
         if cards.id_required_from > cards.guardian_signature_under:
             yield (
                 f"cards.id_required_from: is {cards.id_required_from}, so a patron aged "
@@ -309,6 +360,31 @@ class LibraryPolicy(_Frozen):
                 f"guardian_signature_under ({cards.guardian_signature_under}); a guardian who must sign "
                 "is liable for the loans"
             )
+
+
+def _schedule_conflicts(unstaffed: UnstaffedHours) -> Iterator[str]:
+    # Periods of one day must be in order and must not overlap, so every instant has exactly one kind.
+    days: list[tuple[str, tuple[OpeningPeriod, ...]]] = [
+        (f"unstaffed.week.{day}", periods) for day, periods in unstaffed.week.items()
+    ]
+    days += [(f"unstaffed.exceptions[{i}]", entry.periods) for i, entry in enumerate(unstaffed.exceptions)]
+    for path, periods in days:
+        previous_end = 0
+        for index, period in enumerate(periods):
+            start, end = minutes_of(period.start), minutes_of(period.end)
+            if end <= start:
+                yield f"{path}[{index}]: ends at {period.end}, not after its start {period.start}"
+            if start < previous_end:
+                yield f"{path}[{index}]: starts at {period.start}, before the previous period ends"
+            previous_end = max(previous_end, end)
+    seen = Counter(entry.date for entry in unstaffed.exceptions)
+    for day, times in sorted(seen.items()):
+        if times > 1:
+            yield f"unstaffed.exceptions: {day.isoformat()} is listed {times} times"
+    if unstaffed.offered and not any(
+        period.kind == "unstaffed" for periods in unstaffed.week.values() for period in periods
+    ):
+        yield "unstaffed.week: unstaffed hours are offered, but no weekday has an unstaffed period"
 
 
 def load_policy(path: Path) -> LibraryPolicy:
