@@ -160,7 +160,7 @@ async def _decide(checks: DoorChecks, card_number: str, pin: str) -> tuple[Reaso
     if period == "staffed":
         # The door is open to everyone while staff are in; a valid card is still required at the panel.
         return "staffed_hours", patron
-    if patron.blocked and patron.blocked_reason in hours.refuse_blocks:
+    if patron.blocked and (patron.blocked_reason or "staff") in hours.refuse_blocks:
         return "blocked", patron
     if patron.birth_date is None:
         return "age_unknown", patron
