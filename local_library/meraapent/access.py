@@ -11,11 +11,11 @@ import hashlib
 import hmac
 import logging
 from dataclasses import dataclass
-from datetime import date
 from typing import Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from local_library.patrons.cards import age_on
 from local_library.patrons.models import Patron
 from local_library.policy import LibraryPolicy
 from local_library.registry_link.login import PatronLogins, log_in_patron
@@ -76,7 +76,7 @@ MESSAGES: dict[Reason, tuple[str, str]] = {
 }
 
 _LOGIN_REASONS: dict[str, Reason] = {
-    "wrong_pin": "wrong_pin",
+    "pin_invalid": "wrong_pin",
     "pin_locked": "card_locked",
     "pin_attempts_throttled": "card_locked",
     "patron_not_found": "unknown_card",

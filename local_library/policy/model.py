@@ -37,6 +37,7 @@ from plumbing.errors import DomainError, ErrorKind
 from registry_contract.field_types import ContactMethod
 
 __all__ = [
+    "WEEKDAYS",
     "Audience",
     "CardRules",
     "Channel",
@@ -45,6 +46,7 @@ __all__ = [
     "LibraryPolicy",
     "LocalizedText",
     "MaterialType",
+    "OpeningPeriod",
     "PolicyError",
     "PreDueNotice",
     "ReminderStep",
@@ -52,15 +54,13 @@ __all__ = [
     "RenewalRules",
     "ReplacementPrice",
     "Reservations",
+    "ScheduleException",
     "UnknownMaterialError",
     "UnstaffedHours",
-    "OpeningPeriod",
-    "ScheduleException",
-    "WEEKDAYS",
-    "minutes_of",
     "builtin_policy_ids",
     "load_builtin_policy",
     "load_policy",
+    "minutes_of",
 ]
 
 Channel = ContactMethod

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from datetime import UTC, date, datetime, timedelta
+from importlib import resources
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -76,19 +76,27 @@ def schedules(draw: st.DrawFn) -> UnstaffedHours:
     return UnstaffedHours.model_validate({"offered": False, "week": week, "exceptions": exceptions})
 
 
-@given(schedules(), st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 1, 1), timezones=st.just(UTC)))
+@given(
+    schedules(), st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 1, 1), timezones=st.just(UTC))
+)
 def test_every_instant_is_in_exactly_one_period(hours: UnstaffedHours, moment: datetime) -> None:
     local = moment.astimezone(OSLO)
     exception = next((e for e in hours.exceptions if e.date == local.date()), None)
     weekday = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[local.weekday()]
     periods = exception.periods if exception else hours.week.get(weekday, ())  # type: ignore[call-overload]
     minute = local.hour * 60 + local.minute
-    containing = [p.kind for p in periods if int(p.start[:2]) * 60 + int(p.start[3:]) <= minute < int(p.end[:2]) * 60 + int(p.end[3:])]
+    containing = [
+        p.kind
+        for p in periods
+        if int(p.start[:2]) * 60 + int(p.start[3:]) <= minute < int(p.end[:2]) * 60 + int(p.end[3:])
+    ]
     assert len(containing) <= 1  # the policy check forbids overlaps
     assert period_at(hours, moment, OSLO) == (containing[0] if containing else "closed")
 
 
-@given(schedules(), st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 1, 1), timezones=st.just(UTC)))
+@given(
+    schedules(), st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 1, 1), timezones=st.just(UTC))
+)
 def test_a_period_holds_until_the_next_boundary(hours: UnstaffedHours, moment: datetime) -> None:
     # Moving within the same local minute never changes the answer.
     start = moment.replace(second=0, microsecond=0)
@@ -118,9 +126,9 @@ tuesday = [{ start = "12:00", end = "11:00", kind = "unstaffed" }]
 
 def test_an_age_limit_other_than_15_16_or_18_is_refused() -> None:
     with pytest.raises(PolicyError, match="minimum_age"):
-        _policy_with('\n[unstaffed]\noffered = false\nminimum_age = 13\n')
+        _policy_with("\n[unstaffed]\noffered = false\nminimum_age = 13\n")
 
 
 def test_offered_without_any_unstaffed_period_is_refused() -> None:
     with pytest.raises(PolicyError, match="no weekday has an unstaffed period"):
-        _policy_with('\n[unstaffed]\noffered = true\n')
+        _policy_with("\n[unstaffed]\noffered = true\n")
