@@ -122,12 +122,6 @@ def patron_reference(entry_key: bytes, patron_id: UUID) -> bytes:
     return hmac.new(entry_key, patron_id.bytes, hashlib.sha256).digest()
 
 
-def age_on(birth_date: date, today: date) -> int:
-    """Whole years; someone born on 29 February turns a year older on 1 March in common years."""
-    had_birthday = (today.month, today.day) >= (birth_date.month, birth_date.day)
-    return today.year - birth_date.year - (0 if had_birthday else 1)
-
-
 async def check_door_access(checks: DoorChecks, *, door: str, card_number: str, pin: str) -> DoorDecision:
     """Admit or refuse the holder of ``card_number`` at ``door`` now; the answer is logged."""
     now = checks.logins.clock.now()
@@ -140,11 +134,13 @@ async def check_door_access(checks: DoorChecks, *, door: str, card_number: str, 
         reason = "registry_unavailable"
     reference = None if patron is None else patron_reference(checks.entry_key, patron.patron_id)
     async with checks.logins.pool.acquire() as conn:
-        await queries.insert_entry(conn, reference, door, now, reason in ("admitted", "staffed_hours"), reason)
+        await queries.insert_entry(
+            conn, reference, door, now, admitted=reason in ("admitted", "staffed_hours"), reason=reason
+        )
     return DoorDecision.of(reason)
 
 
-async def _decide(checks: DoorChecks, card_number: str, pin: str) -> tuple[Reason, Patron | None]:
+async def _decide(checks: DoorChecks, card_number: str, pin: str) -> tuple[Reason, Patron | None]:  # noqa: PLR0911 — one return per reason reads as the rule
     hours = checks.policy.unstaffed
     if not hours.offered:
         return "not_offered", None

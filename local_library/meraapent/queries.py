@@ -50,7 +50,7 @@ async def withdraw_agreement(conn: DbConnection, patron_id: UUID) -> None:
 
 
 async def insert_entry(
-    conn: DbConnection, patron_ref: bytes | None, door: str, at: datetime, admitted: bool, reason: str
+    conn: DbConnection, patron_ref: bytes | None, door: str, at: datetime, *, admitted: bool, reason: str
 ) -> None:
     await conn.execute(
         "INSERT INTO door_entries (patron_ref, door, at, admitted, reason) VALUES ($1, $2, $3, $4, $5)",

@@ -66,14 +66,19 @@ async def test_asker_admits_an_adult_with_the_agreement_in_unstaffed_hours_and_r
         blocked = await _adult_with_agreement(conn, asker_policy, clock, hasher)
         await set_blocked_by_staff(conn, blocked.patron_id, True)
         unsigned = await add_patron(conn, asker_policy, clock, hasher)
-    assert adult.card_number and teen.card_number and blocked.card_number and unsigned.card_number
+    assert adult.card_number
+    assert teen.card_number
+    assert blocked.card_number
+    assert unsigned.card_number
 
     admitted = await check_door_access(checks, door="main", card_number=adult.card_number, pin=GOOD_PIN)
     assert (admitted.admit, admitted.reason, admitted.message_nb) == (True, "admitted", "Velkommen inn.")
 
     async def refusal(card: str, pin: str = GOOD_PIN) -> str:
         decision = await check_door_access(checks, door="main", card_number=card, pin=pin)
-        assert not decision.admit and decision.message_nb and decision.message_en
+        assert not decision.admit
+        assert decision.message_nb
+        assert decision.message_en
         return decision.reason
 
     assert await refusal(teen.card_number) == "too_young"
@@ -105,7 +110,8 @@ async def test_the_age_limit_is_reached_on_the_birthday(
         today = await add_patron(conn, asker_policy, clock, hasher, birth_date=date(2007, 3, 3))
         for patron in (tomorrow, today):
             await record_agreement(conn, patron.patron_id, date(2025, 2, 1), "desk1", clock.now())
-    assert tomorrow.card_number and today.card_number
+    assert tomorrow.card_number
+    assert today.card_number
     assert (await check_door_access(checks, door="main", card_number=tomorrow.card_number, pin=GOOD_PIN)).reason == (
         "too_young"
     )
@@ -125,7 +131,8 @@ async def test_a_locked_card_is_refused_even_with_the_right_pin(
         decision = await check_door_access(checks, door="main", card_number=adult.card_number, pin="0000")
         reasons.append(decision.reason)
         clock.advance(seconds=3600)
-    assert reasons[0] == "wrong_pin" and reasons[-1] == "card_locked"
+    assert reasons[0] == "wrong_pin"
+    assert reasons[-1] == "card_locked"
     locked = await check_door_access(checks, door="main", card_number=adult.card_number, pin=GOOD_PIN)
     assert (locked.admit, locked.reason) == (False, "card_locked")
 
