@@ -15,8 +15,11 @@ from local_library.circulation.views import routes as circulation_routes
 from local_library.daily import run_scheduler
 from local_library.daily.views import routes as daily_routes
 from local_library.desk import add_desk_routes
+from local_library.meraapent.access import DoorChecks, entry_key_from
+from local_library.meraapent.views import routes as door_routes
 from local_library.migrations import MIGRATIONS_PACKAGE
 from local_library.minside import add_minside_routes
+from local_library.patrons.pins import load_or_create_pin_pepper
 from local_library.patrons.views import routes as patron_routes
 from local_library.registry_link.login import PatronLogins
 from local_library.registry_link.sync import RegistryLink, run_sync_loop, stop_desk_deliveries
@@ -100,7 +103,15 @@ def create_app(settings: LibrarySettings) -> web.Application:
         app.cleanup_ctx.append(daily_scheduler)
     app.router.add_get("/health", health)
     app.router.add_get("/status/registry", registry_status)
-    for routes in (staff_routes, catalogue_routes, patron_routes, circulation_routes, daily_routes, national_routes):
+    for routes in (
+        staff_routes,
+        catalogue_routes,
+        patron_routes,
+        circulation_routes,
+        daily_routes,
+        national_routes,
+        door_routes,
+    ):
         app.router.add_routes(routes)
     add_minside_routes(app)
     add_desk_routes(app)
@@ -134,6 +145,13 @@ async def _patron_logins(app: web.Application) -> AsyncIterator[None]:
         pin_hasher=app[app_keys.PIN_HASHER],
         clock=app[app_keys.CLOCK],
         unknown_cards=app[app_keys.UNKNOWN_CARDS],
+    )
+    settings = app[app_keys.SETTINGS]
+    app[app_keys.DOOR_CHECKS] = DoorChecks(
+        logins=app[app_keys.PATRON_LOGINS],
+        policy=app[app_keys.POLICY],
+        timezone=settings.timezone,
+        entry_key=entry_key_from(load_or_create_pin_pepper(settings)),
     )
     yield
 

@@ -10,6 +10,7 @@ import asyncpg
 from aiohttp import web
 
 from local_library.clock import Clock
+from local_library.meraapent.access import DoorChecks
 from local_library.notices.senders import NoticeSender
 from local_library.policy import LibraryPolicy
 from local_library.registry_link.login import PatronLogins
@@ -37,6 +38,8 @@ UNKNOWN_CARDS = web.AppKey("unknown_cards", UnknownCardAttempts)
 """Min side failures on local card numbers that name no usable card, throttled like a real card's."""
 PATRON_LOGINS = web.AppKey("patron_logins", PatronLogins)
 """Card and PIN checks (kiosks, desks with ``pin_required``, Min side), built when the node starts."""
+DOOR_CHECKS = web.AppKey("door_checks", DoorChecks)
+"""Door checks for unstaffed hours (HTTPS doors here, SIP2 door terminals), built when the node starts."""
 REGISTRY_LINK = web.AppKey("registry_link", RegistryLink)
 """Outbox delivery and feed following: pool, registry client, outbox cipher, sync lock; built at start."""
 

@@ -255,6 +255,18 @@ def library_create_staff(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def library_add_door(arguments: argparse.Namespace) -> int:
+    from local_library.meraapent.doors import create_door_account_for_settings  # noqa: PLC0415 - as above
+    from local_library.settings import LibrarySettings  # noqa: PLC0415
+
+    settings = LibrarySettings(library_id=arguments.library)
+    token = asyncio.run(create_door_account_for_settings(settings, arguments.name))
+    # Shown once: only its digest is stored. It goes to stdout for the operator to put in the controller.
+    print(f"door {arguments.name!r} added at {settings.library_id}; its token (shown only now):")
+    print(token)
+    return 0
+
+
 def library_whoami(arguments: argparse.Namespace) -> int:
     from local_library.settings import LibrarySettings  # noqa: PLC0415 - as above
     from registry_contract.client import RegistryClient  # noqa: PLC0415
@@ -370,6 +382,9 @@ def _add_library_commands(commands: Subcommands) -> None:
     staff.add_argument(
         "--password-file", required=True, help="file holding the password (kept out of the shell history)"
     )
+    door = add(library, "add-door", library_add_door, "add a door controller account for unstaffed hours")
+    door.add_argument("--library", required=True, help="library id")
+    door.add_argument("name", help="the door's name, e.g. main-entrance (lower-case letters, digits, - and _)")
     who = add(library, "whoami", library_whoami, "ask the registry which library this node is")
     who.add_argument("--library", required=True, help="library id")
 
