@@ -31,6 +31,10 @@ PARENT = Guardian(name="Ola Nordmann", contact="ola@example.org")
 KEY = entry_key_from(secrets.token_bytes(32))
 
 
+def move(clock: FixedClock, to: datetime) -> None:
+    clock.advance(seconds=(to - clock.now()).total_seconds())
+
+
 @pytest.fixture
 async def registry() -> AsyncIterator[RegistryClient]:
     # Nothing listens on port 9: a national card can never be confirmed.
