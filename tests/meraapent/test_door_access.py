@@ -93,12 +93,12 @@ async def test_asker_admits_an_adult_with_the_agreement_in_unstaffed_hours_and_r
     # A national card the registry cannot confirm: refused, never let in on trust.
     assert await refusal("1234567890") == "registry_unavailable"
 
-    clock._moment = CLOSED
+    move(clock, CLOSED)
     assert await refusal(adult.card_number) == "closed"
-    clock._moment = datetime(2026, 12, 24, 8, 0, tzinfo=OSLO)
+    move(clock, datetime(2026, 12, 24, 8, 0, tzinfo=OSLO))
     assert await refusal(adult.card_number) == "closed"
 
-    clock._moment = STAFFED
+    move(clock, STAFFED)
     staffed = await check_door_access(checks, door="main", card_number=teen.card_number, pin=GOOD_PIN)
     assert (staffed.admit, staffed.reason) == (True, "staffed_hours")
     assert await refusal(teen.card_number, "9999") == "wrong_pin"
@@ -150,7 +150,7 @@ async def test_sandnes_has_no_unstaffed_hours(
         adult = await _adult_with_agreement(conn, sandnes_policy, clock, hasher)
     assert adult.card_number
     for moment in (UNSTAFFED, STAFFED, CLOSED):
-        clock._moment = moment
+        move(clock, moment)
         decision = await check_door_access(checks, door="main", card_number=adult.card_number, pin=GOOD_PIN)
         assert (decision.admit, decision.reason) == (False, "not_offered")
 
