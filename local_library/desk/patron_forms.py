@@ -26,6 +26,8 @@ from .texts import TEXTS, Language, text
 # The form field a domain refusal is about (refusals about no one field are shown in the summary only).
 CODE_FIELDS: Mapping[str, str] = {
     "guardian_required": "guardian_name",
+    "agreement_in_future": "signed_on",
+    "agreement_date_invalid": "signed_on",
     "birth_date_in_future": "birth_date",
     "pin_format": "pin",
     "pin_too_simple": "pin",

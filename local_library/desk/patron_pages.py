@@ -117,7 +117,7 @@ def _warnings(ctx: DeskContext, patron: Patron, outbox: PatronOutboxState, *, ne
 
 def patron_body(
     ctx: DeskContext, patron: Patron, outbox: PatronOutboxState, requests: list[RegistryRequest], *,
-    needs_guardian: bool, done: str | None,
+    needs_guardian: bool, done: str | None, door_agreement: bool = False,
 ) -> str:  # fmt: skip
     none = ctx.t("none")
     card = escape(patron.card_number) if patron.card_number else ctx.t("card_pending")
@@ -161,14 +161,14 @@ def patron_body(
 <h2>{ctx.t("blocks_heading")}</h2>
 {warning_list}
 <h2>{ctx.t("actions_heading")}</h2>
-{_actions(ctx, patron)}
+{_actions(ctx, patron, door_agreement=door_agreement)}
 {_requests(ctx, patron, requests)}
 <p><a href="{escape(ctx.with_lang(PATRONS))}">{ctx.t("patrons_heading")}</a></p>"""
 
 
 DONE_KEYS = frozenset({
     "registered", "linked", "already_registered", "contact", "pin", "lost", "upgrade", "blocked", "unblocked",
-    "nothing_changed",
+    "nothing_changed", "door_agreement", "door_agreement_withdrawn",
 })  # fmt: skip
 # Outcomes that queued a write to the registry: the page says whether it has arrived there.
 REGISTRY_OUTCOMES = frozenset({"registered", "contact", "pin", "lost", "upgrade"})
@@ -184,7 +184,7 @@ def _done_notice(ctx: DeskContext, done: str | None, outbox: PatronOutboxState) 
     return f'<p class="notice" role="status">{words}</p>'
 
 
-def _actions(ctx: DeskContext, patron: Patron) -> str:
+def _actions(ctx: DeskContext, patron: Patron, *, door_agreement: bool = False) -> str:
     links: list[tuple[str, str]] = [("contact", "action_contact")]
     if patron.kind == "national":
         if patron.registry_patron_id is not None:
@@ -196,6 +196,8 @@ def _actions(ctx: DeskContext, patron: Patron) -> str:
             links.append(("upgrade", "action_upgrade"))
     if patron.kind == "national" and patron.registry_patron_id is None:
         links = []  # still being registered: nothing can be changed until the registry has the record
+    if door_agreement and patron.kind != "institution":
+        links.append(("door-agreement", "action_door_agreement"))  # a library with unstaffed hours
     items = "".join(
         f'<li><a href="{escape(ctx.with_lang(patron_path(patron.patron_id, action)))}">{ctx.t(key)}</a></li>'
         for action, key in links
@@ -375,6 +377,19 @@ def opt_out_fields(ctx: DeskContext, state: FormState) -> tuple[str, list[str]]:
         pin_input(ctx, state, "pin_again", "pin_again"),
     ]
     return f"<p>{ctx.t('opt_out_intro')}</p>", fields
+
+
+def door_agreement_fields(
+    ctx: DeskContext, patron: Patron, signed_on: dt.date | None, state: FormState
+) -> tuple[str, list[str]]:
+    current = ctx.date(signed_on) if signed_on is not None else ctx.t("door_agreement_none")
+    intro = f"<p>{ctx.t('door_agreement_intro', current=escape(current))}</p>"
+    if signed_on is not None:
+        path = patron_path(patron.patron_id, "door-agreement")
+        intro += f"<p>{post_button(ctx, path, ctx.t('withdraw_agreement'), fields={'withdraw': 'yes'})}</p>"
+    field = text_input(ctx, state, "signed_on", "signed_on", kind="date", hint=ctx.t("signed_on_hint"),
+                       attributes='autocomplete="off" required')  # fmt: skip
+    return intro, [field]
 
 
 def erasure_fields(ctx: DeskContext, kind: str, state: FormState) -> tuple[str, list[str]]:

@@ -134,6 +134,15 @@ PATRON_TEXTS: dict[str, Words] = {
     "action_deletion": {"nb": "Krav om sletting", "en": "File a deletion request"},
     "action_death": {"nb": "Meld dødsfall", "en": "File a death notice"},
     "action_block": {"nb": "Sperr lånekortet", "en": "Block the card"},
+    "action_door_agreement": {"nb": "Avtale om meråpent", "en": "Unstaffed-hours agreement"},
+    "door_agreement_intro": {
+        "nb": "Registrer datoen på den signerte avtalen om meråpent bibliotek. Nå: {current}.",
+        "en": "Record the date on the signed unstaffed-hours agreement. Now: {current}.",
+    },
+    "door_agreement_none": {"nb": "ingen avtale", "en": "no agreement"},
+    "signed_on": {"nb": "Signert dato", "en": "Signed on"},
+    "signed_on_hint": {"nb": "ÅÅÅÅ-MM-DD", "en": "YYYY-MM-DD"},
+    "withdraw_agreement": {"nb": "Trekk tilbake avtalen", "en": "Withdraw the agreement"},
     "action_unblock": {"nb": "Opphev sperringen", "en": "Lift the block"},
     "back_to_patron": {"nb": "Tilbake til låneren", "en": "Back to the patron"},
     "save": {"nb": "Lagre", "en": "Save"},
@@ -273,6 +282,14 @@ PATRON_TEXTS: dict[str, Words] = {
     },
     "done_blocked": {"nb": "Lånekortet er sperret.", "en": "The card is blocked."},
     "done_unblocked": {"nb": "Sperringen er opphevet.", "en": "The block is lifted."},
+    "done_door_agreement": {
+        "nb": "Avtalen om meråpent er registrert.",
+        "en": "The unstaffed-hours agreement is recorded.",
+    },
+    "done_door_agreement_withdrawn": {
+        "nb": "Avtalen om meråpent er trukket tilbake.",
+        "en": "The unstaffed-hours agreement is withdrawn.",
+    },
     "done_erased": {"nb": "Låneren er slettet.", "en": "The patron is erased."},
     "registry_sent": {"nb": "Sendt til det nasjonale registeret.", "en": "Sent to the national registry."},
     "registry_queued": {
@@ -356,6 +373,11 @@ PATRON_TEXTS: dict[str, Words] = {
     "field_too_long": {"nb": "Teksten er for lang.", "en": "The text is too long."},
     # Refusals, by domain code.
     "code_unknown": {"nb": "Det gikk ikke ({code}).", "en": "That did not work ({code})."},
+    "code_agreement_in_future": {
+        "nb": "Avtalen kan ikke være signert fram i tid.",
+        "en": "The agreement cannot be signed in the future.",
+    },
+    "code_agreement_date_invalid": {"nb": "Skriv datoen som ÅÅÅÅ-MM-DD.", "en": "Write the date as YYYY-MM-DD."},
     "code_confirmation_required": {
         "nb": "Kryss av for å bekrefte.",
         "en": "Tick the box to confirm.",

@@ -11,6 +11,8 @@ and the patron page reads, when it is shown, whether the registry has what was q
 
 from __future__ import annotations
 
+import datetime as dt
+import inspect
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from local_library.app_keys import CLOCK, PIN_HASHER, POLICY, POOL, REGISTRY, REGISTRY_LINK
+from local_library.meraapent.doors import access_agreement, record_access_agreement, withdraw_access_agreement
 from local_library.patrons.cards import (
     age_on,
     change_contact,
@@ -298,7 +301,8 @@ async def patron_page(request: web.Request) -> web.Response:
         age = max(0, age_on(patron.birth_date, request.app[CLOCK].today()))
         guardian_needed = needs_guardian(request.app[POLICY], age)
     body = html.patron_body(desk.ctx, patron, outbox, requests, needs_guardian=guardian_needed,
-                            done=request.query.get("done"))  # fmt: skip
+                            done=request.query.get("done"),
+                            door_agreement=request.app[POLICY].unstaffed.offered)  # fmt: skip
     return desk_page(request, desk, patron.name, body, section="patrons")
 
 
@@ -324,7 +328,8 @@ Fields = tuple[str, list[str]]
 class Action:
     title_key: str
     button_key: str
-    fields: Callable[[web.Request, Desk, Patron, FormState], Fields]
+    fields: Callable[[web.Request, Desk, Patron, FormState], Fields | Awaitable[Fields]]
+    """The form's intro and fields; may read the database first (awaitable)."""
     run: Callable[[web.Request, Desk, Patron], Awaitable[web.Response]]
     presence_pin: str = "pin"
     """The field a refusal of the patron's PIN (proof of presence) is shown at."""
@@ -444,6 +449,27 @@ async def _opt_out(request: web.Request, desk: Desk, patron: Patron) -> web.Resp
     return await _receipt_of_latest(request, desk, patron, "opt_out")
 
 
+async def _door_agreement_fields(request: web.Request, desk: Desk, patron: Patron, state: FormState) -> Fields:
+    async with request.app[POOL].acquire() as conn:
+        signed_on = await access_agreement(conn, patron.patron_id)
+    return html.door_agreement_fields(desk.ctx, patron, signed_on, state)
+
+
+async def _record_door_agreement(request: web.Request, desk: Desk, patron: Patron) -> web.Response:
+    path = html.patron_path(patron.patron_id)
+    if desk.form.get("withdraw") == "yes":
+        async with transaction(request) as conn:
+            await withdraw_access_agreement(conn, patron.patron_id)
+        return desk_redirect(request, desk, f"{path}?done=door_agreement_withdrawn")
+    try:
+        signed_on = dt.date.fromisoformat(desk.form.get("signed_on", "").strip())
+    except ValueError:
+        raise DomainError(ErrorKind.INVALID, "agreement_date_invalid", "write the date as YYYY-MM-DD") from None
+    async with transaction(request) as conn:
+        await record_access_agreement(conn, patron.patron_id, signed_on, desk.staff.username, request.app[CLOCK].now())
+    return desk_redirect(request, desk, f"{path}?done=door_agreement")
+
+
 def _erasure(kind: Literal["deletion", "death_notice"]) -> Action:
     def fields(request: web.Request, desk: Desk, patron: Patron, state: FormState) -> Fields:
         return html.erasure_fields(desk.ctx, kind, state)
@@ -469,13 +495,15 @@ ACTIONS: Mapping[str, Action] = {
     "opt-out": Action("action_opt_out", "action_opt_out", _opt_out_fields, _opt_out, presence_pin="national_pin"),
     "deletion": _erasure("deletion"),
     "death-notice": _erasure("death_notice"),
+    "door-agreement": Action("action_door_agreement", "save", _door_agreement_fields, _record_door_agreement),
 }
 
 
-def _action_page(request: web.Request, desk: Desk, patron: Patron, name: str, state: FormState, *,
-                 status: int = 200) -> web.Response:  # fmt: skip
+async def _action_page(request: web.Request, desk: Desk, patron: Patron, name: str, state: FormState, *,
+                       status: int = 200) -> web.Response:  # fmt: skip
     action = ACTIONS[name]
-    intro, fields = action.fields(request, desk, patron, state)
+    made = action.fields(request, desk, patron, state)
+    intro, fields = await made if inspect.isawaitable(made) else made
     body = html.action_body(desk.ctx, patron, name, title_key=action.title_key, intro=intro, state=state,
                             fields=fields, button=text(action.button_key, desk.language))  # fmt: skip
     return _page(request, desk, action.title_key, body, status=status)
@@ -489,7 +517,7 @@ async def action_page(request: web.Request) -> web.Response:
     patron = await _patron(request, _patron_id(request))
     if patron is None or name not in ACTIONS:
         return _not_found(request, desk)
-    return _action_page(request, desk, patron, name, FormState())
+    return await _action_page(request, desk, patron, name, FormState())
 
 
 async def act(request: web.Request) -> web.Response:
@@ -505,7 +533,7 @@ async def act(request: web.Request) -> web.Response:
         return await action.run(request, desk, patron)
     except (ValidationError, DomainError) as error:
         state, status = _refused_state(request, desk, error, presence_pin=action.presence_pin)
-        return _action_page(request, desk, patron, name, state, status=status)
+        return await _action_page(request, desk, patron, name, state, status=status)
 
 
 # Receipts.
