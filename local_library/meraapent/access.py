@@ -112,6 +112,14 @@ class DoorDecision:
         return cls(admit=reason in ("admitted", "staffed_hours"), reason=reason, message_nb=nb, message_en=en)
 
 
+def door_message(reason: str, language: str) -> str:
+    """The panel's words for a logged reason, in ``language`` (``nb`` or ``en``); the code itself if unknown."""
+    words = MESSAGES.get(reason)  # type: ignore[call-overload]
+    if words is None:
+        return reason
+    return str(words[0] if language == "nb" else words[1])
+
+
 def entry_key_from(node_secret: bytes) -> bytes:
     """A key of its own for the entry log, derived from a node secret (the PIN pepper) by domain separation."""
     return hmac.new(node_secret, _ENTRY_KEY_DOMAIN, hashlib.sha256).digest()

@@ -14,6 +14,8 @@ from typing import Any
 
 from local_library.circulation.fees import Fee
 from local_library.circulation.models import Loan, Reservation
+from local_library.meraapent.access import door_message
+from local_library.meraapent.entry_log import Entry
 from local_library.page_context import LibraryPageContext, format_money
 from local_library.patrons.models import Patron
 from plumbing.web.language import other_language
@@ -312,7 +314,24 @@ def _section(ctx: PageContext, heading_key: str, headings: list[str], rows: list
     return f"<h2>{heading}</h2>\n{content}"
 
 
-def my_data_page(ctx: PageContext, data: StoredData, *, registry_insight_url: str) -> str:
+def _door_entries(ctx: PageContext, entries: list[Entry] | None, kept_days: int) -> str:
+    if entries is None:  # the library has no unstaffed hours
+        return ""
+    rows = [
+        f"<tr><td>{escape(entry.door)}</td><td>{ctx.datetime(entry.at)}</td>"
+        f"<td>{escape(door_message(entry.reason, ctx.language))}</td></tr>"
+        for entry in entries
+    ]
+    headings = [ctx.t("door"), ctx.t("door_time"), ctx.t("door_outcome")]
+    return _section(ctx, "door_entries", headings, rows, "no_door_entries") + (
+        f"\n<p>{ctx.t('door_entries_kept', days=kept_days)}</p>"
+    )
+
+
+def my_data_page(
+    ctx: PageContext, data: StoredData, *, registry_insight_url: str, door_entries: list[Entry] | None = None,
+    entry_log_days: int = 0,
+) -> str:  # fmt: skip
     def rows(render: Callable[[PageContext, Any], str], values: Iterable[Any]) -> list[str]:
         return [render(ctx, value) for value in values]
 
@@ -337,6 +356,7 @@ def my_data_page(ctx: PageContext, data: StoredData, *, registry_insight_url: st
     [_fee_row(ctx, fee, with_status=True) for fee in data.fees], "no_fees_at_all")}
 {_section(ctx, "notices", [ctx.t(key) for key in ("notice_kind", "channel", "content", "created", "sent_at")],
     rows(_notice_row, data.notices), "no_notices")}
+{_door_entries(ctx, door_entries, entry_log_days)}
 <h2>{ctx.t("registry_heading")}</h2>
 {registry}
 <p><a href="{BASE}/me?lang={ctx.language}">{ctx.t("back")}</a></p>"""  # fmt: skip

@@ -16,12 +16,13 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from local_library.app_keys import CLOCK, PATRON_LOGINS, POLICY, POOL, SETTINGS
+from local_library.app_keys import CLOCK, DOOR_CHECKS, PATRON_LOGINS, POLICY, POOL, SETTINGS
 from local_library.app_keys import MINSIDE_REGISTRY_INSIGHT_URL as REGISTRY_INSIGHT_URL
 from local_library.app_keys import MINSIDE_SITE as SITE
 from local_library.circulation.lending import renew
 from local_library.circulation.models import Reservation
 from local_library.circulation.reservations import cancel_reservation
+from local_library.meraapent.entry_log import own_entries
 from local_library.page_context import format_date
 from local_library.registry_link.login import log_in_patron
 from local_library.web import transaction
@@ -198,7 +199,10 @@ async def overview(request: web.Request) -> web.Response:
 async def my_data(request: web.Request) -> web.Response:
     async def render(conn: DbConnection, patron_id: uuid.UUID, ctx: pages.PageContext) -> str:
         data = await service.stored_data(conn, patron_id)
-        return pages.my_data_page(ctx, data, registry_insight_url=request.app[REGISTRY_INSIGHT_URL])
+        hours = request.app[POLICY].unstaffed
+        entries = await own_entries(conn, request.app[DOOR_CHECKS].entry_key, patron_id) if hours.offered else None
+        return pages.my_data_page(ctx, data, registry_insight_url=request.app[REGISTRY_INSIGHT_URL],
+                                  door_entries=entries, entry_log_days=hours.entry_log_days)  # fmt: skip
 
     return await _own_page(request, f"{pages.BASE}/my-data", render)
 
