@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 
 from local_library.clock import FixedClock
+from local_library.daily import run_daily
 from local_library.meraapent import DoorChecks, check_door_access
 from local_library.meraapent.access import entry_key_from, patron_reference
 from local_library.meraapent.entry_log import expire_entry_log, own_entries, staff_lookup
@@ -23,6 +24,7 @@ from registry_contract.client import RegistryClient
 from registry_contract.lockout import UnknownCardAttempts
 from registry_contract.pins import PinHasher
 from tests.library.conftest import GOOD_PIN, OSLO, add_patron
+from tests.library.test_daily import RecordingSender
 
 UNSTAFFED = datetime(2025, 3, 3, 7, 30, tzinfo=OSLO)  # a Monday morning before staff come in
 STAFFED = datetime(2025, 3, 3, 12, 0, tzinfo=OSLO)
@@ -202,3 +204,21 @@ async def test_the_entry_log_is_pseudonymous_and_expires_into_daily_counts(
         (date(2025, 3, 3), "main", "wrong_pin", 1),
         (date(2025, 3, 4), "side", "admitted", 1),
     ]
+
+
+async def test_the_daily_run_expires_the_entry_log(
+    pool: asyncpg.Pool, registry: RegistryClient, hasher: PinHasher, asker_policy: LibraryPolicy
+) -> None:
+    clock = FixedClock(UNSTAFFED)
+    checks = _checks(pool, registry, hasher, clock, asker_policy)
+    async with pool.acquire() as conn:
+        adult = await _adult_with_agreement(conn, asker_policy, clock, hasher)
+    assert adult.card_number
+    assert (await check_door_access(checks, door="main", card_number=adult.card_number, pin=GOOD_PIN)).admit
+    sender = RecordingSender()
+    clock.advance(days=asker_policy.unstaffed.entry_log_days - 1)
+    assert (await run_daily(pool, asker_policy, clock, sender)).door_entries_expired == 0
+    clock.advance(days=1, seconds=1)
+    assert (await run_daily(pool, asker_policy, clock, sender)).door_entries_expired == 1
+    assert await pool.fetchval("SELECT count(*) FROM door_entries") == 0
+    assert await pool.fetchval("SELECT entries FROM door_entry_counts WHERE reason = 'admitted'") == 1
