@@ -23,6 +23,7 @@ from local_library.registry_link.sync import RegistryLink, run_sync_loop, stop_d
 from local_library.registry_link.views import routes as national_routes
 from local_library.resources import load_library_policy, notice_sender, pin_hasher, system_clock
 from local_library.settings import LibrarySettings
+from local_library.sip2.server import Sip2Server, Sip2Service
 from local_library.staff.accounts import ensure_bootstrap_admin, read_bootstrap_password
 from local_library.staff.auth import staff_auth_middleware
 from local_library.staff.passwords import StaffPasswordHasher
@@ -96,6 +97,8 @@ def create_app(settings: LibrarySettings) -> web.Application:
         await client.close()
 
     app.cleanup_ctx.extend([database, registry_client, _registry_link, _patron_logins])
+    if settings.sip2_enabled:
+        app.cleanup_ctx.append(_sip2_listener)
     if settings.daily_run_enabled:
         app.cleanup_ctx.append(daily_scheduler)
     app.router.add_get("/health", health)
@@ -138,10 +141,36 @@ async def _patron_logins(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+async def _sip2_listener(app: web.Application) -> AsyncIterator[None]:
+    """The SIP2 listener lives and dies with the node; it binds the node's host, plain or TLS."""
+    settings = app[app_keys.SETTINGS]
+    policy = app[app_keys.POLICY]
+    server = Sip2Server(
+        Sip2Service(
+            logins=app[app_keys.PATRON_LOGINS],
+            policy=policy,
+            terminal_hasher=app[app_keys.STAFF_HASHER],
+            library_name=policy.name.nb,
+        )
+    )
+    context = None
+    if settings.sip2_tls:
+        layout = KeyLayout(settings.keys_dir)
+        context = public_server_context(
+            settings.public_tls_cert_path or layout.library_server_certificate(settings.library_id),
+            settings.public_tls_key_path or layout.library_server_key(settings.library_id),
+        )
+    app[app_keys.SIP2_PORT] = await server.start(settings.host, settings.sip2_port, context)
+    app[app_keys.SIP2_SERVER] = server
+    yield
+    await server.stop()
+
+
 @dataclass
 class RunningLibrary:
     runner: web.AppRunner
     url: str
+    sip2_port: int | None = None
 
     async def stop(self) -> None:
         await self.runner.cleanup()
@@ -163,4 +192,5 @@ async def start_library(settings: LibrarySettings) -> RunningLibrary:
     except BaseException:
         await runner.cleanup()
         raise
-    return RunningLibrary(runner=runner, url=f"https://{url_host(settings.host)}:{port}")
+    sip2_port = runner.app.get(app_keys.SIP2_PORT)
+    return RunningLibrary(runner=runner, url=f"https://{url_host(settings.host)}:{port}", sip2_port=sip2_port)

@@ -15,6 +15,7 @@ from local_library.policy import LibraryPolicy
 from local_library.registry_link.login import PatronLogins
 from local_library.registry_link.sync import RegistryLink
 from local_library.settings import LibrarySettings
+from local_library.sip2.server import Sip2Server
 from local_library.staff.models import StaffMember
 from local_library.staff.passwords import StaffPasswordHasher
 from plumbing.ratelimit import LoginLimiter
@@ -48,3 +49,8 @@ MINSIDE_REGISTRY_INSIGHT_URL = web.AppKey("minside_registry_insight_url", str)
 
 STAFF = web.RequestKey("staff", StaffMember)
 """The authenticated staff member of a ``/api/staff/`` request, set by the staff middleware."""
+
+SIP2_SERVER = web.AppKey("sip2_server", Sip2Server)
+"""The SIP2 listener for self-service machines, started with the node when ``sip2_enabled``."""
+SIP2_PORT = web.AppKey("sip2_port", int)
+"""The port the SIP2 listener got (the setting, or a free one when the setting is 0)."""
