@@ -97,8 +97,6 @@ def create_app(settings: LibrarySettings) -> web.Application:
         await client.close()
 
     app.cleanup_ctx.extend([database, registry_client, _registry_link, _patron_logins])
-    if settings.sip2_enabled:
-        app.cleanup_ctx.append(_sip2_listener)
     if settings.daily_run_enabled:
         app.cleanup_ctx.append(daily_scheduler)
     app.router.add_get("/health", health)
@@ -141,8 +139,11 @@ async def _patron_logins(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
-async def _sip2_listener(app: web.Application) -> AsyncIterator[None]:
-    """The SIP2 listener lives and dies with the node; it binds the node's host, plain or TLS."""
+async def start_sip2(app: web.Application) -> Sip2Server:
+    """The SIP2 listener for a started node app; it binds the node's host, plain or with the node's TLS.
+
+    Started by :func:`start_library` (not ``create_app``), so in-process API tests do not open a TCP port.
+    """
     settings = app[app_keys.SETTINGS]
     policy = app[app_keys.POLICY]
     server = Sip2Server(
@@ -160,19 +161,24 @@ async def _sip2_listener(app: web.Application) -> AsyncIterator[None]:
             settings.public_tls_cert_path or layout.library_server_certificate(settings.library_id),
             settings.public_tls_key_path or layout.library_server_key(settings.library_id),
         )
-    app[app_keys.SIP2_PORT] = await server.start(settings.host, settings.sip2_port, context)
+    await server.start(settings.host, settings.sip2_port, context)
     app[app_keys.SIP2_SERVER] = server
-    yield
-    await server.stop()
+    return server
 
 
 @dataclass
 class RunningLibrary:
     runner: web.AppRunner
     url: str
-    sip2_port: int | None = None
+    sip2: Sip2Server | None = None
+
+    @property
+    def sip2_port(self) -> int | None:
+        return None if self.sip2 is None else self.sip2.port
 
     async def stop(self) -> None:
+        if self.sip2 is not None:
+            await self.sip2.stop()
         await self.runner.cleanup()
 
 
@@ -189,8 +195,8 @@ async def start_library(settings: LibrarySettings) -> RunningLibrary:
     await runner.setup()
     try:
         port = await start_site(runner, ListenerSite(runner, settings.host, settings.port, ssl_context=context))
+        sip2 = await start_sip2(runner.app) if settings.sip2_enabled else None
     except BaseException:
         await runner.cleanup()
         raise
-    sip2_port = runner.app.get(app_keys.SIP2_PORT)
-    return RunningLibrary(runner=runner, url=f"https://{url_host(settings.host)}:{port}", sip2_port=sip2_port)
+    return RunningLibrary(runner=runner, url=f"https://{url_host(settings.host)}:{port}", sip2=sip2)

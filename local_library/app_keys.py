@@ -51,6 +51,4 @@ STAFF = web.RequestKey("staff", StaffMember)
 """The authenticated staff member of a ``/api/staff/`` request, set by the staff middleware."""
 
 SIP2_SERVER = web.AppKey("sip2_server", Sip2Server)
-"""The SIP2 listener for self-service machines, started with the node when ``sip2_enabled``."""
-SIP2_PORT = web.AppKey("sip2_port", int)
-"""The port the SIP2 listener got (the setting, or a free one when the setting is 0)."""
+"""The SIP2 listener for self-service machines, started by ``start_library`` when ``sip2_enabled``."""

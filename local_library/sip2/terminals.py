@@ -79,14 +79,15 @@ async def create_terminal(
     networks: tuple[str, ...] = (),
     door: bool = False,
     hidden_fields: tuple[str, ...] = DEFAULT_HIDDEN_FIELDS,
+    password: str | None = None,
 ) -> str:
-    """Create the account and return its generated password (shown once, stored only as a hash)."""
+    """Create the account and return its password (generated unless given; shown once, stored as a hash)."""
     try:
         parsed = [str(ipaddress.ip_network(network, strict=False)) for network in networks]
     except ValueError as error:
         raise DomainError(ErrorKind.INVALID, "invalid_network", str(error)) from None
     # SIP2 passwords travel in a '|'-delimited field and are typed into machine set-up screens: letters and digits.
-    password = secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")
+    password = password or secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")
     try:
         await conn.execute(
             "INSERT INTO sip2_terminals (name, password_hash, encoding, crlf, institution_id, hidden_fields,"
