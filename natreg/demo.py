@@ -15,10 +15,10 @@ from pathlib import Path
 
 from local_library import app_keys
 from local_library.app import RunningLibrary, start_library
-from local_library.sip2.terminals import create_terminal, terminal_by_name
 from local_library.catalogue.importing import import_items_csv
 from local_library.policy import load_builtin_policy
 from local_library.settings import LibrarySettings
+from local_library.sip2.terminals import create_terminal, terminal_by_name
 from natreg.services import stop_signal
 from plumbing.db.embedded import EmbeddedPostgres, database_dsn, ensure_database
 from plumbing.keys.files import write_new_file
