@@ -162,7 +162,6 @@ async def start_sip2(app: web.Application) -> Sip2Server:
             settings.public_tls_key_path or layout.library_server_key(settings.library_id),
         )
     await server.start(settings.host, settings.sip2_port, context)
-    app[app_keys.SIP2_SERVER] = server
     return server
 
 

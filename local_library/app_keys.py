@@ -15,7 +15,6 @@ from local_library.policy import LibraryPolicy
 from local_library.registry_link.login import PatronLogins
 from local_library.registry_link.sync import RegistryLink
 from local_library.settings import LibrarySettings
-from local_library.sip2.server import Sip2Server
 from local_library.staff.models import StaffMember
 from local_library.staff.passwords import StaffPasswordHasher
 from plumbing.ratelimit import LoginLimiter
@@ -49,6 +48,3 @@ MINSIDE_REGISTRY_INSIGHT_URL = web.AppKey("minside_registry_insight_url", str)
 
 STAFF = web.RequestKey("staff", StaffMember)
 """The authenticated staff member of a ``/api/staff/`` request, set by the staff middleware."""
-
-SIP2_SERVER = web.AppKey("sip2_server", Sip2Server)
-"""The SIP2 listener for self-service machines, started by ``start_library`` when ``sip2_enabled``."""

@@ -17,7 +17,12 @@ def test_checksums_of_the_known_vectors() -> None:
 
 
 def test_the_checksum_covers_encoded_bytes_not_characters() -> None:
-    message = Message("24", "YYYY          00020250303    100000", [("AO", "asker"), ("AA", "L1"), ("AE", "Åse Ørn"), ("BL", "Y")], sequence="3")
+    message = Message(
+        "24",
+        "YYYY          00020250303    100000",
+        [("AO", "asker"), ("AA", "L1"), ("AE", "Åse Ørn"), ("BL", "Y")],
+        sequence="3",
+    )
     cp850, utf8 = encode(message, "cp850", error_detection=True), encode(message, "utf-8", error_detection=True)
     assert cp850 != utf8
     for frame, encoding in ((cp850, "cp850"), (utf8, "utf-8")):
