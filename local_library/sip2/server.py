@@ -87,7 +87,8 @@ class DoorAnswer:
     message: str
 
 
-DoorCheck = Callable[[Patron], Awaitable[DoorAnswer]]
+DoorCheck = Callable[[Patron, str], Awaitable[DoorAnswer]]
+"""Called with the patron (card and PIN already checked) and the door terminal's account name."""
 
 
 @dataclass
@@ -311,7 +312,7 @@ class Sip2Server:
             answer = (
                 DoorAnswer(False, DOOR_CLOSED_TEXT)
                 if self._service.door_check is None
-                else await self._service.door_check(patron)
+                else await self._service.door_check(patron, terminal.name)
             )
             flags = flags if answer.admit else DENIED
             screen = answer.message
