@@ -183,8 +183,10 @@ async def test_login_is_required_and_checked(node: Sip2Node, connect: Connect) -
     login = pysip2.LoginRequest(uid_algorithm="0", pwd_algorithm="0", login_user_id="kiosk",
                                 login_password=password + "x", location_code=None)  # fmt: skip
     assert answer(await wrong.send(frame(login))).ok == "0"
-    assert answer(await wrong.send(frame(status_request("L1", PIN)))).ok == "0"
     assert await wrong.closed()
+    before_login = await connect()
+    assert answer(await before_login.send(frame(status_request("L1", PIN)))).ok == "0"
+    assert await before_login.closed()
 
     await node.add_terminal("far-away", networks=("192.0.2.0/24",))
     outside = await connect()
