@@ -26,6 +26,7 @@ from local_library.registry_link.sync import RegistryLink, run_sync_loop, stop_d
 from local_library.registry_link.views import routes as national_routes
 from local_library.resources import load_library_policy, notice_sender, pin_hasher, system_clock
 from local_library.settings import LibrarySettings
+from local_library.sip2.server import Sip2Server, Sip2Service
 from local_library.staff.accounts import ensure_bootstrap_admin, read_bootstrap_password
 from local_library.staff.auth import staff_auth_middleware
 from local_library.staff.passwords import StaffPasswordHasher
@@ -156,12 +157,45 @@ async def _patron_logins(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+async def start_sip2(app: web.Application) -> Sip2Server:
+    """The SIP2 listener for a started node app; it binds the node's host, plain or with the node's TLS.
+
+    Started by :func:`start_library` (not ``create_app``), so in-process API tests do not open a TCP port.
+    """
+    settings = app[app_keys.SETTINGS]
+    policy = app[app_keys.POLICY]
+    server = Sip2Server(
+        Sip2Service(
+            logins=app[app_keys.PATRON_LOGINS],
+            policy=policy,
+            terminal_hasher=app[app_keys.STAFF_HASHER],
+            library_name=policy.name.nb,
+        )
+    )
+    context = None
+    if settings.sip2_tls:
+        layout = KeyLayout(settings.keys_dir)
+        context = public_server_context(
+            settings.public_tls_cert_path or layout.library_server_certificate(settings.library_id),
+            settings.public_tls_key_path or layout.library_server_key(settings.library_id),
+        )
+    await server.start(settings.host, settings.sip2_port, context)
+    return server
+
+
 @dataclass
 class RunningLibrary:
     runner: web.AppRunner
     url: str
+    sip2: Sip2Server | None = None
+
+    @property
+    def sip2_port(self) -> int | None:
+        return None if self.sip2 is None else self.sip2.port
 
     async def stop(self) -> None:
+        if self.sip2 is not None:
+            await self.sip2.stop()
         await self.runner.cleanup()
 
 
@@ -178,7 +212,8 @@ async def start_library(settings: LibrarySettings) -> RunningLibrary:
     await runner.setup()
     try:
         port = await start_site(runner, ListenerSite(runner, settings.host, settings.port, ssl_context=context))
+        sip2 = await start_sip2(runner.app) if settings.sip2_enabled else None
     except BaseException:
         await runner.cleanup()
         raise
-    return RunningLibrary(runner=runner, url=f"https://{url_host(settings.host)}:{port}")
+    return RunningLibrary(runner=runner, url=f"https://{url_host(settings.host)}:{port}", sip2=sip2)

@@ -28,6 +28,9 @@ class LibrarySettings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8501, description="the node's HTTPS listener (staff API, Min side)")
+    sip2_enabled: bool = Field(default=True, description="serve SIP2 for self-service machines and door panels")
+    sip2_port: int = Field(default=6001, ge=0, le=65535, description="the SIP2 listener's TCP port (0: a free one)")
+    sip2_tls: bool = Field(default=False, description="SIP2 over TLS (node certificate)")
     policy_path: Path | None = Field(
         default=None, description="the lending policy (TOML); empty uses the built-in policy named by library_id"
     )

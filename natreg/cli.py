@@ -267,6 +267,22 @@ def library_add_door(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def library_add_terminal(arguments: argparse.Namespace) -> int:
+    from local_library.settings import LibrarySettings  # noqa: PLC0415 - as above
+    from local_library.sip2.terminals import create_terminal_for_settings  # noqa: PLC0415
+
+    settings = LibrarySettings(library_id=arguments.library)
+    password = asyncio.run(
+        create_terminal_for_settings(
+            settings, arguments.name, institution_id=arguments.institution or settings.library_id,
+            encoding=arguments.encoding, crlf=arguments.crlf, networks=tuple(arguments.network), door=arguments.door,
+        )
+    )  # fmt: skip
+    print(f"SIP2 terminal {arguments.name!r} created at {settings.library_id}; its password (shown only now):")
+    print(password)
+    return 0
+
+
 def library_whoami(arguments: argparse.Namespace) -> int:
     from local_library.settings import LibrarySettings  # noqa: PLC0415 - as above
     from registry_contract.client import RegistryClient  # noqa: PLC0415
@@ -385,6 +401,16 @@ def _add_library_commands(commands: Subcommands) -> None:
     door = add(library, "add-door", library_add_door, "add a door controller account for unstaffed hours")
     door.add_argument("--library", required=True, help="library id")
     door.add_argument("name", help="the door's name, e.g. main-entrance (lower-case letters, digits, - and _)")
+    terminal = add(
+        library, "add-terminal", library_add_terminal, "create a SIP2 terminal account (password shown once)"
+    )
+    terminal.add_argument("--library", required=True, help="library id")
+    terminal.add_argument("name", help="the terminal's login name (SIP2 field CN)")
+    terminal.add_argument("--encoding", choices=["cp850", "utf-8"], default="cp850", help="the machine's code page")
+    terminal.add_argument("--crlf", action="store_true", help="end answers in CR LF instead of CR")
+    terminal.add_argument("--institution", help="institution id (SIP2 field AO; default: the library id)")
+    terminal.add_argument("--network", action="append", default=[], help="allowed source network (CIDR), repeatable")
+    terminal.add_argument("--door", action="store_true", help="a door panel (unstaffed hours access checks)")
     who = add(library, "whoami", library_whoami, "ask the registry which library this node is")
     who.add_argument("--library", required=True, help="library id")
 

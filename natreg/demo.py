@@ -18,6 +18,7 @@ from local_library.app import RunningLibrary, start_library
 from local_library.catalogue.importing import import_items_csv
 from local_library.policy import load_builtin_policy
 from local_library.settings import LibrarySettings
+from local_library.sip2.terminals import create_terminal, terminal_by_name
 from natreg.services import stop_signal
 from plumbing.db.embedded import EmbeddedPostgres, database_dsn, ensure_database
 from plumbing.keys.files import write_new_file
@@ -50,6 +51,25 @@ async def stock_demo_catalogue(library: RunningLibrary) -> None:
     text = resources.files("natreg").joinpath("demo_catalogue.csv").read_text(encoding="utf-8")
     async with app[app_keys.POOL].acquire() as connection, connection.transaction():
         await import_items_csv(connection, app[app_keys.POLICY], text)
+
+
+DEMO_TERMINAL = "demo-kiosk"
+DEMO_SIP2_PORT = 6001
+
+
+async def ensure_demo_terminal(library: RunningLibrary, data_dir: Path, library_id: str) -> str:
+    """The demo's SIP2 terminal account ``demo-kiosk``, made once; its password is kept (0600) to be shown."""
+    path = data_dir / f"{library_id}-demo-kiosk-password"
+    if not path.exists():
+        write_new_file(path, secrets.token_urlsafe(18).replace("-", "x").replace("_", "y").encode() + b"\n")
+    password = path.read_text(encoding="utf-8").strip()
+    app = library.runner.app
+    async with app[app_keys.POOL].acquire() as connection:
+        if await terminal_by_name(connection, DEMO_TERMINAL) is None:
+            await create_terminal(
+                connection, app[app_keys.STAFF_HASHER], DEMO_TERMINAL, institution_id=library_id, password=password
+            )
+    return password
 
 
 def demo_admin_password_file(data_dir: Path, library_id: str) -> Path:
@@ -127,6 +147,7 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
                 host=options.host,
                 # Port 0 gives each library a free port of its own (the test of the demo runs it so).
                 port=options.first_library_port + offset if options.first_library_port else 0,
+                sip2_port=DEMO_SIP2_PORT + offset if options.first_library_port else 0,
                 bootstrap_admin_password_file=demo_admin_password_file(options.data_dir, library_id),
             )
             await ensure_database(server_dsn, library_settings.database_name)
@@ -140,6 +161,11 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
             print(f"library    {library_id:<10} {library.url}   Min side {library.url}/minside/")
             print(f"           staff login 'admin', password in {library_settings.bootstrap_admin_password_file}")
             print(f"           staff desk {library.url}/staff/ (log in as 'admin' with that password)")
+            kiosk_password = await ensure_demo_terminal(library, options.data_dir, library_id)
+            print(
+                f"           SIP2 {options.host}:{library.sip2_port}   terminal {DEMO_TERMINAL!r}"
+                f" password {kiosk_password} (cp850, CR)"
+            )
         async with RegistryClient.for_library(
             registry.api_url, KeyLayout(options.keys_dir), DEMO_LIBRARIES[0]
         ) as client:

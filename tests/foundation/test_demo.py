@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -65,6 +66,7 @@ def _run_demo_and_stop_it(keys_dir: Path, data_dir: Path) -> None:
             assert set(ports) == expected, output
             assert len(set(ports.values())) == 6
             assert not set(ports.values()) & set(documented_fixed_ports())
+            _log_in_at_each_sip2_listener(output)
             demo.send_signal(signal.SIGINT)
             rest, _ = demo.communicate(timeout=30)
             assert demo.returncode == 0, rest
@@ -73,3 +75,14 @@ def _run_demo_and_stop_it(keys_dir: Path, data_dir: Path) -> None:
             # Popen's exit waits for the process, so a failed assertion must not leave the demo running.
             if demo.poll() is None:
                 demo.kill()
+
+
+def _log_in_at_each_sip2_listener(output: str) -> None:
+    """Each library prints its SIP2 address and the demo terminal's password; a machine can log in with them."""
+    accounts = re.findall(r"SIP2 (\S+):(\d+)\s+terminal 'demo-kiosk' password (\S+)", output)
+    assert len(accounts) == 2, output
+    assert not {int(port) for _, port, _ in accounts} & set(documented_fixed_ports())
+    for host, port, password in accounts:
+        with socket.create_connection((host, int(port)), timeout=10) as connection:
+            connection.sendall(f"9300CNdemo-kiosk|CO{password}|\r".encode())
+            assert connection.recv(64) == b"941\r"

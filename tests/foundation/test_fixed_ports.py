@@ -8,13 +8,15 @@ import socket
 import pytest
 
 from natreg.cli import build_parser
-from natreg.demo import DEMO_LIBRARIES
+from natreg.demo import DEMO_LIBRARIES, DEMO_SIP2_PORT
 from tests.fixed_ports import LOOPBACK, documented_fixed_ports
 
 
 def test_the_ports_held_are_the_ones_the_demo_listens_on() -> None:
     demo = build_parser().parse_args(["demo"])
-    libraries = {demo.first_library_port + offset for offset in range(len(DEMO_LIBRARIES))}
+    libraries = {
+        first + offset for first in (demo.first_library_port, DEMO_SIP2_PORT) for offset in range(len(DEMO_LIBRARIES))
+    }
     registry = {demo.registry_port, demo.health_port, demo.public_port, demo.admin_port}
     assert {*registry, *libraries} == set(documented_fixed_ports())
 

@@ -1,9 +1,11 @@
-"""`natreg library create-staff | run-daily` against a node's real database."""
+"""`natreg library create-staff | run-daily | add-terminal` against a node's real database."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from natreg.cli import main
@@ -35,3 +37,35 @@ def test_the_daily_run_can_be_started_by_hand(node_environment: Path, capsys: py
     output = capsys.readouterr().out
     assert "0 reminders" in output
     assert "0 notices sent, 0 failed" in output
+
+
+def test_sip2_terminal_accounts_are_created_with_a_password_shown_once(
+    node_environment: Path, library_database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command = ["library", "add-terminal", "--library", "asker", "door-1", "--encoding", "utf-8", "--crlf"]
+    command += ["--network", "10.1.2.0/24", "--network", "192.0.2.7", "--door"]
+    assert main(command) == 0
+    output = capsys.readouterr().out
+    assert "SIP2 terminal 'door-1' created at asker" in output
+    password = output.strip().splitlines()[-1]
+    assert len(password) >= 20
+
+    async def stored() -> asyncpg.Record:
+        connection = await asyncpg.connect(library_database_url)
+        try:
+            row = await connection.fetchrow("SELECT * FROM sip2_terminals WHERE name = 'door-1'")
+            assert row is not None
+            return row
+        finally:
+            await connection.close()
+
+    row = asyncio.run(stored())
+    assert password not in row["password_hash"]
+    assert row["password_hash"].startswith("$argon2id$")
+    assert (row["encoding"], row["crlf"], row["institution_id"], row["door"]) == ("utf-8", True, "asker", True)
+    assert sorted(row["hidden_fields"]) == ["BD", "BE", "BF", "PB"]
+    assert [str(network) for network in row["networks"]] == ["10.1.2.0/24", "192.0.2.7/32"]
+    assert main(command) == 2
+    assert "terminal_exists" in capsys.readouterr().err
+    assert main(["library", "add-terminal", "--library", "asker", "bad", "--network", "not-a-net"]) == 2
+    assert "invalid_network" in capsys.readouterr().err
