@@ -15,7 +15,7 @@ from local_library.circulation.views import routes as circulation_routes
 from local_library.daily import run_scheduler
 from local_library.daily.views import routes as daily_routes
 from local_library.desk import add_desk_routes
-from local_library.meraapent.access import DoorChecks, entry_key_from
+from local_library.meraapent.access import DoorChecks, door_decision_in_norwegian, entry_key_from
 from local_library.meraapent.views import routes as door_routes
 from local_library.migrations import MIGRATIONS_PACKAGE
 from local_library.minside import add_minside_routes
@@ -26,7 +26,7 @@ from local_library.registry_link.sync import RegistryLink, run_sync_loop, stop_d
 from local_library.registry_link.views import routes as national_routes
 from local_library.resources import load_library_policy, notice_sender, pin_hasher, system_clock
 from local_library.settings import LibrarySettings
-from local_library.sip2.server import Sip2Server, Sip2Service
+from local_library.sip2.server import DoorAnswer, DoorCheck, Sip2Server, Sip2Service
 from local_library.staff.accounts import ensure_bootstrap_admin, read_bootstrap_password
 from local_library.staff.auth import staff_auth_middleware
 from local_library.staff.passwords import StaffPasswordHasher
@@ -157,6 +157,16 @@ async def _patron_logins(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+def sip2_door_check(checks: DoorChecks) -> DoorCheck:
+    """A door panel's patron status over SIP2 is the unstaffed-hours check (``meraapent``), logged like any door."""
+
+    async def door_check(card_number: str, pin: str, door: str) -> DoorAnswer:
+        admit, words = await door_decision_in_norwegian(checks, card_number, pin, door)
+        return DoorAnswer(admit, words)
+
+    return door_check
+
+
 async def start_sip2(app: web.Application) -> Sip2Server:
     """The SIP2 listener for a started node app; it binds the node's host, plain or with the node's TLS.
 
@@ -170,6 +180,7 @@ async def start_sip2(app: web.Application) -> Sip2Server:
             policy=policy,
             terminal_hasher=app[app_keys.STAFF_HASHER],
             library_name=policy.name.nb,
+            door_check=sip2_door_check(app[app_keys.DOOR_CHECKS]),
         )
     )
     context = None

@@ -175,3 +175,10 @@ async def _decide(checks: DoorChecks, card_number: str, pin: str) -> tuple[Reaso
             if await queries.agreement_signed_on(conn, patron.patron_id) is None:
                 return "no_agreement", patron
     return "admitted", patron
+
+
+async def door_decision_in_norwegian(checks: DoorChecks, card_number: str, pin: str, door: str) -> tuple[bool, str]:
+    """The door check as a SIP2 door panel needs it: admit or not, and the words for its screen (bokmål, as
+    the panels in Norwegian libraries show)."""
+    decision = await check_door_access(checks, door=door, card_number=card_number, pin=pin)
+    return decision.admit, decision.message_nb

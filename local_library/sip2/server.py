@@ -81,14 +81,15 @@ _REFUSAL_TEXTS = {
 
 @dataclass(frozen=True)
 class DoorAnswer:
-    """What a door check decides for a patron who gave a right PIN (unstaffed hours, ``meraapent``)."""
+    """What the door check decides (unstaffed hours, ``local_library.meraapent``), and what the panel shows."""
 
     admit: bool
     message: str
 
 
-DoorCheck = Callable[[Patron, str], Awaitable[DoorAnswer]]
-"""Called with the patron (card and PIN already checked) and the door terminal's account name."""
+DoorCheck = Callable[[str, str, str], Awaitable[DoorAnswer]]
+"""Called with the card number, the PIN and the door terminal's account name; it checks the card and PIN
+itself (and logs the entry), so a door never gets a loan status."""
 
 
 @dataclass
@@ -132,6 +133,11 @@ class Sip2Server:
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
         self.port: int | None = None
+
+    @property
+    def service(self) -> Sip2Service:
+        """What the listener works with (tests put a door check on a fixed clock here)."""
+        return self._service
 
     async def start(self, host: str, port: int, ssl_context: ssl.SSLContext | None = None) -> int:
         self._server = await asyncio.start_server(self._serve, host, port, ssl=ssl_context, limit=MAX_FRAME_BYTES)
@@ -297,6 +303,8 @@ class Sip2Server:
 
     async def _patron_status(self, terminal: Terminal, message: Message) -> Message:
         language = message.fixed[:3]
+        if terminal.door:
+            return await self._door_status(terminal, message, language)
         check = await self._check_patron(message)
         card = message.get("AA") or ""
         patron = check.patron
@@ -305,15 +313,6 @@ class Sip2Server:
         account = await self._account(patron)
         flags = self._status_flags(patron, account, len(self._overdue(account)))
         screen = _REFUSAL_TEXTS["card_blocked"] if patron.blocked else ""
-        if terminal.door:
-            # The door panel's account: the answer is the unstaffed-hours access check, not a loan status.
-            answer = (
-                DoorAnswer(False, DOOR_CLOSED_TEXT)
-                if self._service.door_check is None
-                else await self._service.door_check(patron, terminal.name)
-            )
-            flags = flags if answer.admit else DENIED
-            screen = answer.message
         fields = [
             ("AO", terminal.institution_id),
             ("AA", card),
@@ -326,6 +325,20 @@ class Sip2Server:
         if screen:
             fields.append(("AF", screen))
         return Message("24", flags + language + self._now(), fields)
+
+    async def _door_status(self, terminal: Terminal, message: Message, language: str) -> Message:
+        """A door panel's patron status: the unstaffed-hours decision, with no personal data either way."""
+        card, pin = (message.get("AA") or "").strip(), message.get("AD") or ""
+        door_check = self._service.door_check
+        answer = (
+            DoorAnswer(False, DOOR_CLOSED_TEXT)
+            if door_check is None or not card or not pin
+            else await door_check(card, pin, terminal.name)
+        )
+        admitted = "Y" if answer.admit else "N"
+        fields = [("AO", terminal.institution_id), ("AA", card), ("AE", ""), ("BL", admitted), ("CQ", admitted)]
+        fields.append(("AF", answer.message))
+        return Message("24", (" " * 14 if answer.admit else DENIED) + language + self._now(), fields)
 
     async def _patron_information(self, terminal: Terminal, message: Message) -> Message:
         language, summary = message.fixed[:3], message.fixed[21:31]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pysip2
 
 from local_library import app_keys
+from local_library.app import sip2_door_check
+from local_library.clock import FixedClock
 from local_library.patrons.queries import patron_by_card
 from tests.sip2.conftest import PIN, Connect, Sip2Node, Terminal
 
@@ -202,8 +207,32 @@ async def test_login_is_required_and_checked(node: Sip2Node, connect: Connect) -
     assert answer(await inside.send(frame(near))).ok == "1"
 
 
-async def test_a_door_terminal_stays_shut_until_the_door_check_is_wired(node: Sip2Node, connect: Connect) -> None:
-    card = (await node.register("Kari Nordmann"))["card_number"]
+async def test_a_door_panel_gets_the_unstaffed_hours_decision(node: Sip2Node, connect: Connect) -> None:
+    # Issue 12: a door panel's patron status (its own terminal account, card + PIN) is Asker's unstaffed-hours
+    # check: an adult with the agreement is let in before staff arrive; a wrong PIN and a closed hour are not.
+    adult = await node.register("Kari Nordmann")
+    await node.ok("PUT", f"/api/staff/patrons/{adult['patron_id']}/door-agreement", {"signed_on": "2025-02-01"})
+    checks = node.library.runner.app[app_keys.DOOR_CHECKS]
+    clock = FixedClock(datetime(2025, 3, 3, 7, 30, tzinfo=ZoneInfo("Europe/Oslo")))  # a Monday, before staff come
+    assert node.library.sip2 is not None
+    node.library.sip2.service.door_check = sip2_door_check(replace(checks, logins=replace(checks.logins, clock=clock)))
     door = await logged_in(node, connect, "door", door=True)
-    decoded = answer(await door.send(frame(status_request(card, PIN))))
-    assert decoded.patron_status.startswith("YYYY")
+
+    admitted = answer(await door.send(frame(status_request(adult["card_number"], PIN))))
+    assert (admitted.patron_status, admitted.valid_patron, admitted.screen_message) == (
+        " " * 14,
+        "Y",
+        ("Velkommen inn.",),
+    )
+    assert admitted.personal_name == ""  # a door shows nobody's name
+
+    wrong = answer(await door.send(frame(status_request(adult["card_number"], "9071"))))
+    assert (wrong.patron_status[:4], wrong.valid_patron) == ("YYYY", "N")
+    assert wrong.screen_message == ("Feil lånekortnummer eller PIN-kode.",)
+
+    clock.advance(seconds=15.5 * 3600)  # 23:00: neither staffed nor unstaffed
+    closed = answer(await door.send(frame(status_request(adult["card_number"], PIN))))
+    assert (closed.patron_status[:4], closed.screen_message) == ("YYYY", ("Biblioteket er stengt nå.",))
+    async with node.library.runner.app[app_keys.POOL].acquire() as conn:
+        reasons = [row["reason"] for row in await conn.fetch("SELECT reason FROM door_entries ORDER BY entry_id")]
+    assert reasons == ["admitted", "wrong_pin", "closed"]
