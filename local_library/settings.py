@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Self
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
-from plumbing.http.listeners import DEFAULT_READ_TIMEOUT_SECONDS
+from plumbing.http.listener_settings import ListenerSettings
 
 
-class LibrarySettings(BaseSettings):
+class LibrarySettings(ListenerSettings):
     model_config = SettingsConfigDict(env_prefix="NATREG_LIBRARY_", extra="forbid")
 
     library_id: str = Field(description="this library's id, as in `natreg keys add-library`")
@@ -58,22 +57,6 @@ class LibrarySettings(BaseSettings):
         default=None, description="if set and no admin exists, create staff account 'admin' with this password"
     )
     staff_token_hours: int = Field(default=12, ge=1, le=168, description="lifetime of a staff login token")
-    read_timeout_seconds: float = Field(
-        default=DEFAULT_READ_TIMEOUT_SECONDS,
-        gt=0,
-        description="a connection silent (or sending its headers or body) this long is closed, on every listener",
-    )
-    public_tls_cert_path: Path | None = Field(
-        default=None,
-        description="publicly trusted certificate chain for the node's HTTPS site (default: the private CA's)",
-    )
-    public_tls_key_path: Path | None = Field(default=None, description="its private key")
-
-    @model_validator(mode="after")
-    def _public_certificate_comes_with_its_key(self) -> Self:
-        if (self.public_tls_cert_path is None) != (self.public_tls_key_path is None):
-            raise ValueError("set both public_tls_cert_path and public_tls_key_path, or neither")
-        return self
 
     @property
     def database_name(self) -> str:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Self
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
-from plumbing.http.listeners import DEFAULT_READ_TIMEOUT_SECONDS
+from plumbing.http.listener_settings import ListenerSettings
 from registry.patrons.lookup_limits import LookupLimit
 
 
-class RegistrySettings(BaseSettings):
+class RegistrySettings(ListenerSettings):
     model_config = SettingsConfigDict(env_prefix="NATREG_REGISTRY_", extra="forbid")
 
     database_url: str | None = Field(
@@ -41,28 +40,12 @@ class RegistrySettings(BaseSettings):
     pin_hash_time_cost: int = Field(default=2, ge=1, description="Argon2id passes")
     pin_hash_memory_kib: int = Field(default=19456, ge=1024, description="Argon2id memory per hash")
     operator_name: str = Field(default="natreg registry operator", description="the data controller's name")
-    read_timeout_seconds: float = Field(
-        default=DEFAULT_READ_TIMEOUT_SECONDS,
-        gt=0,
-        description="a connection silent (or sending its headers or body) this long is closed, on every listener",
-    )
-    public_tls_cert_path: Path | None = Field(
-        default=None,
-        description="publicly trusted certificate chain for the insight site (default: the private CA's)",
-    )
-    public_tls_key_path: Path | None = Field(default=None, description="its private key")
     crl_refresh_interval_seconds: float = Field(
         default=3600, ge=0, description="how often to check the CRL and re-sign it before it runs out; 0: never"
     )
     erasure_ledger_reconcile_interval_seconds: float = Field(
         default=300, ge=0, description="how often the ledger file and table are reconciled; 0: at start only"
     )
-
-    @model_validator(mode="after")
-    def _public_certificate_comes_with_its_key(self) -> Self:
-        if (self.public_tls_cert_path is None) != (self.public_tls_key_path is None):
-            raise ValueError("set both public_tls_cert_path and public_tls_key_path, or neither")
-        return self
 
     unlinked_lookups_per_window: int = Field(
         default=30, ge=1, description="lookups of patrons not linked to a library that it may make per window"

@@ -31,7 +31,7 @@ from local_library.patrons.models import Patron
 from local_library.patrons.queries import patron_by_card, patron_by_id
 from local_library.policy import LibraryPolicy
 from local_library.registry_link.desk import confirm_national_card, lend_at_desk
-from local_library.web import transaction
+from local_library.web import path_int, transaction
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError, ErrorKind
 
@@ -305,7 +305,7 @@ async def renew_loan(request: web.Request) -> web.Response:
     if isinstance(posted, web.Response):
         return posted
     desk, mode, patron_id = posted
-    app, loan_id = request.app, int(request.match_info["loan_id"])
+    app, loan_id = request.app, path_int(request, "loan_id")
     try:
         async with transaction(request) as conn:
             loan = await renew(conn, app[POLICY], app[CLOCK], loan_id, patron_id=patron_id)
@@ -335,7 +335,7 @@ async def withdraw_reservation(request: web.Request) -> web.Response:
     if isinstance(posted, web.Response):
         return posted
     desk, mode, patron_id = posted
-    app, reservation_id = request.app, int(request.match_info["reservation_id"])
+    app, reservation_id = request.app, path_int(request, "reservation_id")
     try:
         async with transaction(request) as conn:
             await cancel_reservation(conn, app[POLICY], app[CLOCK], reservation_id, patron_id=patron_id)
@@ -353,7 +353,7 @@ async def settle_fee(request: web.Request) -> web.Response:
     if status is None:
         return desk_redirect(request, desk, _here(patron_id, mode, warn=_warn(desk), refused="other"))
     async with transaction(request) as conn:
-        fee = await set_fee_status(conn, int(request.match_info["fee_id"]), status)
+        fee = await set_fee_status(conn, path_int(request, "fee_id"), status)
     if fee is None:
         return desk_redirect(request, desk, _here(patron_id, mode, warn=_warn(desk), refused="fee_not_found"))
     return desk_redirect(request, desk, _here(patron_id, mode, warn=_warn(desk), done=f"fee_{status}"))

@@ -21,7 +21,7 @@ from local_library.registry_link.outbox import discard_entry, retry_entry
 from local_library.registry_link.queries import outbox_overview
 from local_library.registry_link.sync import wake_sync
 from local_library.status.checks import registry_identity
-from local_library.web import transaction
+from local_library.web import path_int, transaction
 from plumbing.errors import DomainError
 
 from . import pages
@@ -178,7 +178,7 @@ async def retry(request: web.Request) -> web.Response:
     desk = await _admin_post(request)
     if isinstance(desk, web.Response):
         return desk
-    outbox_id = int(request.match_info["outbox_id"])
+    outbox_id = path_int(request, "outbox_id")
     try:
         async with transaction(request) as conn:
             await retry_entry(conn, outbox_id)
@@ -193,7 +193,7 @@ async def discard(request: web.Request) -> web.Response:
     desk = await _admin_post(request)
     if isinstance(desk, web.Response):
         return desk
-    outbox_id = int(request.match_info["outbox_id"])
+    outbox_id = path_int(request, "outbox_id")
     if desk.form.get("confirm") != "yes":
         return await _confirm_discard(request, desk, outbox_id)
     try:

@@ -289,6 +289,15 @@ class Sip2Server:
             flags[6] = "Y"
         return "".join(flags)
 
+    def _patron_fields(
+        self, terminal: Terminal, card: str, patron: Patron, account: PatronAccount
+    ) -> list[tuple[str, str]]:
+        """Who the patron is to a machine, after a right PIN: valid card and PIN, name, fees in kroner."""
+        return [
+            ("AO", terminal.institution_id), ("AA", card), ("AE", patron.name), ("BL", "Y"), ("CQ", "Y"),
+            ("BH", "NOK"), ("BV", _kroner(self._fees_ore(account))),
+        ]  # fmt: skip
+
     async def _account(self, patron: Patron) -> PatronAccount:
         async with self._service.logins.pool.acquire() as conn:
             return await patron_account(conn, patron.patron_id)
@@ -313,15 +322,7 @@ class Sip2Server:
         account = await self._account(patron)
         flags = self._status_flags(patron, account, len(self._overdue(account)))
         screen = _REFUSAL_TEXTS["card_blocked"] if patron.blocked else ""
-        fields = [
-            ("AO", terminal.institution_id),
-            ("AA", card),
-            ("AE", patron.name),
-            ("BL", "Y"),
-            ("CQ", "Y"),
-            ("BH", "NOK"),
-            ("BV", _kroner(self._fees_ore(account))),
-        ]
+        fields = self._patron_fields(terminal, card, patron, account)
         if screen:
             fields.append(("AF", screen))
         return Message("24", flags + language + self._now(), fields)
@@ -357,15 +358,7 @@ class Sip2Server:
         counts = "".join(
             f"{min(n, 9999):04d}" for n in (len(ready), len(overdue), len(charged), len(fines), 0, len(waiting))
         )
-        fields = [
-            ("AO", terminal.institution_id),
-            ("AA", card),
-            ("AE", patron.name),
-            ("BL", "Y"),
-            ("CQ", "Y"),
-            ("BH", "NOK"),
-            ("BV", _kroner(self._fees_ore(account))),
-        ]
+        fields = self._patron_fields(terminal, card, patron, account)
         # The summary asks for one list (the first 'Y'); BP and BQ window it, 1-based and inclusive.
         lists = [("AS", ready), ("AT", overdue), ("AU", charged), ("AV", fines), ("BU", []), ("CD", waiting)]
         chosen = summary.find("Y")
