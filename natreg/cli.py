@@ -36,6 +36,33 @@ def _keys_dir(arguments: argparse.Namespace) -> Path:
     return Path(arguments.keys_dir)
 
 
+def _publish_to_registry_database(keys_dir: Path) -> int:
+    """Record a change of the key folder's library list or CRL in the registry's database, where every
+    registry instance reads it (within a second); without a reachable database, say what to do."""
+    from registry.commands import publish_key_folder, registry_database_configured  # noqa: PLC0415 - as below
+    from registry.settings import RegistrySettings  # noqa: PLC0415
+
+    settings = RegistrySettings(keys_dir=keys_dir)
+    if not registry_database_configured(settings):
+        print(
+            "no registry database here (NATREG_REGISTRY_DATABASE_URL): registries that read this key folder take "
+            "the change within a second; elsewhere run `natreg keys publish` where the database is reachable"
+        )
+        return 0
+    try:
+        version = asyncio.run(publish_key_folder(settings))
+    except (OSError, DomainError) as error:
+        print(f"the key folder changed, but the registry database could not be reached ({type(error).__name__}); "
+              "run `natreg keys publish` once it can", file=sys.stderr)  # fmt: skip
+        return 1
+    print(f"recorded in the registry database (library directory version {version}); every registry enforces it")
+    return 0
+
+
+def keys_publish(arguments: argparse.Namespace) -> int:
+    return _publish_to_registry_database(_keys_dir(arguments))
+
+
 def keys_init(arguments: argparse.Namespace) -> int:
     created = init_keys(
         _keys_dir(arguments), arguments.library, server_names=arguments.server_name, crl_url=arguments.crl_url
@@ -52,14 +79,14 @@ def keys_add_library(arguments: argparse.Namespace) -> int:
     add_library(_keys_dir(arguments), arguments.library_id, server_names=arguments.server_name, names=names)
     layout = KeyLayout(_keys_dir(arguments))
     print(f"issued keys for library {arguments.library_id!r} in {layout.library_dir(arguments.library_id)}")
-    return 0
+    return _publish_to_registry_database(_keys_dir(arguments))
 
 
 def keys_name_library(arguments: argparse.Namespace) -> int:
     names = display_names(arguments.name, arguments.name_en)
     changed = set_library_display_names(_keys_dir(arguments), arguments.library_id, names)
     print(f"library {arguments.library_id!r} is now shown as {arguments.name!r}" if changed else "nothing to change")
-    return 0
+    return _publish_to_registry_database(_keys_dir(arguments)) if changed else 0
 
 
 def keys_add_admin(arguments: argparse.Namespace) -> int:
@@ -74,13 +101,13 @@ def keys_add_admin(arguments: argparse.Namespace) -> int:
 def keys_revoke_admin(arguments: argparse.Namespace) -> int:
     revoke_administrator(_keys_dir(arguments), arguments.name)
     print(f"revoked administrator {arguments.name!r}; the administrators' desk refuses the certificate from now on")
-    return 0
+    return _publish_to_registry_database(_keys_dir(arguments))
 
 
 def keys_revoke(arguments: argparse.Namespace) -> int:
     revoke_library(_keys_dir(arguments), arguments.library_id)
-    print(f"revoked library {arguments.library_id!r}; the registry refuses it from its next request")
-    return 0
+    print(f"revoked library {arguments.library_id!r}; every registry instance refuses it within a second")
+    return _publish_to_registry_database(_keys_dir(arguments))
 
 
 def keys_refresh_crl(arguments: argparse.Namespace) -> int:
@@ -99,7 +126,8 @@ def keys_renew(arguments: argparse.Namespace) -> int:
         print(f"renewed {line}")
     if not renewed:
         print(f"nothing to do: no certificate expires within {arguments.within_days} days")
-    return 0
+        return 0
+    return _publish_to_registry_database(_keys_dir(arguments))
 
 
 def keys_new_kek(arguments: argparse.Namespace) -> int:
@@ -433,6 +461,10 @@ def _add_names_and_administrators(
     revoke_admin = add(keys, "revoke-admin", keys_revoke_admin, "revoke a registry administrator's certificate")
     keys_dir_option(revoke_admin)
     revoke_admin.add_argument("name")
+    publish = add(
+        keys, "publish", keys_publish, "record the key folder's library list and CRL in the registry database"
+    )
+    keys_dir_option(publish)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -63,6 +63,15 @@ def create_app(settings: RegistrySettings) -> web.Application:
         yield
         await pool.close()
 
+    async def library_directory(app: web.Application) -> AsyncIterator[None]:
+        directory = app[app_keys.LIBRARY_DIRECTORY]
+        # Before any listener accepts a request: the directory as the database has it.
+        await directory.synchronise(app[app_keys.POOL])
+        listen_url = settings.listen_database_url or database_url
+        listen = None if listen_url == "off" else lambda: asyncpg.connect(listen_url)
+        async with _background(directory.follow(app[app_keys.POOL], listen)):
+            yield
+
     async def last_seen_writes(app: web.Application) -> AsyncIterator[None]:
         yield
         # Before the pool closes (cleanup runs in reverse order).
@@ -102,7 +111,9 @@ def create_app(settings: RegistrySettings) -> web.Application:
             yield
 
     app[app_keys.SEALER_STATE] = SealerState()
-    app.cleanup_ctx.extend([database, last_seen_writes, patron_core, audit_sealer, erasure_ledger_upkeep])
+    app.cleanup_ctx.extend(
+        [database, library_directory, last_seen_writes, patron_core, audit_sealer, erasure_ledger_upkeep]
+    )
     if settings.crl_refresh_interval_seconds > 0:
         app.cleanup_ctx.append(crl_upkeep)
     add_routes(app)

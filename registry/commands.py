@@ -17,6 +17,8 @@ import asyncpg
 from plumbing.db.pool import service_database
 from plumbing.keys.layout import KeyLayout
 from registry.audit.log import ChainVerdict, seal_all, verify_chain
+from registry.auth.directory_store import directory_version
+from registry.auth.libraries import import_key_folder
 from registry.bulk_import.importer import ImportReport, import_patrons
 from registry.crypto.keyring import KeyRing
 from registry.crypto.rotation import RotationReport, rotate_data_keys
@@ -112,3 +114,18 @@ async def import_file(settings: RegistrySettings, path: Path, *, library_id: str
             allow_synthetic=settings.allow_synthetic_national_ids,
             default_library=library_id,
         )
+
+
+def registry_database_configured(settings: RegistrySettings) -> bool:
+    """Whether this host has the registry's database: a configured URL, or the embedded server's data."""
+    return settings.database_url is not None or (settings.data_dir / "pgdata").exists()
+
+
+async def publish_key_folder(settings: RegistrySettings) -> int:
+    """Bring the key folder's library list and CRL into the registry's database; return the directory version.
+
+    Every running registry instance enforces the result within a second (``registry.auth.libraries``).
+    """
+    async with registry_pool(settings) as pool, pool.acquire() as connection:
+        await import_key_folder(connection, KeyLayout(settings.keys_dir))
+        return await directory_version(connection)
