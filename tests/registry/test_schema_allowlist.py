@@ -60,6 +60,8 @@ ALLOWED_SCHEMA: dict[str, dict[str, str]] = {
     },
     "revoked_certificates": {"serial": "numeric", "revoked_at": TIMESTAMP},
     "library_directory_version": {"singleton": "boolean", "version": "bigint"},
+    # Online failures on card numbers that name no card, keyed by an HMAC of the number (never the number).
+    "unknown_card_failures": {"card_key": "bytea", "failed_attempts": "integer", "last_failed_at": TIMESTAMP},
     "idempotent_requests": {
         "library_id": "text",
         "idempotency_key": "text",

@@ -22,10 +22,11 @@ from plumbing.keys.pki import load_library_entries
 from registry.app import RunningRegistry
 from registry.audit.log import seal_all, verify_chain
 from registry.crypto.keyring import KeyRing
+from registry_contract.card_number import format_card_number
 from registry_contract.client import RegistryClient
-from registry_contract.models import ChangePage
+from registry_contract.models import CardAuthentication, ChangePage, PatronRecord
 from tests.keep_alive import basic_authorization, library_connection, raw_whoami, refused_within_a_second
-from tests.registry.conftest import Register
+from tests.registry.conftest import Register, refusal
 from tests.servers import registry_client, run_registry
 
 
@@ -141,3 +142,32 @@ async def test_a_library_added_on_the_command_line_reaches_an_instance_without_t
             assert asyncio.get_running_loop().time() < deadline, answer
             await asyncio.sleep(0.02)
     assert not KeyLayout(second_keys).library_registry.exists()
+
+
+AUTHENTICATE = "/v1/patrons/authenticate"
+
+
+async def test_an_unknown_card_is_throttled_after_as_many_tries_whichever_instance_answers(
+    two_registries: tuple[RunningRegistry, RunningRegistry, Path], own_keys_dir: Path, register: Register
+) -> None:
+    """A real card's fourth wrong online PIN is throttled; an unknown number's must be too, spread or not."""
+    first, second, _ = two_registries
+    clients = [registry_client(first, own_keys_dir, "asker"), registry_client(second, own_keys_dir, "asker")]
+    try:
+        real = (await register(clients[0])).record.card_number
+        outcomes = []
+        for card in (real, format_card_number(900_123)):
+            attempts = [CardAuthentication(card_number=card, pin="0000", door="online") for _ in range(4)]
+            outcomes.append(
+                [
+                    await refusal(
+                        clients[number % 2].request("POST", "/v1/patrons/authenticate", PatronRecord, body=body)
+                    )
+                    for number, body in enumerate(attempts)
+                ]
+            )
+    finally:
+        for client in clients:
+            await client.close()
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[1][-1] == (429, "pin_attempts_throttled")
