@@ -137,11 +137,10 @@ def keys_new_kek(arguments: argparse.Namespace) -> int:
 
 
 def registry_serve(arguments: argparse.Namespace) -> int:
-    from natreg.services import serve_registry  # noqa: PLC0415 - keeps `natreg keys` free of server imports
+    from natreg.workers import default_workers, serve_registry_workers  # noqa: PLC0415 - keeps `natreg keys` light
     from registry.settings import RegistrySettings  # noqa: PLC0415
 
-    asyncio.run(serve_registry(RegistrySettings()))
-    return 0
+    return serve_registry_workers(RegistrySettings(), arguments.workers or default_workers())
 
 
 def registry_audit_verify(arguments: argparse.Namespace) -> int:
@@ -503,7 +502,8 @@ def build_parser() -> argparse.ArgumentParser:
     registry = commands.add_parser("registry", help="the central registry").add_subparsers(
         dest="registry_command", required=True
     )
-    add(registry, "serve", registry_serve, "serve the registry (settings from NATREG_REGISTRY_* variables)")
+    serve = add(registry, "serve", registry_serve, "serve the registry (settings from NATREG_REGISTRY_* variables)")
+    serve.add_argument("--workers", type=int, help="processes on the same ports (default: one per core)")
     audit = registry.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
     add(audit, "verify", registry_audit_verify, "check the audit log's hash chain; name the first broken entry")
     rotate = add(registry, "rotate-keys", registry_rotate_keys, "re-wrap every data key under the newest KEK")

@@ -156,11 +156,11 @@ class RunningRegistry:
         await self.runner.cleanup()
 
 
-async def start_registry(settings: RegistrySettings) -> RunningRegistry:
+async def start_registry(settings: RegistrySettings, *, reuse_port: bool = False) -> RunningRegistry:
     """Start the node API (mutual TLS), the plain health listener, the public insight site (HTTPS) and the
     administrators' desk (mutual TLS, administrators' certificates only).
 
-    Port 0 picks free ports.
+    Port 0 picks free ports. ``reuse_port``: one of several worker processes on the same ports.
     """
     secure_service_folders(settings.data_dir, settings.keys_dir, [settings.erasure_ledger_file])
     app = create_app(settings)
@@ -185,21 +185,36 @@ async def start_registry(settings: RegistrySettings) -> RunningRegistry:
     admin_runner = ListenerRunner(admin_app, read_timeout_seconds=settings.read_timeout_seconds)
     try:
         api_port = await start_site(
-            runner, ListenerSite(runner, settings.host, settings.port, ssl_context=registry_node_api_context(layout))
+            runner,
+            ListenerSite(
+                runner,
+                settings.host,
+                settings.port,
+                ssl_context=registry_node_api_context(layout),
+                reuse_port=reuse_port,
+            ),
         )
-        health_port = await start_site(runner, ListenerSite(runner, settings.host, settings.health_port))
+        health_port = await start_site(
+            runner, ListenerSite(runner, settings.host, settings.health_port, reuse_port=reuse_port)
+        )
         await public_runner.setup()
         public_context = public_server_context(
             settings.public_tls_cert_path or layout.registry_server_certificate,
             settings.public_tls_key_path or layout.registry_server_key,
         )
         public_port = await start_site(
-            public_runner, ListenerSite(public_runner, settings.host, settings.public_port, ssl_context=public_context)
+            public_runner,
+            ListenerSite(
+                public_runner, settings.host, settings.public_port, ssl_context=public_context, reuse_port=reuse_port
+            ),
         )
         await admin_runner.setup()
         admin_context = registry_admin_desk_context(layout)
         admin_port = await start_site(
-            admin_runner, ListenerSite(admin_runner, settings.host, settings.admin_port, ssl_context=admin_context)
+            admin_runner,
+            ListenerSite(
+                admin_runner, settings.host, settings.admin_port, ssl_context=admin_context, reuse_port=reuse_port
+            ),
         )
     except BaseException:
         await admin_runner.cleanup()
