@@ -26,6 +26,7 @@ from natreg.bench.environment import (
     start_servers,
 )
 from natreg.bench.report import Measurement, build_report, markdown
+from plumbing.progress import Progress
 from registry.audit.log import seal_all
 from registry.bulk_import.importer import import_patrons
 from registry.crypto.envelope import blind_index
@@ -134,10 +135,14 @@ class Bench:
         pin_hasher = PinHasher(self.environment.keyring.pin_pepper)
         cpu, database_cpu = _cpu_seconds(), self.environment.database_cpu_seconds()
         began = time.perf_counter()
-        report = await import_patrons(
-            self.environment.pool, self.environment.keyring, pin_hasher, path, allow_synthetic=True,
-            default_library=None,
-        )  # fmt: skip
+        progress = Progress(f"{name} rows")
+        try:
+            report = await import_patrons(
+                self.environment.pool, self.environment.keyring, pin_hasher, path, allow_synthetic=True,
+                default_library=None, progress=progress.update,
+            )  # fmt: skip
+        finally:
+            progress.finish()
         # The import is done when its audit entries are in the hash chain, so sealing is inside the window.
         async with self.environment.pool.acquire() as connection:
             await seal_all(connection, self.environment.keyring.audit_key)
