@@ -30,15 +30,17 @@ from tests.registry.conftest import Register, refusal
 from tests.servers import registry_client, run_registry
 
 
-@pytest.fixture
+@pytest.fixture(params=["listen", "poll only"])
 async def two_registries(
-    registry_database_url: str, own_keys_dir: Path, tmp_path: Path
+    request: pytest.FixtureRequest, registry_database_url: str, own_keys_dir: Path, tmp_path: Path
 ) -> AsyncIterator[tuple[RunningRegistry, RunningRegistry, Path]]:
+    """The second instance LISTENs for directory changes, or (as behind PgBouncer in transaction mode) only polls."""
     second_keys = tmp_path / "registry-host-keys"
     shutil.copytree(own_keys_dir, second_keys)
     KeyLayout(second_keys).library_registry.unlink()
     first = await run_registry(registry_database_url, own_keys_dir)
-    second = await run_registry(registry_database_url, second_keys)
+    listen = {} if request.param == "listen" else {"listen_database_url": "off"}
+    second = await run_registry(registry_database_url, second_keys, **listen)
     try:
         yield first, second, second_keys
     finally:
@@ -171,3 +173,15 @@ async def test_an_unknown_card_is_throttled_after_as_many_tries_whichever_instan
             await client.close()
     assert outcomes[0] == outcomes[1]
     assert outcomes[1][-1] == (429, "pin_attempts_throttled")
+
+
+def test_a_revocation_that_cannot_reach_the_registry_database_says_so(
+    own_keys_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The key folder changes (the CRL for handshakes), and the command fails loudly, naming what to run later."""
+    monkeypatch.setenv("NATREG_REGISTRY_DATABASE_URL", f"postgresql://postgres@/registry?host={tmp_path}")
+    serial = load_library_entries(KeyLayout(own_keys_dir))["oslo"].certificate_serial
+    assert main(["keys", "revoke", "oslo", "--keys-dir", str(own_keys_dir)]) == 1
+    assert "natreg keys publish" in capsys.readouterr().err
+    crl = x509.load_pem_x509_crl(KeyLayout(own_keys_dir).crl.read_bytes())
+    assert serial in {entry.serial_number for entry in crl}
