@@ -32,6 +32,11 @@ class RegistrySettings(ListenerSettings):
         description="append-only copy of the erasure ledger, kept apart from database backups "
         "(default: <data_dir>/erasure-ledger.jsonl)",
     )
+    listen_database_url: str | None = Field(
+        default=None,
+        description="where the registry LISTENs for library directory changes: straight to PostgreSQL when "
+        "database_url goes through PgBouncer in transaction mode (default: database_url; 'off': poll only)",
+    )
     max_body_bytes: int = 64 * 1024
     allow_synthetic_national_ids: bool = Field(
         default=False, description="accept synthetic test numbers (month + 80); for test systems only"

@@ -47,6 +47,7 @@ __all__ = [
     "init_keys",
     "load_administrator_entries",
     "load_library_entries",
+    "publish_revocations",
     "revoke_administrator",
     "revoke_library",
 ]
@@ -311,6 +312,21 @@ def revoked_serials(layout: KeyLayout) -> frozenset[int]:
     """Serial numbers on the current CRL."""
     crl = x509.load_pem_x509_crl(layout.crl.read_bytes())
     return frozenset(entry.serial_number for entry in crl)
+
+
+def publish_revocations(root: Path, serials: Iterable[int]) -> bool:
+    """Make sure the CRL lists every one of ``serials`` (added to those already on it); True if re-signed.
+
+    The registry's database holds the revocations every instance enforces; an instance (or command) that
+    holds the CA key writes the CRL file the TLS handshake checks from that same list.
+    """
+    layout = KeyLayout(root)
+    wanted = set(serials)
+    current = revoked_serials(layout) if layout.crl.exists() else frozenset()
+    if wanted <= current:
+        return False
+    _write_crl(layout, current | wanted)
+    return True
 
 
 def credential_hmac(credential_key: bytes, library_id: str, credential: str) -> str:
