@@ -72,7 +72,9 @@ ENDPOINTS = [
         "PATCH", "/v1/patrons/{patron_id}", patrons.update_contact, "correct contact fields (optimistic concurrency)",
         models.PatronRecord, models.ContactUpdate, headers=("If-Match", PURPOSE),
         refusals={
-            412: ("version_mismatch",), 422: ("if_match_invalid", "contact_method_unreachable"),
+            412: ("version_mismatch",),
+            422: ("if_match_invalid", "contact_method_unreachable", "address_from_population_register",
+                  "address_protected"),
             428: ("if_match_required",),
         },
     ),
