@@ -11,7 +11,7 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from plumbing.errors import DomainError
 from plumbing.keys.files import KeyMaterialError
@@ -28,6 +28,9 @@ from plumbing.keys.pki import (
     revoke_library,
     set_library_display_names,
 )
+
+if TYPE_CHECKING:  # the registry's modules load only for the commands that need them
+    from registry.population.backfill import BackfillStep
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -126,6 +129,19 @@ def registry_audit_verify(arguments: argparse.Namespace) -> int:
         return 0
     print(f"audit log BROKEN at entry {verdict.first_broken_sequence_number}: {verdict.problem}")
     return 1
+
+
+def registry_population_backfill(arguments: argparse.Namespace) -> int:
+    from registry.commands import population_backfill  # noqa: PLC0415 - as above
+    from registry.settings import RegistrySettings  # noqa: PLC0415
+
+    def progress(step: BackfillStep) -> None:
+        print(f"checked {step.checked} of {step.total} patrons: {step.updated} updated, "
+              f"{step.death_notices} death notices", flush=True)  # fmt: skip
+
+    final = asyncio.run(population_backfill(RegistrySettings(), restart=arguments.restart, progress=progress))
+    print(f"backfill done: {final.checked} patrons checked against the population register")
+    return 0
 
 
 def registry_rotate_keys(arguments: argparse.Namespace) -> int:
@@ -435,6 +451,17 @@ def _add_names_and_administrators(
     revoke_admin.add_argument("name")
 
 
+def _add_population_commands(registry: Subcommands) -> None:
+    population = registry.add_parser("population", help="the population register").add_subparsers(
+        dest="population_command", required=True
+    )
+    backfill = add(
+        population, "backfill", registry_population_backfill,
+        "check every patron against the population register's bulk lookup (resumable)",
+    )  # fmt: skip
+    backfill.add_argument("--restart", action="store_true", help="start again from the first patron")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="natreg", description=__doc__)
     parser.add_argument("--log-level", default=os.environ.get("NATREG_LOG_LEVEL", "INFO"))
@@ -476,6 +503,7 @@ def build_parser() -> argparse.ArgumentParser:
     add(audit, "verify", registry_audit_verify, "check the audit log's hash chain; name the first broken entry")
     rotate = add(registry, "rotate-keys", registry_rotate_keys, "re-wrap every data key under the newest KEK")
     rotate.add_argument("--batch-size", type=int, default=1000)
+    _add_population_commands(registry)
     importer = add(registry, "import", registry_import, "load patrons from a .csv or .jsonl file")
     importer.add_argument("file")
     importer.add_argument("--library", help="library to link rows that name none")

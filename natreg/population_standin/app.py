@@ -67,6 +67,8 @@ class PopulationStandIn:
     tokens: dict[str, float] = field(default_factory=dict)
     used_grant_ids: set[str] = field(default_factory=set)
     faults: list[StandInFault] = field(default_factory=list)
+    answer_from_the_start: bool = False
+    """Answer every feed request from sequence number 1 (a register or cache that sends old pages again)."""
     calls: list[tuple[str, str, int]] = field(default_factory=list)
     """(method, path, status) of every request answered, for tests (never a query string or body)."""
 
@@ -224,7 +226,7 @@ def _feed(standin: PopulationStandIn) -> Any:
         if not _authorised(standin, request):
             return _error(401, "FREG-401", "missing or expired token")
         try:
-            start = int(request.query.get("seq", "1"))
+            start = 1 if standin.answer_from_the_start else int(request.query.get("seq", "1"))
         except ValueError:
             return _error(400, "FREG-400", "seq must be a number")
         page = [event for event in standin.events if event["sekvensnummer"] >= start][:FEED_PAGE_SIZE]
