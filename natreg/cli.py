@@ -328,6 +328,7 @@ def demo(arguments: argparse.Namespace) -> int:
         public_port=arguments.public_port,
         admin_port=arguments.admin_port,
         first_library_port=arguments.first_library_port,
+        population_port=arguments.population_port,
     )
     asyncio.run(run_demo(options))
     return 0
@@ -462,6 +463,29 @@ def _add_population_commands(registry: Subcommands) -> None:
     backfill.add_argument("--restart", action="store_true", help="start again from the first patron")
 
 
+def _add_demo_command(commands: Subcommands, keys_dir_option: Callable[[argparse.ArgumentParser], None]) -> None:
+    demo_command = add(commands, "demo", demo, "run the registry and the asker and sandnes nodes")
+    keys_dir_option(demo_command)
+    demo_command.add_argument("--data-dir", default=".natreg", help="local data folder (default .natreg/)")
+    demo_command.add_argument(
+        "--database-url",
+        default=os.environ.get("NATREG_DATABASE_URL"),
+        help="an external PostgreSQL server (any database URL on it); default: the embedded one",
+    )
+    demo_command.add_argument("--host", default="127.0.0.1")
+    # Port 0 picks a free port (the printed URLs tell which), so a second demo or a test run can start beside one.
+    demo_command.add_argument("--registry-port", type=int, default=8443)
+    demo_command.add_argument("--health-port", type=int, default=8080)
+    demo_command.add_argument("--public-port", type=int, default=8444)
+    demo_command.add_argument("--admin-port", type=int, default=8445)
+    demo_command.add_argument(
+        "--first-library-port", type=int, default=8501, help="asker's port, sandnes' is the next (0: free ports)"
+    )
+    demo_command.add_argument(
+        "--population-port", type=int, default=8610, help="the stand-in population register (0: a free port)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="natreg", description=__doc__)
     parser.add_argument("--log-level", default=os.environ.get("NATREG_LOG_LEVEL", "INFO"))
@@ -512,23 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_library_commands(commands)
 
-    demo_command = add(commands, "demo", demo, "run the registry and the asker and sandnes nodes")
-    keys_dir_option(demo_command)
-    demo_command.add_argument("--data-dir", default=".natreg", help="local data folder (default .natreg/)")
-    demo_command.add_argument(
-        "--database-url",
-        default=os.environ.get("NATREG_DATABASE_URL"),
-        help="an external PostgreSQL server (any database URL on it); default: the embedded one",
-    )
-    demo_command.add_argument("--host", default="127.0.0.1")
-    # Port 0 picks a free port (the printed URLs tell which), so a second demo or a test run can start beside one.
-    demo_command.add_argument("--registry-port", type=int, default=8443)
-    demo_command.add_argument("--health-port", type=int, default=8080)
-    demo_command.add_argument("--public-port", type=int, default=8444)
-    demo_command.add_argument("--admin-port", type=int, default=8445)
-    demo_command.add_argument(
-        "--first-library-port", type=int, default=8501, help="asker's port, sandnes' is the next (0: free ports)"
-    )
+    _add_demo_command(commands, keys_dir_option)
     _add_bench_command(commands)
     return parser
 
