@@ -90,6 +90,9 @@ async def follow_regularly(
             logger.error("population register: %s; the registry's access must be checked", refused)  # noqa: TRY400
         except (asyncpg.PostgresError, OSError) as error:  # OSError: also the pool's "database unavailable"
             logger.warning("population register job: database error %s; trying again", type(error).__name__)
+        except Exception as error:  # noqa: BLE001 - the job must outlive one bad round; the round was rolled back
+            # The type only: the text of an unexpected error may quote a value (a national ID, an address).
+            logger.error("population register job: unexpected %s; trying again", type(error).__name__)  # noqa: TRY400
         else:
             if round_.events:
                 logger.info(

@@ -203,9 +203,12 @@ async def test_the_registry_runs_the_job_itself_when_configured(
     registry_database_url: str, keys_dir: Path, standin: RunningStandIn, register: Register, asker: RegistryClient,
     registry: RunningRegistry,
 ) -> None:  # fmt: skip
-    """The job inside a second registry instance on the same database, polling the stand-in."""
+    """The job inside a second registry instance on the same database, polling the stand-in, through faults."""
     patron = await register(asker)
     standin.state.add_person(register_person(patron.national_id, address=address("Langgata 7")))
+    # The job's first two calls fail; it waits as told and carries on.
+    standin.state.faults.append(StandInFault(FEED, status=503, retry_after="0"))
+    standin.state.faults.append(StandInFault(LOOKUP, status=429, retry_after="0"))
     following = await run_registry(registry_database_url, keys_dir, population=settings_for(standin), **CHEAP_PINS)
     try:
         async with registry_client(following, keys_dir, "asker", retries=0) as client:
@@ -217,3 +220,5 @@ async def test_the_registry_runs_the_job_itself_when_configured(
             assert record.addresses[0].lines == ["Langgata 7"]
     finally:
         await following.stop()
+    assert standin.state.calls_to(FEED)[0] == 503
+    assert 429 in standin.state.calls_to(LOOKUP)
