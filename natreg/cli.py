@@ -11,7 +11,7 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from plumbing.errors import DomainError
 from plumbing.keys.files import KeyMaterialError
@@ -28,6 +28,9 @@ from plumbing.keys.pki import (
     revoke_library,
     set_library_display_names,
 )
+
+if TYPE_CHECKING:  # the registry's modules load only for the commands that need them
+    from registry.population.backfill import BackfillStep
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -168,6 +171,19 @@ def registry_audit_verify(arguments: argparse.Namespace) -> int:
         return 0
     print(f"audit log BROKEN at entry {verdict.first_broken_sequence_number}: {verdict.problem}")
     return 1
+
+
+def registry_population_backfill(arguments: argparse.Namespace) -> int:
+    from registry.commands import population_backfill  # noqa: PLC0415 - as above
+    from registry.settings import RegistrySettings  # noqa: PLC0415
+
+    def progress(step: BackfillStep) -> None:
+        print(f"checked {step.checked} of {step.total} patrons: {step.updated} updated, "
+              f"{step.death_notices} death notices", flush=True)  # fmt: skip
+
+    final = asyncio.run(population_backfill(RegistrySettings(), restart=arguments.restart, progress=progress))
+    print(f"backfill done: {final.checked} patrons checked against the population register")
+    return 0
 
 
 def registry_rotate_keys(arguments: argparse.Namespace) -> int:
@@ -354,6 +370,7 @@ def demo(arguments: argparse.Namespace) -> int:
         public_port=arguments.public_port,
         admin_port=arguments.admin_port,
         first_library_port=arguments.first_library_port,
+        population_port=arguments.population_port,
     )
     asyncio.run(run_demo(options))
     return 0
@@ -503,6 +520,40 @@ def _add_key_rotations(keys: Subcommands, keys_dir_option: Callable[[argparse.Ar
     )
 
 
+def _add_population_commands(registry: Subcommands) -> None:
+    population = registry.add_parser("population", help="the population register").add_subparsers(
+        dest="population_command", required=True
+    )
+    backfill = add(
+        population, "backfill", registry_population_backfill,
+        "check every patron against the population register's bulk lookup (resumable)",
+    )  # fmt: skip
+    backfill.add_argument("--restart", action="store_true", help="start again from the first patron")
+
+
+def _add_demo_command(commands: Subcommands, keys_dir_option: Callable[[argparse.ArgumentParser], None]) -> None:
+    demo_command = add(commands, "demo", demo, "run the registry and the asker and sandnes nodes")
+    keys_dir_option(demo_command)
+    demo_command.add_argument("--data-dir", default=".natreg", help="local data folder (default .natreg/)")
+    demo_command.add_argument(
+        "--database-url",
+        default=os.environ.get("NATREG_DATABASE_URL"),
+        help="an external PostgreSQL server (any database URL on it); default: the embedded one",
+    )
+    demo_command.add_argument("--host", default="127.0.0.1")
+    # Port 0 picks a free port (the printed URLs tell which), so a second demo or a test run can start beside one.
+    demo_command.add_argument("--registry-port", type=int, default=8443)
+    demo_command.add_argument("--health-port", type=int, default=8080)
+    demo_command.add_argument("--public-port", type=int, default=8444)
+    demo_command.add_argument("--admin-port", type=int, default=8445)
+    demo_command.add_argument(
+        "--first-library-port", type=int, default=8501, help="asker's port, sandnes' is the next (0: free ports)"
+    )
+    demo_command.add_argument(
+        "--population-port", type=int, default=8610, help="the stand-in population register (0: a free port)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="natreg", description=__doc__)
     parser.add_argument("--log-level", default=os.environ.get("NATREG_LOG_LEVEL", "INFO"))
@@ -544,6 +595,7 @@ def build_parser() -> argparse.ArgumentParser:
     add(audit, "verify", registry_audit_verify, "check the audit log's hash chain; name the first broken entry")
     rotate = add(registry, "rotate-keys", registry_rotate_keys, "re-wrap every data key under the newest KEK")
     rotate.add_argument("--batch-size", type=int, default=1000)
+    _add_population_commands(registry)
     importer = add(registry, "import", registry_import, "load patrons from a .csv or .jsonl file")
     importer.add_argument("file")
     importer.add_argument("--library", help="library to link rows that name none")
@@ -552,23 +604,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_library_commands(commands)
 
-    demo_command = add(commands, "demo", demo, "run the registry and the asker and sandnes nodes")
-    keys_dir_option(demo_command)
-    demo_command.add_argument("--data-dir", default=".natreg", help="local data folder (default .natreg/)")
-    demo_command.add_argument(
-        "--database-url",
-        default=os.environ.get("NATREG_DATABASE_URL"),
-        help="an external PostgreSQL server (any database URL on it); default: the embedded one",
-    )
-    demo_command.add_argument("--host", default="127.0.0.1")
-    # Port 0 picks a free port (the printed URLs tell which), so a second demo or a test run can start beside one.
-    demo_command.add_argument("--registry-port", type=int, default=8443)
-    demo_command.add_argument("--health-port", type=int, default=8080)
-    demo_command.add_argument("--public-port", type=int, default=8444)
-    demo_command.add_argument("--admin-port", type=int, default=8445)
-    demo_command.add_argument(
-        "--first-library-port", type=int, default=8501, help="asker's port, sandnes' is the next (0: free ports)"
-    )
+    _add_demo_command(commands, keys_dir_option)
     _add_bench_command(commands)
     return parser
 

@@ -36,6 +36,8 @@ from registry.health.calendar import keep_crl_fresh
 from registry.insight.site import create_public_app
 from registry.migrations import MIGRATIONS_PACKAGE
 from registry.patrons.core import RegistryCore
+from registry.population.client import population_register_client
+from registry.population.follower import follow_regularly
 from registry.routes import add_routes
 from registry.settings import RegistrySettings
 from registry_contract.pins import PinHasher
@@ -110,12 +112,20 @@ def create_app(settings: RegistrySettings) -> web.Application:
         async with _background(reconcile):
             yield
 
+    async def population_register_job(app: web.Application) -> AsyncIterator[None]:
+        register = population_register_client(settings.population, layout)
+        async with _background(follow_regularly(app[app_keys.CORE], register, settings.population)):
+            yield
+        await register.close()
+
     app[app_keys.SEALER_STATE] = SealerState()
     app.cleanup_ctx.extend(
         [database, library_directory, last_seen_writes, patron_core, audit_sealer, erasure_ledger_upkeep]
     )
     if settings.crl_refresh_interval_seconds > 0:
         app.cleanup_ctx.append(crl_upkeep)
+    if settings.population.enabled:
+        app.cleanup_ctx.append(population_register_job)
     add_routes(app)
     return app
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import asyncpg
 
 from plumbing.db.pool import service_database
+from plumbing.errors import DomainError, ErrorKind
 from plumbing.keys.layout import KeyLayout
 from plumbing.progress import Progress
 from registry.audit.log import ChainVerdict, seal_all, verify_chain
@@ -27,6 +28,8 @@ from registry.erasure import admin
 from registry.erasure.ledger_file import ErasureLedgerFile
 from registry.migrations import MIGRATIONS_PACKAGE
 from registry.patrons.core import RegistryCore
+from registry.population.backfill import BackfillStep, backfill
+from registry.population.client import population_register_client
 from registry.settings import RegistrySettings
 from registry_contract.pins import PinHasher
 
@@ -142,3 +145,21 @@ async def publish_key_folder(settings: RegistrySettings) -> int:
     async with registry_pool(settings) as pool, pool.acquire() as connection:
         await import_key_folder(connection, KeyLayout(settings.keys_dir))
         return await directory_version(connection)
+
+
+async def population_backfill(
+    settings: RegistrySettings, *, restart: bool, progress: Callable[[BackfillStep], None]
+) -> BackfillStep:
+    """Check every patron against the population register's bulk lookup (resumes where a run stopped)."""
+    if not settings.population.enabled:
+        raise DomainError(
+            ErrorKind.INVALID,
+            "population_register_not_configured",
+            "set NATREG_REGISTRY_POPULATION_API_URL and NATREG_REGISTRY_POPULATION_TOKEN_URL first",
+        )
+    register = population_register_client(settings.population, KeyLayout(settings.keys_dir))
+    try:
+        async with registry_core(settings) as core:
+            return await backfill(core, register, settings.population, restart=restart, progress=progress)
+    finally:
+        await register.close()

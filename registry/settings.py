@@ -9,6 +9,7 @@ from pydantic_settings import SettingsConfigDict
 
 from plumbing.http.listener_settings import ListenerSettings
 from registry.patrons.lookup_limits import LookupLimit
+from registry.population.settings import PopulationRegisterSettings
 
 
 class RegistrySettings(ListenerSettings):
@@ -50,6 +51,11 @@ class RegistrySettings(ListenerSettings):
     )
     erasure_ledger_reconcile_interval_seconds: float = Field(
         default=300, ge=0, description="how often the ledger file and table are reconciled; 0: at start only"
+    )
+
+    population: PopulationRegisterSettings = Field(
+        default_factory=PopulationRegisterSettings,
+        description="following the population register (its own NATREG_REGISTRY_POPULATION_* variables)",
     )
 
     unlinked_lookups_per_window: int = Field(

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from plumbing.keys.business_certificate import create_business_certificate
 from plumbing.keys.files import (
     KeyMaterialError,
     ensure_private_dir,
@@ -509,6 +510,8 @@ def init_keys(
             server_names=server_names,
         )
         created.append(f"registry server certificate in {layout.registry_dir}")
+    if create_business_certificate(layout):
+        created.append(f"business certificate for the population register in {layout.registry_business_key.parent}")
     data_keys = [layout.kek(1)] if not any(layout.registry_data_dir.glob("kek-v*.key")) else []
     data_keys += [layout.data_key(name) for name in DATA_KEY_NAMES if not layout.data_key(name).exists()]
     for path in data_keys:
@@ -549,6 +552,7 @@ def certificate_files(layout: KeyLayout) -> list[CertificateFile]:
     candidates: list[tuple[str, Path, LibraryEntry | None]] = [
         ("CA", layout.ca_certificate, None),
         ("registry server", layout.registry_server_certificate, None),
+        ("population register business", layout.registry_business_certificate, None),
     ]
     for library_id, entry in sorted(load_library_entries(layout).items()):
         if entry.revoked:

@@ -43,7 +43,7 @@ from registry.crypto.keyring import KeyRing
 from registry.patrons import store
 from registry_contract.field_types import LibraryId, Pin
 from registry_contract.models import ContactFields
-from registry_contract.national_id import NationalId, parse_national_id
+from registry_contract.national_id import NationalId, birth_date_and_gender, parse_national_id
 from registry_contract.pins import PinHasher, refuse_unfit_pin
 
 BATCH_SIZE = 5000
@@ -194,6 +194,8 @@ class _Preparation:
             return RowError(line, "row_invalid", f"{where}: {first['msg']}" if where else first["msg"])
         try:
             national_id = parse_national_id(row.national_id, allow_synthetic=self.allow_synthetic)
+            # An import file has no birth date or gender columns: a 2032 number waits for the register.
+            birth_date_and_gender(national_id, None, None)
         except DomainError as error:
             return RowError(line, error.code, error.message)
         libraries = list(dict.fromkeys(row.libraries or ([self.default_library] if self.default_library else [])))
@@ -210,10 +212,11 @@ class _Preparation:
     def _encrypt(
         self, row: ImportRow, national_id: NationalId, index: bytes, libraries: list[str]
     ) -> store.NewPatronRow:
+        birth_date, gender = birth_date_and_gender(national_id, None, None)
         fields = store.PersonalFields(
             national_id=national_id.digits,
-            birth_date=national_id.birth_date,
-            gender=national_id.gender,
+            birth_date=birth_date,
+            gender=gender,
             name=row.name,
             addresses=list(row.addresses),
             phone_numbers=row.phone_numbers,

@@ -40,7 +40,7 @@ _RECORD_CIPHERTEXTS = ", ".join(f"p.{column}_ciphertext" for column in ENCRYPTED
 
 PATRON_COLUMNS = f"""
     p.patron_id, p.card_serial, p.wrapped_data_key, {_RECORD_CIPHERTEXTS},
-    p.home_library, p.pin_hash IS NOT NULL AS pin_set, p.version,
+    p.home_library, p.pin_hash IS NOT NULL AS pin_set, p.version, p.address_source,
     ARRAY(SELECT l.library_id FROM patron_libraries l WHERE l.patron_id = p.patron_id ORDER BY l.library_id)
         AS libraries
 """  # noqa: S608 - column names from the declaration, no input
@@ -222,6 +222,7 @@ def decrypt_record(keyring: KeyRing, row: asyncpg.Record) -> PatronRecord:
         libraries=list(row["libraries"]),
         pin_set=row["pin_set"],
         version=row["version"],
+        address_source=row["address_source"],
     )
 
 
@@ -290,6 +291,12 @@ async def update_encrypted_fields(
         "WHERE patron_id = $1",
         *arguments,
     )
+
+
+async def set_address_source(connection: DbConnection, patron_id: uuid.UUID, source: str) -> None:
+    """Where the first address comes from (``registry_contract.models.AddressSource``); the caller counts the
+    new version."""
+    await connection.execute("UPDATE patrons SET address_source = $2 WHERE patron_id = $1", patron_id, source)
 
 
 # Cards ------------------------------------------------------------------------------------------------------

@@ -94,6 +94,20 @@ ALLOWED_SCHEMA: dict[str, dict[str, str]] = {
         "decision_note": "text",
     },
     "erasure_ledger": {"patron_id": "uuid", "reason": "text", "erased_at": TIMESTAMP},
+    # 014: the population register job's position in the event feed and the backfill's progress: no personal data.
+    "population_feed_position": {
+        "singleton": "boolean",
+        "last_sequence_number": "bigint",
+        "etag": "text",
+        "updated_at": TIMESTAMP,
+    },
+    "population_backfill_progress": {
+        "singleton": "boolean",
+        "last_patron_id": "uuid",
+        "checked": "bigint",
+        "started_at": TIMESTAMP,
+        "finished_at": TIMESTAMP,
+    },
 }
 
 
