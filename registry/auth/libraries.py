@@ -86,6 +86,8 @@ def _refused(code: str, message: str) -> DomainError:
 
 
 POLL_SECONDS = 0.25
+# Only admitted callers are remembered (a library's few certificates times its credential), so this is ample.
+MAX_ADMITTED = 10_000
 logger = logging.getLogger(__name__)
 
 
@@ -104,6 +106,10 @@ class LibraryDirectory:
         self._stamps: FileStamps = ()
         self._snapshot = DirectorySnapshot(version=0)
         self._changed = asyncio.Event()
+        # Callers admitted under the current copy, by (certificate, Authorization header): a node sends the same
+        # pair on every request of a connection, so the credential's HMAC is computed once per connection (and
+        # copy), not per request. Emptied whenever the copy changes, so a revocation is never answered from it.
+        self._admitted: dict[tuple[bytes, str], tuple[DirectorySnapshot, CallingLibrary]] = {}
         # Callers refused as unknown wait for one look at the database together, not one each.
         self._synchronising = asyncio.Lock()
 
@@ -122,6 +128,7 @@ class LibraryDirectory:
                 self._stamps = stamps
             if await directory_version(connection) != self._snapshot.version:
                 self._snapshot = await load_directory(connection)
+                self._admitted = {}
             else:
                 return
         if self._layout.ca_key.exists() and publish_revocations(self._layout.root, self._snapshot.revoked):
@@ -194,11 +201,22 @@ class LibraryDirectory:
     def authenticate(self, peer_der: bytes | None, authorization: str | None) -> CallingLibrary:
         if peer_der is None:
             raise _refused("client_certificate_required", "a client certificate is required")
+        snapshot = self._snapshot
+        if authorization is not None:
+            admitted = self._admitted.get((peer_der, authorization))
+            if admitted is not None and admitted[0] is snapshot:
+                return admitted[1]
+        caller = self._check(snapshot, peer_der, authorization)
+        if len(self._admitted) >= MAX_ADMITTED:
+            self._admitted = {}
+        self._admitted[(peer_der, authorization or "")] = (snapshot, caller)
+        return caller
+
+    def _check(self, snapshot: DirectorySnapshot, peer_der: bytes, authorization: str | None) -> CallingLibrary:
         peer = parse_peer_certificate(peer_der)
         if peer.is_administrator:
             # An administrator's certificate opens the administrators' desk and nothing else.
             raise _refused("administrator_certificate", "an administrator's certificate cannot call the node API")
-        snapshot = self._snapshot
         entry = snapshot.entries.get(peer.common_name)
         if peer.serial in snapshot.revoked or (entry is not None and entry.revoked):
             raise _refused("library_revoked", "this library's access has been revoked")
