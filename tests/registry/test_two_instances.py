@@ -7,16 +7,19 @@ it signs the CRL) and a copy of the CRL, but no library list: it learns the libr
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import shutil
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 import pytest
 from cryptography import x509
 
 from natreg.cli import main
+from plumbing.keys import pki
 from plumbing.keys.layout import KeyLayout
 from plumbing.keys.pki import load_library_entries
 from registry.app import RunningRegistry
@@ -185,3 +188,24 @@ def test_a_revocation_that_cannot_reach_the_registry_database_says_so(
     assert "natreg keys publish" in capsys.readouterr().err
     crl = x509.load_pem_x509_crl(KeyLayout(own_keys_dir).crl.read_bytes())
     assert serial in {entry.serial_number for entry in crl}
+
+
+async def test_an_instance_without_the_library_list_warns_of_library_certificates_running_out(
+    registry_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys_dir = tmp_path / "keys"
+    with monkeypatch.context() as short:
+        short.setattr(pki, "LEAF_VALIDITY", dt.timedelta(days=10))
+        pki.init_keys(keys_dir, ["asker"])
+    second_keys = tmp_path / "registry-host-keys"
+    shutil.copytree(keys_dir, second_keys)
+    KeyLayout(second_keys).library_registry.unlink()
+    first = await run_registry(registry_database_url, keys_dir)
+    second = await run_registry(registry_database_url, second_keys)
+    try:
+        async with aiohttp.ClientSession() as session, session.get(second.health_url) as response:
+            health = await response.json()
+    finally:
+        await second.stop()
+        await first.stop()
+    assert any("the library asker client certificate expires" in warning for warning in health["warnings"])
