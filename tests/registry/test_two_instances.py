@@ -33,22 +33,36 @@ from tests.registry.conftest import Register, refusal
 from tests.servers import registry_client, run_registry
 
 
-@pytest.fixture(params=["listen", "poll only"])
+async def _hold_silently(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A server that accepts and never answers: a LISTEN address that hangs."""
+    await reader.read()
+    writer.close()
+
+
+@pytest.fixture(params=["listen", "poll only", "listen address hangs"])
 async def two_registries(
     request: pytest.FixtureRequest, registry_database_url: str, own_keys_dir: Path, tmp_path: Path
 ) -> AsyncIterator[tuple[RunningRegistry, RunningRegistry, Path]]:
-    """The second instance LISTENs for directory changes, or (as behind PgBouncer in transaction mode) only polls."""
+    """The second instance LISTENs for directory changes, only polls (as behind PgBouncer in transaction
+    mode), or has a LISTEN address that accepts and never answers."""
     second_keys = tmp_path / "registry-host-keys"
     shutil.copytree(own_keys_dir, second_keys)
     KeyLayout(second_keys).library_registry.unlink()
+    silent = await asyncio.start_server(_hold_silently, "127.0.0.1", 0)
+    silent_port = silent.sockets[0].getsockname()[1]
+    listen: dict[str, object] = {
+        "listen": {},
+        "poll only": {"listen_database_url": "off"},
+        "listen address hangs": {"listen_database_url": f"postgresql://postgres@127.0.0.1:{silent_port}/registry"},
+    }[request.param]
     first = await run_registry(registry_database_url, own_keys_dir)
-    listen = {} if request.param == "listen" else {"listen_database_url": "off"}
     second = await run_registry(registry_database_url, second_keys, **listen)
     try:
         yield first, second, second_keys
     finally:
         await second.stop()
         await first.stop()
+        silent.close()
 
 
 async def _whole_feed(client: RegistryClient) -> list[tuple[uuid.UUID, str, int | None]]:
