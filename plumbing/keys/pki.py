@@ -543,18 +543,19 @@ class CertificateFile:
     not_after: dt.datetime
 
 
-def certificate_files(layout: KeyLayout) -> list[CertificateFile]:
+def certificate_files(layout: KeyLayout, libraries: Mapping[str, LibraryEntry] | None = None) -> list[CertificateFile]:
     """Every certificate this key folder knows of, revoked libraries' aside.
 
     A registry host in production holds no library's files; the library list remembers when each library's
-    client certificate expires, so the registry can warn about those too.
+    client certificate expires, so the registry can warn about those too. ``libraries``: that list as the
+    registry's database has it (default: the key folder's own list, which a registry host may not have).
     """
     candidates: list[tuple[str, Path, LibraryEntry | None]] = [
         ("CA", layout.ca_certificate, None),
         ("registry server", layout.registry_server_certificate, None),
         ("population register business", layout.registry_business_certificate, None),
     ]
-    for library_id, entry in sorted(load_library_entries(layout).items()):
+    for library_id, entry in sorted((load_library_entries(layout) if libraries is None else libraries).items()):
         if entry.revoked:
             continue
         candidates += [

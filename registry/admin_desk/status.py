@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from plumbing.db.types import DbConnection
@@ -93,11 +94,17 @@ class KeyStatus:
 
 
 async def key_status(
-    core: RegistryCore, admin: Caller, layout: KeyLayout, administrators: list[AdministratorEntry], now: dt.datetime
+    core: RegistryCore,
+    admin: Caller,
+    layout: KeyLayout,
+    administrators: list[AdministratorEntry],
+    now: dt.datetime,
+    *,
+    libraries: Mapping[str, LibraryEntry] | None = None,
 ) -> KeyStatus:
     """KEK versions and rotation progress, the CRL's next update and every certificate's expiry."""
-    calendar = await asyncio.to_thread(calendar_report, layout, now)
-    certificates = await asyncio.to_thread(certificate_files, layout)
+    calendar = await asyncio.to_thread(calendar_report, layout, now, libraries=libraries)
+    certificates = await asyncio.to_thread(certificate_files, layout, libraries)
     expiries = [Expiry(certificate.what, certificate.not_after) for certificate in certificates]
     expiries += [
         Expiry(f"administrator {entry.name}", entry.certificate_not_after)

@@ -171,5 +171,6 @@ async def keys(request: web.Request) -> web.Response:
     key_status = await status.key_status(
         request.app[ADMIN_DESK_CORE_PROVIDER](), _caller(request), request.app[ADMIN_DESK_KEY_LAYOUT],
         request.app[ADMIN_DESK_ADMINISTRATORS].entries(), _now(),
+        libraries={entry.library_id: entry for entry in request.app[ADMIN_DESK_LIBRARIES].entries()},
     )  # fmt: skip
     return page(pages.keys_page(language, _admin_name(request), key_status), language)

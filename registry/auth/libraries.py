@@ -86,6 +86,10 @@ def _refused(code: str, message: str) -> DomainError:
 
 
 POLL_SECONDS = 0.25
+LISTEN_CONNECT_SECONDS = 5.0
+LISTEN_RETRY_SECONDS = 30.0
+# Only admitted callers are remembered (a library's few certificates times its credential), so this is ample.
+MAX_ADMITTED = 10_000
 logger = logging.getLogger(__name__)
 
 
@@ -104,6 +108,10 @@ class LibraryDirectory:
         self._stamps: FileStamps = ()
         self._snapshot = DirectorySnapshot(version=0)
         self._changed = asyncio.Event()
+        # Callers admitted under the current copy, by (certificate, Authorization header): a node sends the same
+        # pair on every request of a connection, so the credential's HMAC is computed once per connection (and
+        # copy), not per request. Emptied whenever the copy changes, so a revocation is never answered from it.
+        self._admitted: dict[tuple[bytes, str], tuple[DirectorySnapshot, CallingLibrary]] = {}
         # Callers refused as unknown wait for one look at the database together, not one each.
         self._synchronising = asyncio.Lock()
 
@@ -122,6 +130,7 @@ class LibraryDirectory:
                 self._stamps = stamps
             if await directory_version(connection) != self._snapshot.version:
                 self._snapshot = await load_directory(connection)
+                self._admitted = {}
             else:
                 return
         if self._layout.ca_key.exists() and publish_revocations(self._layout.root, self._snapshot.revoked):
@@ -129,12 +138,16 @@ class LibraryDirectory:
             self._stamps = file_stamps([self._layout.library_registry, self._layout.crl])
 
     async def follow(self, pool: asyncpg.Pool, listen: Callable[[], Awaitable[asyncpg.Connection]] | None) -> None:
-        """Keep this instance's copy current until cancelled (the app's background job)."""
-        listener: asyncpg.Connection | None = None
+        """Keep this instance's copy current until cancelled (the app's background job).
+
+        Polling never waits for LISTEN: that runs beside it, so a LISTEN address that is away or slow only
+        costs the early wake-ups, never the one-second promise.
+        """
+        listening = asyncio.create_task(self._keep_listening(listen)) if listen is not None else None
         try:
             while True:
-                if listener is None and listen is not None:
-                    listener = await self._listen(listen)
+                # Cleared before looking, so a notification that arrives meanwhile wakes the next round at once.
+                self._changed.clear()
                 try:
                     await self.synchronise(pool)
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError, DomainError):
@@ -143,22 +156,35 @@ class LibraryDirectory:
                         "could not refresh the library directory; enforcing the copy of version %s",
                         self._snapshot.version,
                     )
-                if listener is not None and listener.is_closed():
-                    listener = None
-                self._changed.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), POLL_SECONDS)
         finally:
-            if listener is not None:
-                with contextlib.suppress(Exception):
-                    await listener.close(timeout=2)
+            if listening is not None:
+                listening.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listening
+
+    async def _keep_listening(self, listen: Callable[[], Awaitable[asyncpg.Connection]]) -> None:
+        while True:
+            connection = await self._listen(listen)
+            if connection is not None:
+                lost = asyncio.Event()
+                connection.add_termination_listener(functools.partial(_set_on_termination, lost))
+                try:
+                    await lost.wait()
+                    # Changes made while nobody listened are picked up by the poll meanwhile.
+                    logger.warning("the LISTEN connection for library directory changes was lost; reconnecting")
+                finally:
+                    with contextlib.suppress(Exception):
+                        await connection.close(timeout=2)
+            await asyncio.sleep(LISTEN_RETRY_SECONDS)
 
     async def _listen(self, listen: Callable[[], Awaitable[asyncpg.Connection]]) -> asyncpg.Connection | None:
         try:
-            connection = await listen()
+            connection = await asyncio.wait_for(listen(), LISTEN_CONNECT_SECONDS)
             await connection.add_listener(NOTIFY_CHANNEL, lambda *_: self._changed.set())
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
-            logger.warning("cannot LISTEN for library directory changes; following by polling alone")
+            logger.warning("cannot LISTEN for library directory changes; following by polling alone for now")
             return None
         return connection
 
@@ -194,11 +220,22 @@ class LibraryDirectory:
     def authenticate(self, peer_der: bytes | None, authorization: str | None) -> CallingLibrary:
         if peer_der is None:
             raise _refused("client_certificate_required", "a client certificate is required")
+        snapshot = self._snapshot
+        if authorization is not None:
+            admitted = self._admitted.get((peer_der, authorization))
+            if admitted is not None and admitted[0] is snapshot:
+                return admitted[1]
+        caller = self._check(snapshot, peer_der, authorization)
+        if len(self._admitted) >= MAX_ADMITTED:
+            self._admitted = {}
+        self._admitted[(peer_der, authorization or "")] = (snapshot, caller)
+        return caller
+
+    def _check(self, snapshot: DirectorySnapshot, peer_der: bytes, authorization: str | None) -> CallingLibrary:
         peer = parse_peer_certificate(peer_der)
         if peer.is_administrator:
             # An administrator's certificate opens the administrators' desk and nothing else.
             raise _refused("administrator_certificate", "an administrator's certificate cannot call the node API")
-        snapshot = self._snapshot
         entry = snapshot.entries.get(peer.common_name)
         if peer.serial in snapshot.revoked or (entry is not None and entry.revoked):
             raise _refused("library_revoked", "this library's access has been revoked")
@@ -211,6 +248,10 @@ class LibraryDirectory:
         if not hmac.compare_digest(expected, entry.credential_hmac):
             raise DomainError(ErrorKind.UNAUTHENTICATED, "credentials_invalid", "the credentials are not valid")
         return CallingLibrary(library_id=entry.library_id, certificate_serial=peer.serial)
+
+
+def _set_on_termination(event: asyncio.Event, _connection: object) -> None:
+    event.set()
 
 
 def _basic_credentials(authorization: str | None) -> tuple[str, str]:

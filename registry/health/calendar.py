@@ -10,13 +10,20 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from plumbing.keys.layout import KeyLayout
-from plumbing.keys.pki import CRL_REFRESH_BEFORE, certificate_files, crl_next_update, refresh_crl
+from plumbing.keys.pki import (
+    CRL_REFRESH_BEFORE,
+    LibraryEntry,
+    certificate_files,
+    crl_next_update,
+    refresh_crl,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +43,9 @@ def calendar_report(
     *,
     crl_warning_before: dt.timedelta = CRL_WARNING_BEFORE,
     certificate_warning_before: dt.timedelta = CERTIFICATE_WARNING_BEFORE,
+    libraries: Mapping[str, LibraryEntry] | None = None,
 ) -> CalendarReport:
+    """The CRL's and certificates' dates; ``libraries``: the library directory (default: the key folder's list)."""
     warnings: list[str] = []
     try:
         next_update = crl_next_update(layout)
@@ -51,7 +60,7 @@ def calendar_report(
             "(every library is refused after it)"
         )
     try:
-        certificates = certificate_files(layout)
+        certificates = certificate_files(layout, libraries)
     except (ValueError, KeyError):
         certificates = []
         warnings.append("the certificates cannot be read")

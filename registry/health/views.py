@@ -13,7 +13,7 @@ import datetime as dt
 import asyncpg
 from aiohttp import web
 
-from registry.app_keys import KEY_LAYOUT, POOL, SEALER_STATE, SETTINGS
+from registry.app_keys import KEY_LAYOUT, LIBRARY_DIRECTORY, POOL, SEALER_STATE, SETTINGS
 from registry.audit.sealer import sealing_lag
 from registry.health.calendar import calendar_report, crl_document
 from registry.patrons.lookup_limits import libraries_over_limit
@@ -24,7 +24,10 @@ AUDIT_LAG_WARNING_SECONDS = 60.0
 
 
 async def health(request: web.Request) -> web.Response:
-    calendar = await asyncio.to_thread(calendar_report, request.app[KEY_LAYOUT], dt.datetime.now(dt.UTC))
+    libraries = {entry.library_id: entry for entry in request.app[LIBRARY_DIRECTORY].entries()}
+    calendar = await asyncio.to_thread(
+        calendar_report, request.app[KEY_LAYOUT], dt.datetime.now(dt.UTC), libraries=libraries
+    )
     warnings = list(calendar.warnings)
     sealer = request.app.get(SEALER_STATE)
     if sealer is not None and sealer.failing:

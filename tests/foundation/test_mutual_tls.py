@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -126,3 +127,19 @@ async def test_revocation_applies_on_an_open_keep_alive_connection(
         second = await refused_within_a_second(writer, reader, authorization)
         assert second.startswith(b"HTTP/1.1 403")
         assert b'"library_revoked"' in second
+
+
+async def test_each_request_on_a_connection_is_checked_for_its_own_credentials(
+    registry: RunningRegistry, own_keys_dir: Path
+) -> None:
+    """The registry remembers a connection's admitted credentials, never a wrong one sent after them."""
+    good = basic_authorization(own_keys_dir, "asker")
+    wrong = "Basic " + base64.b64encode(b"asker:not-the-credential").decode()
+    async with library_connection(registry.api_url, own_keys_dir, "asker") as (reader, writer):
+        assert (await raw_whoami(writer, reader, good)).startswith(b"HTTP/1.1 200")
+        refused = await raw_whoami(writer, reader, wrong)
+        assert refused.startswith(b"HTTP/1.1 401")
+        assert b'"credentials_invalid"' in refused
+        assert (await raw_whoami(writer, reader, good)).startswith(b"HTTP/1.1 200")
+        sandnes = basic_authorization(own_keys_dir, "sandnes")
+        assert b'"library_mismatch"' in await raw_whoami(writer, reader, sandnes)

@@ -7,16 +7,19 @@ it signs the CRL) and a copy of the CRL, but no library list: it learns the libr
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import shutil
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 import pytest
 from cryptography import x509
 
 from natreg.cli import main
+from plumbing.keys import pki
 from plumbing.keys.layout import KeyLayout
 from plumbing.keys.pki import load_library_entries
 from registry.app import RunningRegistry
@@ -30,22 +33,36 @@ from tests.registry.conftest import Register, refusal
 from tests.servers import registry_client, run_registry
 
 
-@pytest.fixture(params=["listen", "poll only"])
+async def _hold_silently(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A server that accepts and never answers: a LISTEN address that hangs."""
+    await reader.read()
+    writer.close()
+
+
+@pytest.fixture(params=["listen", "poll only", "listen address hangs"])
 async def two_registries(
     request: pytest.FixtureRequest, registry_database_url: str, own_keys_dir: Path, tmp_path: Path
 ) -> AsyncIterator[tuple[RunningRegistry, RunningRegistry, Path]]:
-    """The second instance LISTENs for directory changes, or (as behind PgBouncer in transaction mode) only polls."""
+    """The second instance LISTENs for directory changes, only polls (as behind PgBouncer in transaction
+    mode), or has a LISTEN address that accepts and never answers."""
     second_keys = tmp_path / "registry-host-keys"
     shutil.copytree(own_keys_dir, second_keys)
     KeyLayout(second_keys).library_registry.unlink()
+    silent = await asyncio.start_server(_hold_silently, "127.0.0.1", 0)
+    silent_port = silent.sockets[0].getsockname()[1]
+    listen: dict[str, object] = {
+        "listen": {},
+        "poll only": {"listen_database_url": "off"},
+        "listen address hangs": {"listen_database_url": f"postgresql://postgres@127.0.0.1:{silent_port}/registry"},
+    }[request.param]
     first = await run_registry(registry_database_url, own_keys_dir)
-    listen = {} if request.param == "listen" else {"listen_database_url": "off"}
     second = await run_registry(registry_database_url, second_keys, **listen)
     try:
         yield first, second, second_keys
     finally:
         await second.stop()
         await first.stop()
+        silent.close()
 
 
 async def _whole_feed(client: RegistryClient) -> list[tuple[uuid.UUID, str, int | None]]:
@@ -185,3 +202,24 @@ def test_a_revocation_that_cannot_reach_the_registry_database_says_so(
     assert "natreg keys publish" in capsys.readouterr().err
     crl = x509.load_pem_x509_crl(KeyLayout(own_keys_dir).crl.read_bytes())
     assert serial in {entry.serial_number for entry in crl}
+
+
+async def test_an_instance_without_the_library_list_warns_of_library_certificates_running_out(
+    registry_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys_dir = tmp_path / "keys"
+    with monkeypatch.context() as short:
+        short.setattr(pki, "LEAF_VALIDITY", dt.timedelta(days=10))
+        pki.init_keys(keys_dir, ["asker"])
+    second_keys = tmp_path / "registry-host-keys"
+    shutil.copytree(keys_dir, second_keys)
+    KeyLayout(second_keys).library_registry.unlink()
+    first = await run_registry(registry_database_url, keys_dir)
+    second = await run_registry(registry_database_url, second_keys)
+    try:
+        async with aiohttp.ClientSession() as session, session.get(second.health_url) as response:
+            health = await response.json()
+    finally:
+        await second.stop()
+        await first.stop()
+    assert any("the library asker client certificate expires" in warning for warning in health["warnings"])
