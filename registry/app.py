@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,6 +98,19 @@ def create_app(settings: RegistrySettings) -> web.Application:
         )
         yield
 
+    app[app_keys.SEALER_STATE] = SealerState()
+    app.cleanup_ctx.extend([database, library_directory, last_seen_writes, patron_core])
+    app.cleanup_ctx.extend(_background_jobs(settings, layout))
+    add_routes(app)
+    return app
+
+
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+
+
+def _background_jobs(settings: RegistrySettings, layout: KeyLayout) -> list[CleanupContext]:
+    """The jobs every instance runs beside its listeners (each safe to run on several instances at once)."""
+
     async def audit_sealer(app: web.Application) -> AsyncIterator[None]:
         state = app[app_keys.SEALER_STATE]
         async with _background(run_sealer(lambda: _seal_round(app[app_keys.POOL], app[app_keys.CORE]), state)):
@@ -118,16 +131,12 @@ def create_app(settings: RegistrySettings) -> web.Application:
             yield
         await register.close()
 
-    app[app_keys.SEALER_STATE] = SealerState()
-    app.cleanup_ctx.extend(
-        [database, library_directory, last_seen_writes, patron_core, audit_sealer, erasure_ledger_upkeep]
-    )
+    jobs: list[CleanupContext] = [audit_sealer, erasure_ledger_upkeep]
     if settings.crl_refresh_interval_seconds > 0:
-        app.cleanup_ctx.append(crl_upkeep)
+        jobs.append(crl_upkeep)
     if settings.population.enabled:
-        app.cleanup_ctx.append(population_register_job)
-    add_routes(app)
-    return app
+        jobs.append(population_register_job)
+    return jobs
 
 
 @contextlib.asynccontextmanager

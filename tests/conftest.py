@@ -30,6 +30,16 @@ TEST_LIBRARY_NAMES = {"asker": {"nb": "Asker bibliotek", "en": "Asker Library"},
 TEMPLATES = {"registry": REGISTRY_MIGRATIONS, "library": LIBRARY_MIGRATIONS}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_local_data_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Commands under test never find the developer's own ``.natreg`` (a demo's database and data next to the
+    checkout): with it, `natreg keys ...` would publish to that database instead of the test's."""
+    with pytest.MonkeyPatch.context() as patch:
+        for service in ("REGISTRY", "LIBRARY"):
+            patch.setenv(f"NATREG_{service}_DATA_DIR", str(tmp_path_factory.mktemp(f"{service.lower()}-data")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[EmbeddedPostgres]:
     with traversable_temp_dir() as folder:
