@@ -37,7 +37,7 @@ from registry.insight.site import create_public_app
 from registry.migrations import MIGRATIONS_PACKAGE
 from registry.patrons.core import RegistryCore
 from registry.population.client import population_register_client
-from registry.population.follower import follow_regularly
+from registry.population.follower import FeedState, follow_regularly
 from registry.routes import add_routes
 from registry.settings import RegistrySettings
 from registry_contract.pins import PinHasher
@@ -105,7 +105,8 @@ def create_app(settings: RegistrySettings) -> web.Application:
 
     async def population_register_job(app: web.Application) -> AsyncIterator[None]:
         register = population_register_client(settings.population, layout)
-        async with _background(follow_regularly(app[app_keys.CORE], register, settings.population)):
+        state = app[app_keys.POPULATION_FEED_STATE]
+        async with _background(follow_regularly(app[app_keys.CORE], register, settings.population, state)):
             yield
         await register.close()
 
@@ -114,6 +115,7 @@ def create_app(settings: RegistrySettings) -> web.Application:
     if settings.crl_refresh_interval_seconds > 0:
         app.cleanup_ctx.append(crl_upkeep)
     if settings.population.enabled:
+        app[app_keys.POPULATION_FEED_STATE] = FeedState()
         app.cleanup_ctx.append(population_register_job)
     add_routes(app)
     return app
