@@ -37,7 +37,7 @@ from registry.insight.site import create_public_app
 from registry.migrations import MIGRATIONS_PACKAGE
 from registry.patrons.core import RegistryCore
 from registry.population.client import population_register_client
-from registry.population.follower import follow_regularly
+from registry.population.follower import FeedState, follow_regularly
 from registry.routes import add_routes
 from registry.settings import RegistrySettings
 from registry_contract.pins import PinHasher
@@ -100,6 +100,8 @@ def create_app(settings: RegistrySettings) -> web.Application:
 
     app[app_keys.SEALER_STATE] = SealerState()
     app.cleanup_ctx.extend([database, library_directory, last_seen_writes, patron_core])
+    if settings.population.enabled:
+        app[app_keys.POPULATION_FEED_STATE] = FeedState()
     app.cleanup_ctx.extend(_background_jobs(settings, layout))
     add_routes(app)
     return app
@@ -127,7 +129,8 @@ def _background_jobs(settings: RegistrySettings, layout: KeyLayout) -> list[Clea
 
     async def population_register_job(app: web.Application) -> AsyncIterator[None]:
         register = population_register_client(settings.population, layout)
-        async with _background(follow_regularly(app[app_keys.CORE], register, settings.population)):
+        state = app[app_keys.POPULATION_FEED_STATE]
+        async with _background(follow_regularly(app[app_keys.CORE], register, settings.population, state)):
             yield
         await register.close()
 

@@ -16,6 +16,7 @@ from registry.auth.administrators import Administrator, AdministratorDirectory
 from registry.auth.last_seen import LastSeenRecorder
 from registry.auth.libraries import CallingLibrary, LibraryDirectory
 from registry.patrons.core import RegistryCore
+from registry.population.follower import FeedState
 from registry.settings import RegistrySettings
 
 SETTINGS = web.AppKey("settings", RegistrySettings)
@@ -26,6 +27,8 @@ LAST_SEEN = web.AppKey("last_seen", LastSeenRecorder)
 """Remembers when each library last authenticated (``registry.auth.last_seen``)."""
 CORE = web.AppKey("core", RegistryCore)
 SEALER_STATE = web.AppKey("sealer_state", SealerState)
+POPULATION_FEED_STATE = web.AppKey("population_feed_state", FeedState)
+"""What the population register job last did (``registry.population.follower``), for ``/health``."""
 CALLER = web.RequestKey("caller", CallingLibrary)
 """The library a node API request comes from, set by ``registry.auth.middleware``."""
 OPENAPI_DOCUMENT = web.AppKey("openapi_document", dict[str, Any])

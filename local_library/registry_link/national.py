@@ -29,7 +29,7 @@ from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError, ErrorKind
 from plumbing.web.sessions import end_sessions_of
 from registry_contract.client import RegistryClient, RegistryError, card_and_pin
-from registry_contract.field_types import NationalIdText, Pin
+from registry_contract.field_types import Gender, NationalIdText, Pin
 from registry_contract.models import (
     ContactFields,
     ContactUpdate,
@@ -48,6 +48,10 @@ class NationalRegistration(ContactFields):
     national_id: NationalIdText = Field(repr=False)
     pin: Pin = Field(repr=False)
     guardian: Guardian | None = None
+    birth_date: dt.date | None = Field(
+        default=None, description="needed for a national ID issued under the 2032 rules, which encodes none"
+    )
+    gender: Gender | None = Field(default=None, description="as birth_date")
 
 
 class NationalUpgrade(RequestModel):
@@ -73,10 +77,11 @@ class ErasureFiling(RequestModel):
     kind: Literal["deletion", "death_notice"]
 
 
-def _birth_date(national_id: str) -> dt.date:
+def _birth_date(national_id: str, given: dt.date | None = None, gender: Gender | None = None) -> dt.date:
     # The registry decides whether synthetic test numbers are acceptable; here only the structure matters.
     # A number issued under the 2032 rules encodes no birth date; the desk must then give it (one refusal code).
-    birth_date, _gender = birth_date_and_gender(parse_national_id(national_id, allow_synthetic=True), None, None)
+    parsed = parse_national_id(national_id, allow_synthetic=True)
+    birth_date, _gender = birth_date_and_gender(parsed, given, gender)
     return birth_date
 
 
@@ -84,7 +89,7 @@ async def register_national(
     conn: DbConnection, cipher: OutboxCipher, policy: LibraryPolicy, clock: Clock, registration: NationalRegistration
 ) -> Patron:
     """A local record waiting for its national card number, and the registration queued for the registry."""
-    birth_date = _birth_date(registration.national_id)
+    birth_date = _birth_date(registration.national_id, registration.birth_date, registration.gender)
     refuse_unfit_pin(registration.pin)
     refuse_minor_without_guardian(policy, birth_date, clock.today(), registration.guardian)
     guardian = registration.guardian
@@ -106,7 +111,8 @@ async def register_national(
     register = RegisterPatron(
         national_id=registration.national_id, pin=registration.pin, name=registration.name,
         addresses=registration.addresses, phone_numbers=registration.phone_numbers, email=registration.email,
-        preferred_contact=registration.preferred_contact,
+        preferred_contact=registration.preferred_contact, birth_date=registration.birth_date,
+        gender=registration.gender,
     )  # fmt: skip
     await enqueue(conn, cipher, "register", patron_id, register.model_dump(mode="json"))
     return await patron_by_id(conn, patron_id)

@@ -194,7 +194,7 @@ class _Preparation:
             return RowError(line, "row_invalid", f"{where}: {first['msg']}" if where else first["msg"])
         try:
             national_id = parse_national_id(row.national_id, allow_synthetic=self.allow_synthetic)
-            # An import file has no birth date or gender columns: a 2032 number waits for the register.
+            # An import file has no birth date or gender columns: a row with a 2032 number is refused by line.
             birth_date_and_gender(national_id, None, None)
         except DomainError as error:
             return RowError(line, error.code, error.message)

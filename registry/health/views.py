@@ -13,7 +13,7 @@ import datetime as dt
 import asyncpg
 from aiohttp import web
 
-from registry.app_keys import KEY_LAYOUT, LIBRARY_DIRECTORY, POOL, SEALER_STATE, SETTINGS
+from registry.app_keys import KEY_LAYOUT, LIBRARY_DIRECTORY, POOL, POPULATION_FEED_STATE, SEALER_STATE, SETTINGS
 from registry.audit.sealer import sealing_lag
 from registry.health.calendar import calendar_report, crl_document
 from registry.patrons.lookup_limits import libraries_over_limit
@@ -29,6 +29,9 @@ async def health(request: web.Request) -> web.Response:
         calendar_report, request.app[KEY_LAYOUT], dt.datetime.now(dt.UTC), libraries=libraries
     )
     warnings = list(calendar.warnings)
+    population = request.app.get(POPULATION_FEED_STATE)
+    if population is not None and population.warning is not None:
+        warnings.append(population.warning)
     sealer = request.app.get(SEALER_STATE)
     if sealer is not None and sealer.failing:
         warnings.append(f"the audit sealer is failing ({sealer.consecutive_failures} times in a row)")

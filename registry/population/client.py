@@ -45,6 +45,9 @@ JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 GRANT_LIFETIME_SECONDS = 120  # Maskinporten refuses grants valid for more than two minutes
 TOKEN_RENEW_BEFORE_SECONDS = 30  # a token this close to its end is renewed before the next call
 DEFAULT_RETRY_AFTER_SECONDS = 30.0
+# Skatteetaten's documentation gives Retry-After in milliseconds, RFC 9110 in seconds: read as seconds (the
+# standard), but never wait longer than this, so a value meant as milliseconds cannot stop the job for hours.
+MAX_RETRY_AFTER_SECONDS = 900.0
 _FEED_ELEMENTS = TypeAdapter(list[FeedElement])
 ModelT = TypeVar("ModelT", TokenResponse, BulkLookupResponse)
 
@@ -85,16 +88,17 @@ class BusinessCertificate:
 
 
 def retry_after_seconds(value: str | None, now: dt.datetime) -> float:
-    """``Retry-After`` as seconds or an HTTP date (RFC 9110); missing or unreadable: a default pause."""
+    """``Retry-After`` as seconds or an HTTP date (RFC 9110), at most ``MAX_RETRY_AFTER_SECONDS``; missing or
+    unreadable: a default pause."""
     if not value:
         return DEFAULT_RETRY_AFTER_SECONDS
     if value.strip().isdigit():
-        return float(value.strip())
+        return min(float(value.strip()), MAX_RETRY_AFTER_SECONDS)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return DEFAULT_RETRY_AFTER_SECONDS
-    return max(0.0, (when - now).total_seconds())
+    return min(max(0.0, (when - now).total_seconds()), MAX_RETRY_AFTER_SECONDS)
 
 
 class PopulationRegisterClient:

@@ -14,6 +14,7 @@ other instances out is the same one that keeps the page and the position togethe
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -32,6 +33,41 @@ from registry.population.wire import FEED_PAGE_SIZE
 
 logger = logging.getLogger(__name__)
 FEED_PURPOSE = "population register event"
+
+
+# Throttling (429) and short outages are normal; this many failed rounds in a row are worth an operator's look.
+FAILING_AFTER_ROUNDS = 3
+
+
+@dataclass
+class FeedState:
+    """What the job last did (read by ``/health``); the problem is our own words, never the register's answer."""
+
+    position: int | None = None
+    last_success_at: dt.datetime | None = None
+    consecutive_failures: int = 0
+    problem: str | None = None
+    refused: bool = False
+
+    @property
+    def warning(self) -> str | None:
+        if self.refused or self.consecutive_failures >= FAILING_AFTER_ROUNDS:
+            return (
+                f"the population register job is failing ({self.consecutive_failures} times in a row: {self.problem})"
+            )
+        return None
+
+    def succeeded(self, position: int) -> None:
+        self.position = position
+        self.last_success_at = dt.datetime.now(dt.UTC)
+        self.consecutive_failures = 0
+        self.problem = None
+        self.refused = False
+
+    def failed(self, problem: str, *, refused: bool = False) -> None:
+        self.consecutive_failures += 1
+        self.problem = problem
+        self.refused = refused
 
 
 @dataclass(frozen=True)
@@ -73,27 +109,33 @@ async def follow_once(
 
 
 async def follow_regularly(
-    core: RegistryCore, register: PopulationRegisterClient, settings: PopulationRegisterSettings
+    core: RegistryCore, register: PopulationRegisterClient, settings: PopulationRegisterSettings, state: FeedState
 ) -> None:
     """The job: read the feed to its end, then poll every ``poll_interval_seconds``; never give up."""
     while True:
         try:
             round_ = await follow_once(core, register, death_action=settings.death_action)
         except PopulationRegisterUnavailable as unavailable:
+            state.failed(unavailable.reason)
             logger.warning(
                 "population register: %s; trying again in %.0f s", unavailable.reason, unavailable.retry_after
             )
             await asyncio.sleep(unavailable.retry_after)
             continue
         except PopulationRegisterRefused as refused:
+            state.failed(str(refused), refused=True)
             # Our own message, no traceback: what matters is that an operator looks at the access.
             logger.error("population register: %s; the registry's access must be checked", refused)  # noqa: TRY400
         except (asyncpg.PostgresError, OSError) as error:  # OSError: also the pool's "database unavailable"
+            state.failed(f"database error {type(error).__name__}")
             logger.warning("population register job: database error %s; trying again", type(error).__name__)
         except Exception as error:  # noqa: BLE001 - the job must outlive one bad round; the round was rolled back
+            state.failed(f"unexpected {type(error).__name__}")
             # The type only: the text of an unexpected error may quote a value (a national ID, an address).
             logger.error("population register job: unexpected %s; trying again", type(error).__name__)  # noqa: TRY400
         else:
+            if not round_.busy:
+                state.succeeded(round_.position)
             if round_.events:
                 logger.info(
                     "population register: %d events up to %d, %d patrons updated, %d death notices",

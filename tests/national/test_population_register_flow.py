@@ -6,6 +6,7 @@ longer overwrite that address); a death becomes a death notice waiting for an ad
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from natreg.population_standin import RunningStandIn
@@ -16,8 +17,10 @@ from registry.erasure.admin import administrator, list_requests
 from registry.population.client import population_register_client
 from registry.population.follower import follow_once
 from tests.national.conftest import NodeFactory
-from tests.national.test_national_flows import PIN, _adult_registration
+from tests.national.test_national_flows import PIN, _adult_registration, _registration
 from tests.registry.population_fixtures import address, register_person, settings_for
+from tests.registry.test_population_national_ids import synthetic_2032_number
+from tests.servers import registry_client
 
 WAIT = "wait_for_administrator"
 
@@ -60,3 +63,23 @@ async def test_a_move_in_the_register_shows_at_both_libraries_and_a_death_waits_
     assert [(summary.request.kind, summary.request.filed_via, summary.card_number) for summary in pending] == [
         ("death_notice", "population_register", card)
     ]
+
+
+async def test_a_2032_national_id_is_registered_at_the_desk_with_birth_date_and_gender(
+    registry: RunningRegistry, start_node: NodeFactory, keys_dir: Path
+) -> None:
+    asker = await start_node("asker", registry.api_url)
+    number = synthetic_2032_number(uuid.uuid4().int % 1000)
+    body = _registration(43, national_id=number)
+
+    status, refused = await asker.call("POST", "/api/staff/national-patrons", body)
+    assert (status, refused["code"]) == (422, "birth_date_and_gender_required")
+
+    status, registered = await asker.call(
+        "POST", "/api/staff/national-patrons", {**body, "birth_date": "1990-04-02", "gender": "male"}
+    )
+    assert status == 201, registered
+    assert registered["registry"] == "done"
+    async with registry_client(registry, keys_dir, "asker") as client:
+        record = await client.get_patron(uuid.UUID(registered["patron"]["registry_patron_id"]))
+    assert (record.birth_date.isoformat(), record.gender) == ("1990-04-02", "male")

@@ -4,9 +4,11 @@ twice, two registry instances at once, and the token (cached, renewed, refused).
 from __future__ import annotations
 
 import asyncio
+import shutil
 import uuid
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -222,3 +224,31 @@ async def test_the_registry_runs_the_job_itself_when_configured(
         await following.stop()
     assert standin.state.calls_to(FEED)[0] == 503
     assert 429 in standin.state.calls_to(LOOKUP)
+
+
+async def test_health_warns_while_the_register_refuses_the_registry(
+    registry_database_url: str, keys_dir: Path, standin: RunningStandIn, registry: RunningRegistry, tmp_path: Path
+) -> None:
+    """A grant the register refuses (here: another business certificate) is an operator's matter: /health says so."""
+    other_keys = tmp_path / "keys"
+    shutil.copytree(keys_dir, other_keys)
+    for path in (KeyLayout(other_keys).registry_business_key, KeyLayout(other_keys).registry_business_certificate):
+        path.unlink()
+    create_business_certificate(KeyLayout(other_keys))
+    refused = await run_registry(registry_database_url, other_keys, population=settings_for(standin), **CHEAP_PINS)
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(200):
+                async with session.get(refused.health_url) as response:
+                    health = await response.json()
+                if health["warnings"]:
+                    break
+                await asyncio.sleep(0.1)
+    finally:
+        await refused.stop()
+    assert health["status"] == "warning"
+    assert any(
+        "population register job is failing" in warning and "refused the grant" in warning
+        for warning in health["warnings"]
+    )
+    assert standin.state.calls_to(FEED) == []
