@@ -23,9 +23,19 @@ class Fee(BaseModel):
     amount_ore: int
     status: FeeStatus
     charged_on: date
+    kid: str | None = None
+    """The KID of the invoice the fee is on (replacement claims, and reminder fees added to them)."""
 
 
-_FEE_COLUMNS = "fee_id, patron_id, loan_id, kind, reminder_number, amount_ore, status, charged_on"
+_FEE_COLUMNS = (
+    "fee_id, patron_id, loan_id, kind, reminder_number, amount_ore, status, charged_on,"
+    " (SELECT kid FROM invoices WHERE invoices.invoice_id = fees.invoice_id) AS kid"
+)
+
+
+def fee_columns() -> str:
+    """The columns of a ``Fee`` read from ``fees`` (in a ``SELECT ... FROM fees`` or its ``RETURNING``)."""
+    return _FEE_COLUMNS
 
 
 async def charge_fee(
