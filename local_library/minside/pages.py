@@ -29,6 +29,7 @@ from plumbing.web.pages import (
     logout_form,
 )
 
+from .card_texts import card_text
 from .service import Overview, StoredData
 from .texts import text
 
@@ -40,6 +41,9 @@ th,td{border:1px solid #999;padding:.4rem;text-align:left;vertical-align:top}cap
 form.inline{display:inline;margin:0}label{display:block;margin-top:.6rem}input{font-size:1.1rem;padding:.3rem}
 button{font-size:1rem;padding:.3rem .8rem}.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem}
 header nav{display:flex;gap:1rem;flex-wrap:wrap;align-items:center}
+figure.card{margin:1rem 0;padding:0}.card-barcode{display:block;width:100%;max-width:32rem;height:auto}
+.card-qr{display:block;width:15rem;max-width:100%;height:auto}.card-number-label{display:block}
+.card-number{font:bold 1.6rem monospace;letter-spacing:.15em}
 """
 
 BASE = "/minside"
@@ -196,6 +200,7 @@ def overview_page(
 {_message(message)}{_notice(notice)}
 {_greeting(ctx, data.patron)}
 <p><a href="{BASE}/my-data?lang={ctx.language}">{ctx.t("my_data_link")}</a></p>
+<p><a href="{BASE}/card?lang={ctx.language}">{escape(card_text("card_page_link", ctx.language))}</a></p>
 <h2>{ctx.t("loans")}</h2>
 {loans}
 <h2>{ctx.t("reservations")}</h2>
