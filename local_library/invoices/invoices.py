@@ -164,6 +164,11 @@ async def statements_of_patron(conn: DbConnection, patron_id: UUID) -> list[Invo
     return [await _statement(conn, Invoice.model_validate(dict(row))) for row in rows]
 
 
+async def unsettled_statements_of_patron(conn: DbConnection, patron_id: UUID) -> list[InvoiceStatement]:
+    """The patron's invoices with something left to pay or to pay back."""
+    return [s for s in await statements_of_patron(conn, patron_id) if s.outstanding_ore or s.credit_ore]
+
+
 async def record_payment(
     conn: DbConnection, rules: InvoiceRules, kid: str, *, payment_reference: str, amount_ore: int, paid_on: date
 ) -> PaymentRecorded:

@@ -14,6 +14,7 @@ from typing import Any
 
 from local_library.circulation.fees import Fee
 from local_library.circulation.models import Loan, Reservation
+from local_library.invoices.pages import invoices_table
 from local_library.meraapent.access import door_message
 from local_library.meraapent.entry_log import Entry
 from local_library.page_context import LibraryPageContext, format_money
@@ -148,7 +149,8 @@ def _open_reservation_row(ctx: PageContext, reservation: Reservation) -> str:
 
 
 def _fee_kind(ctx: PageContext, fee: Fee) -> str:
-    return ctx.t("fee_" + fee.kind, number=fee.reminder_number or "")
+    kid = f" (KID {escape(fee.kid)})" if fee.kid else ""
+    return ctx.t("fee_" + fee.kind, number=fee.reminder_number or "") + kid
 
 
 def _fee_row(ctx: PageContext, fee: Fee, *, with_status: bool) -> str:
@@ -206,7 +208,8 @@ def overview_page(
 <h2>{ctx.t("reservations")}</h2>
 {reservations}
 <h2>{ctx.t("fees")}</h2>
-{fees}"""
+{fees}
+{invoices_table(ctx, data.invoices)}"""
     return layout(ctx, text("overview", ctx.language), body, logged_in=True)
 
 

@@ -1,0 +1,54 @@
+"""The KID shows where the patron (Min side) and staff (the desk's patron panel) see the replacement claim."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from local_library.circulation.overdue import raise_claim
+from local_library.circulation.queries import update_loan
+from local_library.invoices.invoices import record_payment
+from tests.desk.conftest import Staff, staff
+from tests.desk.test_desk_circulation import logged_in, scan
+from tests.library.conftest import GOOD_PIN
+from tests.minside.conftest import Node, Shelf, node, shelf
+
+__all__ = ["node", "shelf", "staff"]
+
+
+async def claim_the_book(node: Node, shelf: Shelf) -> str:
+    async with node.pool.acquire() as conn, conn.transaction():
+        yesterday = node.clock.today() - timedelta(days=1)
+        await update_loan(
+            conn, shelf.book_loan.loan_id, reminders_sent=node.policy.reminders.count, last_reminder_on=yesterday
+        )
+        await raise_claim(conn, node.policy, node.clock, shelf.book_loan.loan_id)
+        kid: str = await conn.fetchval("SELECT kid FROM invoices WHERE patron_id = $1", shelf.patron.patron_id)
+        return kid
+
+
+async def test_the_patron_sees_the_kid_and_what_is_left_to_pay_on_min_side(node: Node, shelf: Shelf) -> None:
+    kid = await claim_the_book(node, shelf)
+    async with node.pool.acquire() as conn, conn.transaction():
+        await record_payment(
+            conn, node.policy.invoices, kid, payment_reference="bank-9", amount_ore=10000, paid_on=node.clock.today()
+        )
+    async with node.client() as client:
+        login_page = await (await client.get("/minside?lang=nb")).text()
+        csrf = login_page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        form = {"csrf": csrf, "lang": "nb", "card_number": shelf.card_number, "pin": GOOD_PIN}
+        overview = await (await client.post("/minside/login", data=form)).text()
+    assert "<h2>Erstatningsfakturaer</h2>" in overview
+    # Asker: an adult book is claimed at NOK 450; 100 paid with the KID, 350 left.
+    row = overview.split(f'<th scope="row" class="kid">{kid}</th>', 1)[1].split("</tr>", 1)[0]
+    assert [cell.split("</td>")[0] for cell in row.split("<td>")[1:]] == [
+        "03.03.2025", "kr 450,00", "kr 100,00", "kr 350,00", "kr 0,00",
+    ]  # fmt: skip
+    assert f"Erstatning (KID {kid})" in overview
+
+
+async def test_staff_see_the_kid_on_the_desk(node: Node, staff: Staff, shelf: Shelf) -> None:
+    kid = await claim_the_book(node, shelf)
+    async with node.client() as client:
+        page = await scan(client, await logged_in(client, staff), shelf.card_number)
+    assert f'<th scope="row" class="kid">{kid}</th>' in page
+    assert f"Erstatning (KID {kid})" in page
