@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 
 from local_library.circulation.fees import fees_of_patron
@@ -193,3 +195,42 @@ def _needs_ten(body: str) -> bool:
     except ValueError:
         return True
     return False
+
+
+async def test_the_same_payment_sent_twice_at_once_is_recorded_once(
+    pool: asyncpg.Pool, asker_policy: LibraryPolicy, clock: FixedClock, hasher: PinHasher
+) -> None:
+    async with pool.acquire() as conn:
+        patron = await add_patron(conn, asker_policy, clock, hasher)
+        await claimed(conn, asker_policy, clock, await overdue_loan(conn, asker_policy, clock, patron, "film", 1))
+        (kid,) = {fee.kid for fee in await fees_of_patron(conn, patron.patron_id)}
+    assert kid is not None
+
+    async def send() -> bool:
+        async with pool.acquire() as conn:
+            return bool((await pay(conn, asker_policy, kid, "ocr-twice", 25000)).recorded)
+
+    assert sorted(await asyncio.gather(send(), send())) == [False, True]
+    async with pool.acquire() as conn:
+        statement = await statement_by_kid(conn, asker_policy.invoices, kid)
+    assert (statement.paid_ore, len(statement.payments)) == (25000, 1)
+
+
+async def test_two_claims_raised_at_once_for_one_patron_share_the_days_invoice(
+    pool: asyncpg.Pool, asker_policy: LibraryPolicy, clock: FixedClock, hasher: PinHasher
+) -> None:
+    async with pool.acquire() as conn:
+        patron = await add_patron(conn, asker_policy, clock, hasher)
+        loans = [await overdue_loan(conn, asker_policy, clock, patron, "film", 1) for _ in range(2)]
+
+    async def claim_one(loan: Loan) -> None:
+        async with pool.acquire() as conn:
+            await claimed(conn, asker_policy, clock, loan)
+
+    await asyncio.gather(*(claim_one(loan) for loan in loans))
+    async with pool.acquire() as conn:
+        kids = [fee.kid for fee in await fees_of_patron(conn, patron.patron_id)]
+        (statement,) = await statements_of_patron(conn, patron.patron_id)
+    assert len(kids) == 2
+    assert set(kids) == {statement.invoice.kid}
+    assert statement.charged_ore == 2 * 25000
