@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from local_library.circulation.fees import fees_of_patron
+from local_library.circulation.fees import fees_of_patron, set_fee_status
 from local_library.circulation.lending import check_out, return_item
 from local_library.circulation.models import Loan
 from local_library.circulation.overdue import raise_claim
@@ -25,6 +25,7 @@ from local_library.invoices.invoices import (
 from local_library.invoices.kid import KID_INVALID, invoice_number_of, is_valid_kid, mod11_check_digit
 from local_library.patrons.models import Patron
 from local_library.policy import LibraryPolicy
+from local_library.registry_link.follower import erase_local_patron
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError
 from registry_contract.pins import PinHasher
@@ -234,3 +235,38 @@ async def test_two_claims_raised_at_once_for_one_patron_share_the_days_invoice(
     assert len(kids) == 2
     assert set(kids) == {statement.invoice.kid}
     assert statement.charged_ore == 2 * 25000
+
+
+async def test_a_claim_paid_at_the_desk_is_a_payment_on_its_invoice(
+    conn: DbConnection, asker_policy: LibraryPolicy, clock: FixedClock, hasher: PinHasher
+) -> None:
+    patron = await add_patron(conn, asker_policy, clock, hasher)
+    film = await overdue_loan(conn, asker_policy, clock, patron, "film", 1)
+    music = await overdue_loan(conn, asker_policy, clock, patron, "music", 1)
+    await claimed(conn, asker_policy, clock, film)
+    await claimed(conn, asker_policy, clock, music)
+    fees = {fee.loan_id: fee for fee in await fees_of_patron(conn, patron.patron_id)}
+    kid = fees[film.loan_id].kid
+    assert kid is not None
+
+    for _ in range(2):  # pressed twice: paid once
+        async with conn.transaction():
+            await set_fee_status(conn, fees[film.loan_id].fee_id, "paid", today=clock.today())
+    statement = await statement_by_kid(conn, asker_policy.invoices, kid)
+    assert (statement.paid_ore, statement.outstanding_ore, statement.credit_ore) == (25000, 20000, 0)
+    paid = await pay(conn, asker_policy, kid, "bank-rest", 20000)
+    assert (paid.statement.outstanding_ore, paid.statement.credit_ore) == (0, 0)
+
+
+async def test_erasing_a_patron_removes_their_invoices_and_payments(
+    conn: DbConnection, asker_policy: LibraryPolicy, clock: FixedClock, hasher: PinHasher
+) -> None:
+    patron = await add_patron(conn, asker_policy, clock, hasher)
+    await claimed(conn, asker_policy, clock, await overdue_loan(conn, asker_policy, clock, patron, "film", 1))
+    (kid,) = {fee.kid for fee in await fees_of_patron(conn, patron.patron_id)}
+    assert kid is not None
+    await pay(conn, asker_policy, kid, "bank-before-erasure", 100)
+    async with conn.transaction():
+        await erase_local_patron(conn, patron.patron_id)
+    assert await conn.fetchval("SELECT count(*) FROM invoices") == 0
+    assert await conn.fetchval("SELECT count(*) FROM invoice_payments") == 0
