@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -219,10 +220,16 @@ class CardRules(_Frozen):
     card number) or Code 39 (older scanners; our card numbers are digits and a capital L, which it encodes)."""
 
 
+def _kid_library_number(value: str) -> str:
+    if not (len(value) == 4 and value.isascii() and value.isdigit()):
+        raise ValueError('must be four digits in quotes, e.g. "3203"')
+    return value
+
+
 class InvoiceRules(_Frozen):
     """Replacement invoices (``[invoices]``): the KID payment reference's library number and check digit."""
 
-    kid_library_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+    kid_library_number: Annotated[str, Field(strict=True), AfterValidator(_kid_library_number)]
     """The first four digits of every KID of this library (the built-in policies use the municipality number)."""
     kid_check: Literal["mod10", "mod11"] = "mod10"
     """MOD10 (Luhn) or MOD11, as agreed with the library's bank; with MOD11 an invoice number that would need
