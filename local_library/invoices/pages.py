@@ -27,6 +27,10 @@ INVOICE_TEXTS: dict[str, dict[Language, str]] = {
     "invoice_paid": {"nb": "Betalt", "en": "Paid"},
     "invoice_outstanding": {"nb": "Å betale", "en": "To pay"},
     "invoice_credit": {"nb": "Til gode", "en": "Credit"},
+    "payments": {"nb": "Innbetalinger med KID", "en": "Payments with a KID"},
+    "payment_reference": {"nb": "Referanse", "en": "Reference"},
+    "paid_on": {"nb": "Betalt dato", "en": "Paid on"},
+    "amount": {"nb": "Beløp", "en": "Amount"},
 }
 
 
@@ -53,4 +57,25 @@ def invoices_table(ctx: LibraryPageContext, statements: list[InvoiceStatement], 
     return (
         f"<h{level}>{t('invoices')}</h{level}><p>{t('invoices_intro')}</p>"
         f"<table><caption>{t('invoices')}</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def payments_table(ctx: LibraryPageContext, statements: list[InvoiceStatement], *, level: int = 2) -> str:
+    """Every payment recorded against the invoices, with the bank's reference (nothing when there are none)."""
+    rows = "".join(
+        f'<tr><th scope="row" class="kid">{escape(s.invoice.kid)}</th><td>{escape(p.payment_reference)}</td>'
+        f"<td>{ctx.date(p.paid_on)}</td><td>{ctx.money(p.amount_ore)}</td></tr>"
+        for s in statements
+        for p in s.payments
+    )
+    if not rows:
+        return ""
+
+    def t(key: str) -> str:
+        return escape(invoice_text(key, ctx.language))
+
+    head = "".join(f'<th scope="col">{t(key)}</th>' for key in ("kid", "payment_reference", "paid_on", "amount"))
+    return (
+        f"<h{level}>{t('payments')}</h{level}>"
+        f"<table><caption>{t('payments')}</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 from local_library.circulation.fees import Fee
 from local_library.circulation.models import Loan, Reservation
-from local_library.invoices.pages import invoices_table
+from local_library.invoices.pages import invoices_table, payments_table
 from local_library.meraapent.access import door_message
 from local_library.meraapent.entry_log import Entry
 from local_library.page_context import LibraryPageContext, format_money
@@ -362,6 +362,7 @@ def my_data_page(
     "pickup_deadline")], rows(_history_reservation_row, data.reservations), "no_reservations")}
 {_section(ctx, "all_fees", [ctx.t(key) for key in ("fee_kind", "charged_on", "amount", "status")],
     [_fee_row(ctx, fee, with_status=True) for fee in data.fees], "no_fees_at_all")}
+{invoices_table(ctx, data.invoices)}{payments_table(ctx, data.invoices)}
 {_section(ctx, "notices", [ctx.t(key) for key in ("notice_kind", "channel", "content", "created", "sent_at")],
     rows(_notice_row, data.notices), "no_notices")}
 {_door_entries(ctx, door_entries, entry_log_days)}

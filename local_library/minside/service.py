@@ -14,7 +14,7 @@ from uuid import UUID
 from local_library.circulation.fees import Fee, fees_of_patron
 from local_library.circulation.models import Loan, Reservation
 from local_library.circulation.queries import open_loans_of_patron, reservation_by_id, reservations_of_patron
-from local_library.invoices.invoices import InvoiceStatement, unsettled_statements_of_patron
+from local_library.invoices.invoices import InvoiceStatement, statements_of_patron, unsettled_statements_of_patron
 from local_library.notices.queries import notices_of_patron
 from local_library.patrons.models import Patron
 from local_library.patrons.queries import patron_by_id
@@ -59,6 +59,8 @@ class StoredData:
     reservations: list[Reservation]
     fees: list[Fee]
     notices: list[dict[str, Any]]
+    invoices: list[InvoiceStatement] = field(default_factory=list)
+    """Every replacement invoice, settled or not, with its payments."""
 
 
 async def overview(conn: DbConnection, patron_id: UUID) -> Overview:
@@ -84,6 +86,7 @@ async def stored_data(conn: DbConnection, patron_id: UUID) -> StoredData:
         reservations=await all_reservations_of_patron(conn, patron_id),
         fees=await fees_of_patron(conn, patron_id),
         notices=await notices_of_patron(conn, patron_id),
+        invoices=await statements_of_patron(conn, patron_id),
     )
 
 

@@ -37,6 +37,7 @@ async def test_the_patron_sees_the_kid_and_what_is_left_to_pay_on_min_side(node:
         csrf = login_page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
         form = {"csrf": csrf, "lang": "nb", "card_number": shelf.card_number, "pin": GOOD_PIN}
         overview = await (await client.post("/minside/login", data=form)).text()
+        my_data = await (await client.get("/minside/my-data?lang=nb")).text()
     assert "<h2>Erstatningsfakturaer</h2>" in overview
     # Asker: an adult book is claimed at NOK 450; 100 paid with the KID, 350 left.
     row = overview.split(f'<th scope="row" class="kid">{kid}</th>', 1)[1].split("</tr>", 1)[0]
@@ -44,6 +45,9 @@ async def test_the_patron_sees_the_kid_and_what_is_left_to_pay_on_min_side(node:
         "03.03.2025", "kr 450,00", "kr 100,00", "kr 350,00", "kr 0,00",
     ]  # fmt: skip
     assert f"Erstatning (KID {kid})" in overview
+    # What the library keeps about the patron includes the payments, with the bank's reference.
+    assert "<caption>Innbetalinger med KID</caption>" in my_data
+    assert f'<th scope="row" class="kid">{kid}</th><td>bank-9</td><td>03.03.2025</td><td>kr 100,00</td>' in my_data
 
 
 async def test_staff_see_the_kid_on_the_desk(node: Node, staff: Staff, shelf: Shelf) -> None:
