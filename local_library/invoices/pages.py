@@ -16,10 +16,12 @@ from .invoices import InvoiceStatement
 INVOICE_TEXTS: dict[str, dict[Language, str]] = {
     "invoices": {"nb": "Erstatningsfakturaer", "en": "Replacement invoices"},
     "invoices_intro": {
-        "nb": "Betal i nettbanken med KID-nummeret. Leverer du noe av det som er krevd erstattet, betaler du bare "
-        "for resten, med samme KID.",
-        "en": "Pay in your online bank with the KID number. If you return some of what was claimed, pay only for "
-        "the rest, with the same KID.",
+        "nb": "Betal i nettbanken med KID-nummeret.",
+        "en": "Pay in your online bank with the KID number.",
+    },
+    "invoices_refund": {
+        "nb": "Leverer du noe av det som er krevd erstattet, betaler du bare for resten, med samme KID.",
+        "en": "If you return some of what was claimed, pay only for the rest, with the same KID.",
     },
     "invoice_issued": {"nb": "Fakturadato", "en": "Invoice date"},
     "kid": {"nb": "KID", "en": "KID"},
@@ -46,6 +48,8 @@ def invoices_table(ctx: LibraryPageContext, statements: list[InvoiceStatement], 
     def t(key: str) -> str:
         return escape(invoice_text(key, ctx.language))
 
+    # Only where the library's rules refund a returned item does returning it lower what the invoice asks.
+    refund = " " + t("invoices_refund") if ctx.policy.claims.refund_if_found else ""
     keys = ("kid", "invoice_issued", "invoice_charged", "invoice_paid", "invoice_outstanding", "invoice_credit")
     head = "".join(f'<th scope="col">{t(key)}</th>' for key in keys)
     rows = "".join(
@@ -55,7 +59,7 @@ def invoices_table(ctx: LibraryPageContext, statements: list[InvoiceStatement], 
         for s in statements
     )
     return (
-        f"<h{level}>{t('invoices')}</h{level}><p>{t('invoices_intro')}</p>"
+        f"<h{level}>{t('invoices')}</h{level}><p>{t('invoices_intro')}{refund}</p>"
         f"<table><caption>{t('invoices')}</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
     )
 
