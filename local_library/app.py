@@ -15,6 +15,7 @@ from local_library.circulation.views import routes as circulation_routes
 from local_library.daily import run_scheduler
 from local_library.daily.views import routes as daily_routes
 from local_library.desk import add_desk_routes
+from local_library.invoices.views import routes as invoice_routes
 from local_library.meraapent.access import DoorChecks, door_decision_in_norwegian, entry_key_from
 from local_library.meraapent.views import routes as door_routes
 from local_library.migrations import MIGRATIONS_PACKAGE
@@ -112,6 +113,7 @@ def create_app(settings: LibrarySettings) -> web.Application:
         daily_routes,
         national_routes,
         door_routes,
+        invoice_routes,
     ):
         app.router.add_routes(routes)
     add_minside_routes(app)

@@ -10,6 +10,7 @@ from typing import Literal
 from uuid import UUID
 
 from local_library.catalogue.queries import find_item_by_barcode
+from local_library.invoices.invoices import InvoiceStatement, unsettled_statements_of_patron
 from local_library.patrons.models import Patron
 from local_library.patrons.queries import patron_by_id
 from plumbing.db.types import DbConnection
@@ -30,6 +31,8 @@ class PatronAccount:
     loans: list[Loan]
     reservations: list[Reservation]
     fees: list[Fee]
+    invoices: list[InvoiceStatement]
+    """Replacement invoices with something to pay or to pay back (their KIDs)."""
 
 
 async def patron_account(conn: DbConnection, patron_id: UUID) -> PatronAccount:
@@ -39,6 +42,7 @@ async def patron_account(conn: DbConnection, patron_id: UUID) -> PatronAccount:
         loans=await open_loans_of_patron(conn, patron_id),
         reservations=await reservations_of_patron(conn, patron_id),
         fees=await fees_of_patron(conn, patron_id),
+        invoices=await unsettled_statements_of_patron(conn, patron_id),
     )
 
 

@@ -23,9 +23,19 @@ class Fee(BaseModel):
     amount_ore: int
     status: FeeStatus
     charged_on: date
+    kid: str | None = None
+    """The KID of the invoice the fee is on (replacement claims, and reminder fees added to them)."""
 
 
-_FEE_COLUMNS = "fee_id, patron_id, loan_id, kind, reminder_number, amount_ore, status, charged_on"
+_FEE_COLUMNS = (
+    "fee_id, patron_id, loan_id, kind, reminder_number, amount_ore, status, charged_on,"
+    " (SELECT kid FROM invoices WHERE invoices.invoice_id = fees.invoice_id) AS kid"
+)
+
+
+def fee_columns() -> str:
+    """The columns of a ``Fee`` read from ``fees`` (in a ``SELECT ... FROM fees`` or its ``RETURNING``)."""
+    return _FEE_COLUMNS
 
 
 async def charge_fee(
@@ -75,7 +85,26 @@ async def refund_replacement(conn: DbConnection, loan_id: int) -> None:
     )
 
 
-async def set_fee_status(conn: DbConnection, fee_id: int, status: FeeStatus) -> Fee | None:
+async def set_fee_status(conn: DbConnection, fee_id: int, status: FeeStatus, *, today: date) -> Fee | None:
+    """Mark a fee paid or waived by staff.
+
+    An open fee on a replacement invoice paid at the desk is a payment against the invoice too, recorded once
+    under the reference ``desk-fee-<id>`` (``local_library.invoices``): what the invoice still asks for drops
+    by it, and the patron is not asked to pay it again with the KID.
+    """
+    before = await conn.fetchrow("SELECT status, invoice_id, amount_ore FROM fees WHERE fee_id = $1 FOR UPDATE", fee_id)
+    if before is not None and before["invoice_id"] is not None and before["status"] == "open" and status == "paid":
+        await conn.execute(
+            """
+            INSERT INTO invoice_payments (invoice_id, payment_reference, amount_ore, paid_on)
+            SELECT $1, $2, $3, $4 WHERE $3 > 0
+            ON CONFLICT (payment_reference) DO NOTHING
+            """,
+            before["invoice_id"],
+            f"desk-fee-{fee_id}",
+            before["amount_ore"],
+            today,
+        )
     row = await conn.fetchrow(
         f"UPDATE fees SET status = $2 WHERE fee_id = $1 RETURNING {_FEE_COLUMNS}",  # noqa: S608 - constant
         fee_id,

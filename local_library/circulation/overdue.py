@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from local_library.catalogue.queries import item_by_id
 from local_library.clock import Clock
+from local_library.invoices.invoices import invoice_for_claims, put_on_invoice
 from local_library.notices.outbox import enqueue_notice
 from local_library.patrons.queries import patron_by_id, set_block
 from local_library.policy import Claim, LibraryPolicy, card_blocked, claim, pre_due_notice_date, reminders_due
@@ -121,6 +122,9 @@ async def raise_claim(conn: DbConnection, policy: LibraryPolicy, clock: Clock, l
         loan_id=loan.loan_id,
     )
     await update_loan(conn, loan.loan_id, claimed_on=today)
+    # The claims of one day go on one invoice with one KID (local_library.invoices).
+    invoice = await invoice_for_claims(conn, policy.invoices, loan.patron_id, today)
+    await put_on_invoice(conn, invoice.invoice_id, loan.loan_id, with_reminder_fees=policy.claims.add_accrued_fees)
     await enqueue_notice(
         conn,
         clock,
@@ -137,6 +141,7 @@ async def raise_claim(conn: DbConnection, policy: LibraryPolicy, clock: Clock, l
             "fees_ore": decided.fees_ore,
             "total_ore": decided.total_ore,
             "refund_if_found": decided.refund_if_found,
+            "kid": invoice.kid,
             "library": policy.name.en,
         },
     )

@@ -105,7 +105,7 @@ async def withdraw_reservation(request: web.Request) -> web.Response:
 async def put_fee_status(request: web.Request) -> web.Response:
     body = await parse_json_body(request, FeeStatusChange)
     async with transaction(request) as conn:
-        fee = await set_fee_status(conn, path_int(request, "fee_id"), body.status)
+        fee = await set_fee_status(conn, path_int(request, "fee_id"), body.status, today=request.app[CLOCK].today())
     if fee is None:
         raise DomainError(ErrorKind.NOT_FOUND, "fee_not_found", "no such fee")
     return json_ok(fee)

@@ -353,7 +353,7 @@ async def settle_fee(request: web.Request) -> web.Response:
     if status is None:
         return desk_redirect(request, desk, _here(patron_id, mode, warn=_warn(desk), refused="other"))
     async with transaction(request) as conn:
-        fee = await set_fee_status(conn, path_int(request, "fee_id"), status)
+        fee = await set_fee_status(conn, path_int(request, "fee_id"), status, today=request.app[CLOCK].today())
     if fee is None:
         return desk_redirect(request, desk, _here(patron_id, mode, warn=_warn(desk), refused="fee_not_found"))
     return desk_redirect(request, desk, _here(patron_id, mode, warn=_warn(desk), done=f"fee_{status}"))

@@ -11,6 +11,7 @@ from typing import Literal
 from local_library.circulation.account import PatronAccount
 from local_library.circulation.fees import Fee
 from local_library.circulation.models import Loan, Reservation
+from local_library.invoices.pages import invoices_table
 from local_library.patrons.cards import age_on
 
 from .pages import DeskContext, message, notice, post_button, table
@@ -152,6 +153,8 @@ def _fee_row(ctx: DeskContext, view: CirculationView, fee: Fee) -> str:
             + post_button(ctx, action, text("waive", ctx.language), fields=_state(ctx, view, status="waived"))
         )
     kind = ctx.t(f"fee_{fee.kind}", number=fee.reminder_number or "")
+    if fee.kid:
+        kind += f" (KID {escape(fee.kid)})"
     return (
         f'<tr><th scope="row">{kind}</th><td>{ctx.date(fee.charged_on)}</td><td>{ctx.money(fee.amount_ore)}</td>'
         f"<td>{ctx.t(f'fee_{fee.status}')}</td><td>{actions}</td></tr>"
@@ -194,6 +197,7 @@ def _patron_panel(ctx: DeskContext, view: CirculationView, account: PatronAccoun
         level=3,
     )
     total = f"<p>{ctx.t('fees_open_total', amount=ctx.money(open_total))}</p>" if shown_fees else ""
+    total += invoices_table(ctx, account.invoices, level=3)
     clear = f'<p><a href="{escape(ctx.with_lang(f"/staff/?mode={view.mode}"))}">{ctx.t("clear_patron")}</a></p>'
     return f"""<section class="patron" aria-labelledby="patron_heading">
 <h2 id="patron_heading">{ctx.t("patron_heading", name=patron.name)}</h2>

@@ -47,6 +47,7 @@ th,td{border:1px solid #888;padding:.35rem;text-align:left;vertical-align:top}ca
 .message{border:3px solid #a40000;padding:.6rem;background:#fff0f0}
 .notice{border:3px solid #1a5e20;padding:.6rem;background:#f0fff0}
 .warning{border:3px solid #7a4a00;padding:.6rem;background:#fff8e6}
+figure.card{margin:.8rem 0}.card-barcode{display:block;width:100%;max-width:24rem;height:auto}
 form.inline{display:inline;margin:0}label{display:block;margin-top:.6rem}
 .field-error{color:#a40000;font-weight:bold;margin:.2rem 0}.hint{margin:.2rem 0;color:#333}
 label.inline{display:inline}.registry-owned{font-style:italic;color:#333}fieldset{margin:.8rem 0}

@@ -11,6 +11,7 @@ import datetime as dt
 from html import escape
 from urllib.parse import quote
 
+from local_library.card_image import barcode_svg
 from local_library.page_context import format_datetime
 from local_library.patrons.models import Patron
 from local_library.registry_link.queries import PatronOutboxState, RegistryRequest
@@ -115,6 +116,14 @@ def _warnings(ctx: DeskContext, patron: Patron, outbox: PatronOutboxState, *, ne
     return found
 
 
+def _card_barcode(ctx: DeskContext, patron: Patron) -> str:
+    """The card as the machines read it, for a patron who came without the card (the library's symbology)."""
+    if not patron.card_number:
+        return ""
+    label = text("card_barcode", ctx.language, number=patron.card_number)
+    return f'<figure class="card">{barcode_svg(patron.card_number, ctx.policy.cards.barcode, label=label)}</figure>'
+
+
 def patron_body(
     ctx: DeskContext, patron: Patron, outbox: PatronOutboxState, requests: list[RegistryRequest], *,
     needs_guardian: bool, done: str | None, door_agreement: bool = False,
@@ -158,6 +167,7 @@ def patron_body(
 {circulation}
 <table><caption>{ctx.t("patron_details")}</caption><tbody>{details}</tbody></table>
 {note}
+{_card_barcode(ctx, patron)}
 <h2>{ctx.t("blocks_heading")}</h2>
 {warning_list}
 <h2>{ctx.t("actions_heading")}</h2>

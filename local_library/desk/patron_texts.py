@@ -29,6 +29,7 @@ PATRON_TEXTS: dict[str, Words] = {
     },
     # The patron's data.
     "card_number": {"nb": "Lånekortnummer", "en": "Card number"},
+    "card_barcode": {"nb": "Strekkode for lånekortnummer {number}", "en": "Barcode of card number {number}"},
     "card_pending": {
         "nb": "(venter på nummer fra det nasjonale registeret)",
         "en": "(waiting for a number from the national registry)",

@@ -14,6 +14,7 @@ from typing import Any
 
 from local_library.circulation.fees import Fee
 from local_library.circulation.models import Loan, Reservation
+from local_library.invoices.pages import invoices_table, payments_table
 from local_library.meraapent.access import door_message
 from local_library.meraapent.entry_log import Entry
 from local_library.page_context import LibraryPageContext, format_money
@@ -29,6 +30,7 @@ from plumbing.web.pages import (
     logout_form,
 )
 
+from .card_texts import card_text
 from .service import Overview, StoredData
 from .texts import text
 
@@ -40,6 +42,9 @@ th,td{border:1px solid #999;padding:.4rem;text-align:left;vertical-align:top}cap
 form.inline{display:inline;margin:0}label{display:block;margin-top:.6rem}input{font-size:1.1rem;padding:.3rem}
 button{font-size:1rem;padding:.3rem .8rem}.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem}
 header nav{display:flex;gap:1rem;flex-wrap:wrap;align-items:center}
+figure.card{margin:1rem 0;padding:0}.card-barcode{display:block;width:100%;max-width:32rem;height:auto}
+.card-qr{display:block;width:15rem;max-width:100%;height:auto}.card-number-label{display:block}
+.card-number{font:bold 1.6rem monospace;letter-spacing:.15em}
 """
 
 BASE = "/minside"
@@ -144,7 +149,8 @@ def _open_reservation_row(ctx: PageContext, reservation: Reservation) -> str:
 
 
 def _fee_kind(ctx: PageContext, fee: Fee) -> str:
-    return ctx.t("fee_" + fee.kind, number=fee.reminder_number or "")
+    kid = f" (KID {escape(fee.kid)})" if fee.kid else ""
+    return ctx.t("fee_" + fee.kind, number=fee.reminder_number or "") + kid
 
 
 def _fee_row(ctx: PageContext, fee: Fee, *, with_status: bool) -> str:
@@ -196,12 +202,14 @@ def overview_page(
 {_message(message)}{_notice(notice)}
 {_greeting(ctx, data.patron)}
 <p><a href="{BASE}/my-data?lang={ctx.language}">{ctx.t("my_data_link")}</a></p>
+<p><a href="{BASE}/card?lang={ctx.language}">{escape(card_text("card_page_link", ctx.language))}</a></p>
 <h2>{ctx.t("loans")}</h2>
 {loans}
 <h2>{ctx.t("reservations")}</h2>
 {reservations}
 <h2>{ctx.t("fees")}</h2>
-{fees}"""
+{fees}
+{invoices_table(ctx, data.invoices)}"""
     return layout(ctx, text("overview", ctx.language), body, logged_in=True)
 
 
@@ -354,6 +362,7 @@ def my_data_page(
     "pickup_deadline")], rows(_history_reservation_row, data.reservations), "no_reservations")}
 {_section(ctx, "all_fees", [ctx.t(key) for key in ("fee_kind", "charged_on", "amount", "status")],
     [_fee_row(ctx, fee, with_status=True) for fee in data.fees], "no_fees_at_all")}
+{invoices_table(ctx, data.invoices)}{payments_table(ctx, data.invoices)}
 {_section(ctx, "notices", [ctx.t(key) for key in ("notice_kind", "channel", "content", "created", "sent_at")],
     rows(_notice_row, data.notices), "no_notices")}
 {_door_entries(ctx, door_entries, entry_log_days)}

@@ -7,13 +7,14 @@ Each function runs inside the caller's transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from local_library.circulation.fees import Fee, fees_of_patron
 from local_library.circulation.models import Loan, Reservation
 from local_library.circulation.queries import open_loans_of_patron, reservation_by_id, reservations_of_patron
+from local_library.invoices.invoices import InvoiceStatement, statements_of_patron, unsettled_statements_of_patron
 from local_library.notices.queries import notices_of_patron
 from local_library.patrons.models import Patron
 from local_library.patrons.queries import patron_by_id
@@ -39,6 +40,8 @@ class Overview:
     reservations: list[Reservation]
     """Open reservations (waiting or ready for pickup)."""
     open_fees: list[Fee]
+    invoices: list[InvoiceStatement] = field(default_factory=list)
+    """Replacement invoices with something to pay or to pay back (their KIDs)."""
 
     @property
     def open_fees_total_ore(self) -> int:
@@ -56,6 +59,8 @@ class StoredData:
     reservations: list[Reservation]
     fees: list[Fee]
     notices: list[dict[str, Any]]
+    invoices: list[InvoiceStatement] = field(default_factory=list)
+    """Every replacement invoice, settled or not, with its payments."""
 
 
 async def overview(conn: DbConnection, patron_id: UUID) -> Overview:
@@ -64,6 +69,7 @@ async def overview(conn: DbConnection, patron_id: UUID) -> Overview:
         loans=await open_loans_of_patron(conn, patron_id),
         reservations=await reservations_of_patron(conn, patron_id),
         open_fees=[fee for fee in await fees_of_patron(conn, patron_id) if fee.status == "open"],
+        invoices=await unsettled_statements_of_patron(conn, patron_id),
     )
 
 
@@ -80,6 +86,7 @@ async def stored_data(conn: DbConnection, patron_id: UUID) -> StoredData:
         reservations=await all_reservations_of_patron(conn, patron_id),
         fees=await fees_of_patron(conn, patron_id),
         notices=await notices_of_patron(conn, patron_id),
+        invoices=await statements_of_patron(conn, patron_id),
     )
 
 

@@ -24,6 +24,7 @@ from local_library.circulation.models import Reservation
 from local_library.circulation.reservations import cancel_reservation
 from local_library.meraapent.entry_log import own_entries
 from local_library.page_context import format_date
+from local_library.patrons.queries import patron_by_id
 from local_library.registry_link.login import log_in_patron
 from local_library.web import transaction
 from plumbing.db.types import DbConnection
@@ -34,7 +35,7 @@ from plumbing.web.sessions import Session
 from plumbing.web.site import Form, LoginRefusals, Site
 from registry_contract.online_login import CARD_AND_PIN_REFUSALS, MALFORMED_CARD_NUMBER
 
-from . import pages, service
+from . import card_page, pages, service
 from .sessions import COOKIES, node_sessions
 from .texts import Language, text
 
@@ -194,6 +195,15 @@ async def overview(request: web.Request) -> web.Response:
         return pages.overview_page(ctx, data, request.app[CLOCK].today(), message=message, notice=notice)
 
     return await _own_page(request, f"{pages.BASE}/me", render)
+
+
+async def own_card(request: web.Request) -> web.Response:
+    """The patron's card as a barcode and a QR code (``card_page``)."""
+
+    async def render(conn: DbConnection, patron_id: uuid.UUID, ctx: pages.PageContext) -> str:
+        return card_page.card_page(ctx, await patron_by_id(conn, patron_id))
+
+    return await _own_page(request, f"{pages.BASE}/card", render)
 
 
 async def my_data(request: web.Request) -> web.Response:

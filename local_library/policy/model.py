@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -40,9 +41,11 @@ __all__ = [
     "WEEKDAYS",
     "Audience",
     "CardRules",
+    "CardSymbology",
     "Channel",
     "ClaimBasis",
     "ClaimRules",
+    "InvoiceRules",
     "LibraryPolicy",
     "LocalizedText",
     "MaterialType",
@@ -68,6 +71,9 @@ Channel = ContactMethod
 
 Audience = Literal["adult", "child"]
 """Who an item is catalogued for; replacement prices may differ (Asker: adult book 450, child book 350)."""
+
+CardSymbology = Literal["code128", "code39"]
+"""The barcode symbology of the card on the patron's phone."""
 
 ClaimBasis = Literal["replacement_price", "purchase_price"]
 """What a claim for an unreturned item charges: the library's fixed price table, or the item's own price."""
@@ -209,6 +215,25 @@ class CardRules(_Frozen):
     guardian_signature_under: Age
     id_required_from: Age
     guardian_liable_under: Age
+    barcode: CardSymbology = "code128"
+    """How the card shows on Min side for lending machines and the desk's scanner to read: Code 128 (any
+    card number) or Code 39 (older scanners; our card numbers are digits and a capital L, which it encodes)."""
+
+
+def _kid_library_number(value: str) -> str:
+    if not (len(value) == 4 and value.isascii() and value.isdigit()):
+        raise ValueError('must be four digits in quotes, e.g. "3203"')
+    return value
+
+
+class InvoiceRules(_Frozen):
+    """Replacement invoices (``[invoices]``): the KID payment reference's library number and check digit."""
+
+    kid_library_number: Annotated[str, Field(strict=True), AfterValidator(_kid_library_number)]
+    """The first four digits of every KID of this library (the built-in policies use the municipality number)."""
+    kid_check: Literal["mod10", "mod11"] = "mod10"
+    """MOD10 (Luhn) or MOD11, as agreed with the library's bank; with MOD11 an invoice number that would need
+    the check digit 10 is skipped."""
 
 
 class DeskRules(_Frozen):
@@ -284,6 +309,8 @@ class LibraryPolicy(_Frozen):
     renewals: RenewalRules
     reminders: Reminders
     claims: ClaimRules
+    invoices: InvoiceRules = InvoiceRules(kid_library_number="0000")
+    """Left out: KIDs start with 0000 (a library sending invoices through a bank sets its own number)."""
     reservations: Reservations
     pre_due_notice: PreDueNotice | None = None
     desk: DeskRules = DeskRules()

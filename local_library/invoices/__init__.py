@@ -1,0 +1,1 @@
+"""Replacement invoices: the KID payment reference (``kid``), invoices, payments and credits (``invoices``)."""
