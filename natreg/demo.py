@@ -19,6 +19,7 @@ from local_library.catalogue.importing import import_items_csv
 from local_library.policy import load_builtin_policy
 from local_library.settings import LibrarySettings
 from local_library.sip2.terminals import create_terminal, terminal_by_name
+from natreg.eid_standin.demo import DEMO_EID_PORT, DemoEid, start_demo_eid
 from natreg.services import stop_signal
 from plumbing.db.embedded import EmbeddedPostgres, database_dsn, ensure_database
 from plumbing.keys.files import write_new_file
@@ -43,6 +44,8 @@ class DemoOptions:
     public_port: int
     first_library_port: int
     admin_port: int = 8445
+    eid_port: int = DEMO_EID_PORT
+    """The ID-porten stand-in (``natreg.eid_standin``); 0 picks a free port."""
 
 
 async def stock_demo_catalogue(library: RunningLibrary) -> None:
@@ -116,7 +119,9 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
         server_dsn = embedded.dsn()
     registry: RunningRegistry | None = None
     libraries: list[RunningLibrary] = []
+    eid: DemoEid | None = None
     try:
+        eid = await start_demo_eid(options.keys_dir, options.data_dir, options.host, options.eid_port, DEMO_LIBRARIES)
         registry_settings = RegistrySettings(
             keys_dir=options.keys_dir,
             data_dir=options.data_dir,
@@ -126,6 +131,7 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
             public_port=options.public_port,
             admin_port=options.admin_port,
             allow_synthetic_national_ids=True,
+            **eid.registry_settings(),  # type: ignore[arg-type]
         )
         await ensure_database(server_dsn, registry_settings.database_name)
         registry = await start_registry(
@@ -149,6 +155,7 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
                 port=options.first_library_port + offset if options.first_library_port else 0,
                 sip2_port=DEMO_SIP2_PORT + offset if options.first_library_port else 0,
                 bootstrap_admin_password_file=demo_admin_password_file(options.data_dir, library_id),
+                **eid.library_settings(library_id),  # type: ignore[arg-type]
             )
             await ensure_database(server_dsn, library_settings.database_name)
             library = await start_library(
@@ -157,6 +164,7 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
                 )
             )
             libraries.append(library)
+            eid.register_callback(library_id, library.url)
             await stock_demo_catalogue(library)
             print(f"library    {library_id:<10} {library.url}   Min side {library.url}/minside/")
             print(f"           staff login 'admin', password in {library_settings.bootstrap_admin_password_file}")
@@ -171,6 +179,8 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
         ) as client:
             identity = await client.whoami()
         print(f"the registry knows the {DEMO_LIBRARIES[0]} node as {identity.library_id!r}")
+        for line in eid.instructions(libraries[0].url):
+            print(line)
         print(f"all services up in {time.monotonic() - started:.1f} s; press Ctrl-C to stop")
         await stop.wait()
         print("stopping")
@@ -179,5 +189,7 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
             await library.stop()
         if registry is not None:
             await registry.stop()
+        if eid is not None:
+            await eid.standin.stop()
         if embedded is not None:
             embedded.stop()
