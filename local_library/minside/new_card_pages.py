@@ -19,10 +19,6 @@ NEW_CARD = f"{BASE}/new-card"
 
 NEW_CARD_TEXTS: dict[str, dict[Language, str]] = {
     "new_card_title": {"nb": "Få lånekort", "en": "Get a library card"},
-    "new_card_link": {
-        "nb": "Har du ikke lånekort? Få lånekort med ID-porten",
-        "en": "No library card? Get one with ID-porten",
-    },
     "new_card_intro": {
         "nb": "Logg inn med ID-porten (MinID, BankID, Buypass eller Commfides), godta bibliotekets regler og velg "
         "en PIN-kode. Du får et nasjonalt lånekort med en gang, som virker i alle norske folkebibliotek.",
@@ -238,8 +234,8 @@ def _input(
     )
     aria = (f' aria-describedby="{described}"' if described else "") + (' aria-invalid="true"' if error else "")
     value = f' value="{escape(values.get(name, ""))}"' if keep else ""
-    hint = f'<span id="{name}_hint">{ctx.t(hint_key)}</span>' if hint_key else ""
-    problem = f'<span id="{name}_error" class="message">{escape(error)}</span>' if error else ""
+    hint = f'<p id="{name}_hint">{ctx.t(hint_key)}</p>' if hint_key else ""
+    problem = f'<p id="{name}_error" class="message">{escape(error)}</p>' if error else ""
     return (
         f'<label for="{name}">{ctx.t(label_key or f"field_{name}")}</label>'
         f'<input id="{name}" name="{name}"{value} {attributes}{aria}>{hint}{problem}'
@@ -281,9 +277,9 @@ def form_page(
         for option in ("national", "local")
     )
     contact_error = problems.get("preferred_contact")
-    contact_problem = f'<span class="message">{escape(contact_error)}</span>' if contact_error else ""
+    contact_problem = f'<p class="message">{escape(contact_error)}</p>' if contact_error else ""
     rules_error = problems.get("accept_rules")
-    rules_problem = f'<span id="accept_rules_error" class="message">{escape(rules_error)}</span>' if rules_error else ""
+    rules_problem = f'<p id="accept_rules_error" class="message">{escape(rules_error)}</p>' if rules_error else ""
     days = max(material.loan_days for material in policy.materials.values())
     body = f"""<h1>{t("new_card_title")}</h1>
 {summary}<form method="post" action="{NEW_CARD}/form">{ctx.hidden_fields()}
