@@ -73,6 +73,7 @@ class LibrarySettings(ListenerSettings):
     eid_ca_file: Path | None = Field(
         default=None, description="CA certificates to trust for the eID provider's TLS; empty: the system's"
     )
+    eid_timeout_seconds: float = Field(default=10.0, gt=0, description="per-call timeout towards the eID provider")
     eid_acr_values: str = Field(
         default="idporten-loa-substantial", description="the level asked of the eID provider (at least substantial)"
     )

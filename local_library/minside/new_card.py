@@ -215,6 +215,7 @@ def add_new_card_routes(app: web.Application) -> None:
             issuer=settings.eid_issuer, client_id=settings.eid_client_id,
             client_secret=settings.eid_client_secret_file.read_text(encoding="utf-8").strip(),
             acr_values=settings.eid_acr_values, ca_file=settings.eid_ca_file,
+            timeout_seconds=settings.eid_timeout_seconds,
         )  # fmt: skip
         app[EID_RELYING_PARTY] = EidRelyingParty(config)
 

@@ -13,6 +13,7 @@ one and the provider redirects back with a code. No JavaScript; nothing is remem
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import hashlib
@@ -72,6 +73,10 @@ class Misbehaviour:
     """Put this issuer in the id token."""
     audience: str | None = None
     """Put this audience in the id token."""
+    token_status: int | None = None
+    """Answer the token endpoint with this status (and no token), as a provider in trouble does."""
+    token_delay_seconds: float = 0
+    """Wait this long before answering the token endpoint."""
 
 
 @dataclass
@@ -260,6 +265,15 @@ def _client_credentials(request: web.Request, form: dict[str, str]) -> tuple[str
 
 async def token(request: web.Request) -> web.Response:
     """Exchange a code (once, within a minute, with the right PKCE verifier) for an id token."""
+    trouble = request.app[_PROVIDER].misbehaviour
+    if trouble.token_delay_seconds:
+        await asyncio.sleep(trouble.token_delay_seconds)
+    if trouble.token_status is not None:
+        return _token_error("server_error", "the stand-in was told to fail", trouble.token_status)
+    return await _token(request)
+
+
+async def _token(request: web.Request) -> web.Response:
     provider = request.app[_PROVIDER]
     form = {key: str(value) for key, value in (await request.post()).items()}
     client_id, secret = _client_credentials(request, form)

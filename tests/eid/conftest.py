@@ -29,6 +29,8 @@ from registry_contract.national_id import generate_synthetic_national_id
 from tests.servers import run_library, run_registry
 
 LIBRARIES = ("asker", "sandnes")
+EID_TIMEOUT_SECONDS = 3.0
+"""The nodes' timeout towards the stand-in (the slow-provider test waits longer than this)."""
 
 
 def client_id(library_id: str) -> str:
@@ -48,6 +50,8 @@ class EidWorld:
     registry: RunningRegistry
     nodes: dict[str, RunningLibrary]
     ca_file: Path
+    restart_registry: Callable[[], Awaitable[RunningRegistry]]
+    """Start the registry again on its database and port (after a test stopped it)."""
     people: dict[str, str] = field(default_factory=dict)
     """Test identities by role: adult, other_adult, teen (16), child (10), guardian."""
 
@@ -149,11 +153,18 @@ async def eid_world(
     # The stand-in serves TLS with a certificate of the private CA, as ID-porten serves a public one.
     tls = public_server_context(layout.registry_server_certificate, layout.registry_server_key)
     standin = await start_standin(clients=clients, identities=identities, ssl_context=tls)
-    registry = await run_registry(
-        registry_database_url, keys_dir, pin_hash_time_cost=1, pin_hash_memory_kib=1024, eid_issuer=standin.url,
-        eid_client_ids={library_id: client_id(library_id) for library_id in LIBRARIES},
-        eid_ca_file=layout.ca_certificate,
-    )  # fmt: skip
+    registry_options: dict[str, object] = {
+        "pin_hash_time_cost": 1, "pin_hash_memory_kib": 1024, "eid_issuer": standin.url,
+        "eid_client_ids": {library_id: client_id(library_id) for library_id in LIBRARIES},
+        "eid_ca_file": layout.ca_certificate,
+    }  # fmt: skip
+    registry = await run_registry(registry_database_url, keys_dir, **registry_options)
+
+    async def restart_registry() -> RunningRegistry:
+        port = int(registry.api_url.rsplit(":", 1)[1])
+        world.registry = await run_registry(registry_database_url, keys_dir, **registry_options, port=port)
+        return world.registry
+
     nodes: dict[str, RunningLibrary] = {}
     for library_id, secret in secrets.items():
         secret_file = tmp_path / f"{library_id}-eid-secret"
@@ -162,16 +173,20 @@ async def eid_world(
             library_id, await make_library_database(), keys_dir, registry.api_url, registry_sync_enabled=False,
             data_dir=tmp_path / library_id, local_pin_pepper_path=tmp_path / f"{library_id}-pepper.key",
             eid_issuer=standin.url, eid_client_id=client_id(library_id), eid_client_secret_file=secret_file,
-            eid_ca_file=layout.ca_certificate,
+            eid_ca_file=layout.ca_certificate, eid_timeout_seconds=EID_TIMEOUT_SECONDS,
         )  # fmt: skip
         registered = standin.provider.clients[client_id(library_id)]
         standin.provider.clients[registered.client_id] = RegisteredClient(
             registered.client_id, registered.client_secret, (f"{nodes[library_id].url}/minside/new-card/callback",)
         )
-    yield EidWorld(standin=standin, registry=registry, nodes=nodes, ca_file=layout.ca_certificate, people=people)
+    world = EidWorld(
+        standin=standin, registry=registry, nodes=nodes, ca_file=layout.ca_certificate,
+        restart_registry=restart_registry, people=people,
+    )  # fmt: skip
+    yield world
     for node in nodes.values():
         await node.stop()
-    await registry.stop()
+    await world.registry.stop()
     await standin.stop()
 
 
