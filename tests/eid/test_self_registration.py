@@ -17,7 +17,7 @@ from natreg.eid_standin import ACR_HIGH, Misbehaviour
 from registry_contract.client import RegistryError
 from registry_contract.models import EidSignInProof
 from tests.eid.conftest import EidWorld, PatronBrowser, adult_form, card_number_on
-from tests.servers import registry_client
+from tests.servers import registry_client, run_registry
 
 Browsers = Callable[[], PatronBrowser]
 
@@ -337,3 +337,44 @@ async def _redeem(world: EidWorld, code: str) -> str:
             return str(body["id_token"])
     finally:
         await session.close()
+
+
+async def test_the_registry_refuses_a_token_naming_another_person(eid_world: EidWorld, browser_of: Browsers) -> None:
+    for role in ("adult", "other_adult"):
+        holder = browser_of()
+        await holder.sign_in("sandnes", eid_world.people[role])
+        await holder.submit("sandnes", adult_form())
+    token = await _redeem(eid_world, await _code_for(eid_world, eid_world.people["adult"]))
+    client = registry_client(eid_world.registry, eid_world.ca_file.parent.parent, "asker")
+    try:
+        other = await client.lookup_by_national_id(eid_world.people["other_adult"])
+        with pytest.raises(RegistryError) as refused:
+            await client.link(other.patron_id, EidSignInProof(kind="eid_sign_in", id_token=token))
+        assert (refused.value.status, refused.value.code) == (403, "patron_presence_required")
+        # The token does prove its own person's presence.
+        mine = await client.lookup_by_national_id(eid_world.people["adult"])
+        linked = await client.link(mine.patron_id, EidSignInProof(kind="eid_sign_in", id_token=token))
+        assert sorted(linked.libraries) == ["asker", "sandnes"]
+    finally:
+        await client.close()
+
+
+async def test_a_registry_without_an_eid_provider_accepts_no_eid_sign_in(
+    eid_world: EidWorld, browser_of: Browsers, registry_database_url: str
+) -> None:
+    holder = browser_of()
+    await holder.sign_in("sandnes", eid_world.people["adult"])
+    await holder.submit("sandnes", adult_form())
+    token = await _redeem(eid_world, await _code_for(eid_world, eid_world.people["adult"]))
+    keys_dir = eid_world.ca_file.parent.parent
+    await eid_world.registry.stop()
+    plain = await run_registry(registry_database_url, keys_dir, pin_hash_time_cost=1, pin_hash_memory_kib=1024)
+    client = registry_client(plain, keys_dir, "asker")
+    try:
+        found = await client.lookup_by_national_id(eid_world.people["adult"])
+        with pytest.raises(RegistryError) as refused:
+            await client.link(found.patron_id, EidSignInProof(kind="eid_sign_in", id_token=token))
+        assert (refused.value.status, refused.value.code) == (403, "patron_presence_required")
+    finally:
+        await client.close()
+        eid_world.registry = plain  # stopped by the fixture
