@@ -152,7 +152,10 @@ def _kept_values(posted: dict[str, str]) -> dict[str, str]:
 async def submit(request: web.Request) -> web.Response:
     app = request.app
     site = app[SITE]
-    posted = await form_fields(request)
+    try:
+        posted = await form_fields(request)
+    except DomainError as error:  # a control character or a body that is not UTF-8: a page, never a problem+json
+        return _refused(request, site.language(request), error.code, 422)
     language = site.language(request, posted.get("lang"))
     person = _person(request)
     if person is None:

@@ -178,6 +178,14 @@ NEW_CARD_TEXTS: dict[str, dict[Language, str]] = {
         "nb": "Fyll inn det du vil få varsler på (e-post, mobilnummer eller adresse).",
         "en": "Fill in where you want notices (e-mail, mobile number or address).",
     },
+    "code_control_character": {
+        "nb": "Skjemaet inneholdt tegn som ikke kan brukes. Prøv igjen.",
+        "en": "The form held characters that cannot be used. Please try again.",
+    },
+    "code_form_encoding": {
+        "nb": "Skjemaet inneholdt tegn som ikke kan brukes. Prøv igjen.",
+        "en": "The form held characters that cannot be used. Please try again.",
+    },
     "code_unknown": {
         "nb": "Registreringen ble avvist ({code}). Kom innom biblioteket, så hjelper vi deg.",
         "en": "The registration was refused ({code}). Visit the library and we will help you.",

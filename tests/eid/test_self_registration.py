@@ -378,3 +378,12 @@ async def test_a_registry_without_an_eid_provider_accepts_no_eid_sign_in(
     finally:
         await client.close()
         eid_world.registry = plain  # stopped by the fixture
+
+
+async def test_a_control_character_in_the_form_is_a_page(eid_world: EidWorld, browser_of: Browsers) -> None:
+    browser = browser_of()
+    await browser.sign_in("asker", eid_world.people["adult"])
+    status, page = await browser.submit("asker", adult_form(name="Kari\x1bNordmann"))
+    assert status == 422
+    assert page.startswith("<!doctype html>")
+    assert "characters that cannot be used" in page
