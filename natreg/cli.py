@@ -499,6 +499,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_command.add_argument("--health-port", type=int, default=8080)
     demo_command.add_argument("--public-port", type=int, default=8444)
     demo_command.add_argument("--admin-port", type=int, default=8445)
+    # natreg.eid_standin.demo.DEMO_EID_PORT (not imported here: the command line loads services lazily).
     demo_command.add_argument("--eid-port", type=int, default=8600, help="the ID-porten stand-in (default 8600)")
     demo_command.add_argument(
         "--first-library-port", type=int, default=8501, help="asker's port, sandnes' is the next (0: free ports)"
