@@ -10,6 +10,8 @@ import asyncpg
 from aiohttp import web
 
 from local_library.clock import Clock
+from local_library.eid.flow import SealedCookies
+from local_library.eid.relying_party import EidRelyingParty
 from local_library.meraapent.access import DoorChecks
 from local_library.notices.senders import NoticeSender
 from local_library.policy import LibraryPolicy
@@ -46,6 +48,10 @@ REGISTRY_LINK = web.AppKey("registry_link", RegistryLink)
 MINSIDE_SITE = web.AppKey("minside_site", Site)
 DESK_SITE = web.AppKey("desk_site", Site)
 """The staff desk's login, sessions and language (``local_library.desk``)."""
+EID_RELYING_PARTY = web.AppKey("eid_relying_party", EidRelyingParty)
+"""Self-registration's eID provider (``local_library.eid``); absent when ``eid_issuer`` is not set."""
+EID_COOKIES = web.AppKey("eid_cookies", SealedCookies)
+"""Seals the eID sign-in's short-lived cookies (``local_library.eid.flow``)."""
 MINSIDE_REGISTRY_INSIGHT_URL = web.AppKey("minside_registry_insight_url", str)
 """Where national patrons see the registry's own insight page (``registry_insight_url`` in the settings)."""
 

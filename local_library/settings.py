@@ -58,6 +58,26 @@ class LibrarySettings(ListenerSettings):
     )
     staff_token_hours: int = Field(default=12, ge=1, le=168, description="lifetime of a staff login token")
 
+    eid_issuer: str | None = Field(
+        default=None,
+        description="the eID provider (OpenID Connect issuer, e.g. https://idporten.no); empty: no self-registration",
+    )
+    eid_client_id: str | None = Field(default=None, description="this library's client id at the eID provider")
+    eid_client_secret_file: Path | None = Field(
+        default=None, description="file holding the client secret at the eID provider (client_secret_basic)"
+    )
+    eid_redirect_uri: str | None = Field(
+        default=None,
+        description="the callback registered at the provider; empty: https://<this host>/minside/new-card/callback",
+    )
+    eid_ca_file: Path | None = Field(
+        default=None, description="CA certificates to trust for the eID provider's TLS; empty: the system's"
+    )
+    eid_timeout_seconds: float = Field(default=10.0, gt=0, description="per-call timeout towards the eID provider")
+    eid_acr_values: str = Field(
+        default="idporten-loa-substantial", description="the level asked of the eID provider (at least substantial)"
+    )
+
     @property
     def database_name(self) -> str:
         """The node's own database on the embedded server; never shared with another service."""

@@ -371,6 +371,7 @@ def demo(arguments: argparse.Namespace) -> int:
         admin_port=arguments.admin_port,
         first_library_port=arguments.first_library_port,
         population_port=arguments.population_port,
+        eid_port=arguments.eid_port,
     )
     asyncio.run(run_demo(options))
     return 0
@@ -552,6 +553,8 @@ def _add_demo_command(commands: Subcommands, keys_dir_option: Callable[[argparse
     demo_command.add_argument(
         "--population-port", type=int, default=8610, help="the stand-in population register (0: a free port)"
     )
+    # natreg.eid_standin.demo.DEMO_EID_PORT (not imported here: the command line loads services lazily).
+    demo_command.add_argument("--eid-port", type=int, default=8600, help="the ID-porten stand-in (default 8600)")
 
 
 def build_parser() -> argparse.ArgumentParser:

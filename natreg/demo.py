@@ -19,6 +19,7 @@ from local_library.catalogue.importing import import_items_csv
 from local_library.policy import load_builtin_policy
 from local_library.settings import LibrarySettings
 from local_library.sip2.terminals import create_terminal, terminal_by_name
+from natreg.eid_standin.demo import DEMO_EID_PORT, DemoEid, start_demo_eid
 from natreg.population_standin import PopulationStandIn, RunningStandIn, start_standin, trusted_certificate_der
 from natreg.services import stop_signal
 from plumbing.db.embedded import EmbeddedPostgres, database_dsn, ensure_database
@@ -50,6 +51,8 @@ class DemoOptions:
     first_library_port: int
     admin_port: int = 8445
     population_port: int = DEMO_POPULATION_PORT
+    eid_port: int = DEMO_EID_PORT
+    """The ID-porten stand-in (``natreg.eid_standin``); 0 picks a free port."""
 
 
 async def stock_demo_catalogue(library: RunningLibrary) -> None:
@@ -110,6 +113,40 @@ async def start_demo_population_register(options: DemoOptions) -> RunningStandIn
     return await start_standin(state, options.host, options.population_port)
 
 
+async def _start_demo_library(
+    options: DemoOptions, server_dsn: str, registry: RunningRegistry, eid: DemoEid, *, offset: int, library_id: str
+) -> RunningLibrary:
+    """One demo library's node, its shelves and its SIP2 terminal, with what to print about them."""
+    library_settings = LibrarySettings(
+        library_id=library_id,
+        keys_dir=options.keys_dir,
+        data_dir=options.data_dir,
+        registry_url=registry.api_url,
+        registry_insight_url=registry.public_url + "/",
+        host=options.host,
+        # Port 0 gives each library a free port of its own (the test of the demo runs it so).
+        port=options.first_library_port + offset if options.first_library_port else 0,
+        sip2_port=DEMO_SIP2_PORT + offset if options.first_library_port else 0,
+        bootstrap_admin_password_file=demo_admin_password_file(options.data_dir, library_id),
+        **eid.library_settings(library_id),  # type: ignore[arg-type]
+    )
+    await ensure_database(server_dsn, library_settings.database_name)
+    library = await start_library(
+        library_settings.model_copy(update={"database_url": database_dsn(server_dsn, library_settings.database_name)})
+    )
+    eid.register_callback(library_id, library.url)
+    await stock_demo_catalogue(library)
+    print(f"library    {library_id:<10} {library.url}   Min side {library.url}/minside/")
+    print(f"           staff login 'admin', password in {library_settings.bootstrap_admin_password_file}")
+    print(f"           staff desk {library.url}/staff/ (log in as 'admin' with that password)")
+    kiosk_password = await ensure_demo_terminal(library, options.data_dir, library_id)
+    print(
+        f"           SIP2 {options.host}:{library.sip2_port}   terminal {DEMO_TERMINAL!r}"
+        f" password {kiosk_password} (cp850, CR)"
+    )
+    return library
+
+
 async def run_demo(options: DemoOptions) -> None:
     with stop_signal() as stop:
         await _run_demo(options, stop)
@@ -131,8 +168,10 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
     registry: RunningRegistry | None = None
     libraries: list[RunningLibrary] = []
     population: RunningStandIn | None = None
+    eid: DemoEid | None = None
     try:
         population = await start_demo_population_register(options)
+        eid = await start_demo_eid(options.keys_dir, options.data_dir, options.host, options.eid_port, DEMO_LIBRARIES)
         registry_settings = RegistrySettings(
             keys_dir=options.keys_dir,
             data_dir=options.data_dir,
@@ -147,6 +186,7 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
                 token_url=population.token_url,
                 poll_interval_seconds=DEMO_POPULATION_POLL_SECONDS,
             ),
+            **eid.registry_settings(),  # type: ignore[arg-type]
         )
         await ensure_database(server_dsn, registry_settings.database_name)
         registry = await start_registry(
@@ -160,39 +200,16 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
         print(f"           import {admin_pkcs12} in the browser, password {admin_password}")
         print(f"population register (stand-in) {population.url}/   record a death, a move, a name change there")
         for offset, library_id in enumerate(DEMO_LIBRARIES):
-            library_settings = LibrarySettings(
-                library_id=library_id,
-                keys_dir=options.keys_dir,
-                data_dir=options.data_dir,
-                registry_url=registry.api_url,
-                registry_insight_url=registry.public_url + "/",
-                host=options.host,
-                # Port 0 gives each library a free port of its own (the test of the demo runs it so).
-                port=options.first_library_port + offset if options.first_library_port else 0,
-                sip2_port=DEMO_SIP2_PORT + offset if options.first_library_port else 0,
-                bootstrap_admin_password_file=demo_admin_password_file(options.data_dir, library_id),
-            )
-            await ensure_database(server_dsn, library_settings.database_name)
-            library = await start_library(
-                library_settings.model_copy(
-                    update={"database_url": database_dsn(server_dsn, library_settings.database_name)}
-                )
-            )
-            libraries.append(library)
-            await stock_demo_catalogue(library)
-            print(f"library    {library_id:<10} {library.url}   Min side {library.url}/minside/")
-            print(f"           staff login 'admin', password in {library_settings.bootstrap_admin_password_file}")
-            print(f"           staff desk {library.url}/staff/ (log in as 'admin' with that password)")
-            kiosk_password = await ensure_demo_terminal(library, options.data_dir, library_id)
-            print(
-                f"           SIP2 {options.host}:{library.sip2_port}   terminal {DEMO_TERMINAL!r}"
-                f" password {kiosk_password} (cp850, CR)"
+            libraries.append(
+                await _start_demo_library(options, server_dsn, registry, eid, offset=offset, library_id=library_id)
             )
         async with RegistryClient.for_library(
             registry.api_url, KeyLayout(options.keys_dir), DEMO_LIBRARIES[0]
         ) as client:
             identity = await client.whoami()
         print(f"the registry knows the {DEMO_LIBRARIES[0]} node as {identity.library_id!r}")
+        for line in eid.instructions(libraries[0].url):
+            print(line)
         print(f"all services up in {time.monotonic() - started:.1f} s; press Ctrl-C to stop")
         await stop.wait()
         print("stopping")
@@ -203,5 +220,7 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
             await registry.stop()
         if population is not None:
             await population.stop()
+        if eid is not None:
+            await eid.standin.stop()
         if embedded is not None:
             embedded.stop()

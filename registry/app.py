@@ -36,6 +36,7 @@ from registry.health.calendar import keep_crl_fresh
 from registry.insight.site import create_public_app
 from registry.migrations import MIGRATIONS_PACKAGE
 from registry.patrons.core import RegistryCore
+from registry.patrons.eid_presence import eid_trust
 from registry.population.client import population_register_client
 from registry.population.follower import FeedState, follow_regularly
 from registry.routes import add_routes
@@ -95,8 +96,12 @@ def create_app(settings: RegistrySettings) -> web.Application:
             allow_synthetic_national_ids=settings.allow_synthetic_national_ids,
             ledger_file=ErasureLedgerFile(settings.erasure_ledger_file),
             lookup_limit=settings.lookup_limit,
+            eid=eid_trust(settings.eid_issuer, settings.eid_client_ids, settings.eid_ca_file),
         )
         yield
+        trust = app[app_keys.CORE].eid
+        if trust is not None:
+            await trust.provider.close()
 
     app[app_keys.SEALER_STATE] = SealerState()
     app.cleanup_ctx.extend([database, library_directory, last_seen_writes, patron_core])

@@ -23,7 +23,8 @@ NATIONAL_ID_REFUSALS: tuple[str, ...] = get_args(NationalIdErrorCode)
 LOOKUP_LIMITED = {429: ("lookup_rate_limited",)}
 # Linking a library and erasing a record need the patron present: their card and PIN, checked as at a door.
 PRESENCE_REFUSALS: dict[int, tuple[str, ...]] = {
-    403: ("patron_presence_required", "pin_invalid", "pin_not_set"),
+    403: ("patron_presence_required", "pin_invalid", "pin_not_set", "eid_token_invalid", "eid_level_too_low"),
+    503: ("eid_unavailable",),
     410: ("card_replaced",),
     422: CARD_NUMBER_REFUSALS,
     423: ("pin_locked",),

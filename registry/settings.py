@@ -58,6 +58,15 @@ class RegistrySettings(ListenerSettings):
         description="following the population register (its own NATREG_REGISTRY_POPULATION_* variables)",
     )
 
+    eid_issuer: str | None = Field(
+        default=None, description="the national eID provider whose sign-ins prove a patron's presence; empty: none"
+    )
+    eid_client_ids: dict[str, str] = Field(
+        default_factory=dict, description="each library's client id at the eID provider (JSON: library id to client id)"
+    )
+    eid_ca_file: Path | None = Field(
+        default=None, description="CA certificates to trust for the eID provider's TLS; empty: the system's"
+    )
     unlinked_lookups_per_window: int = Field(
         default=30, ge=1, description="lookups of patrons not linked to a library that it may make per window"
     )

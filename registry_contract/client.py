@@ -31,6 +31,7 @@ from registry_contract.models import (
     CardAuthentication,
     ChangePage,
     ContactUpdate,
+    EidSignInProof,
     ErasureRequestFiling,
     ErasureRequestReceipt,
     HomeLibrary,
@@ -191,7 +192,7 @@ class RegistryClient:
             idempotency_key=idempotency_key, retry=True,
         )  # fmt: skip
 
-    async def link(self, patron_id: uuid.UUID, proof: CardAndPinProof) -> PatronRecord:
+    async def link(self, patron_id: uuid.UUID, proof: CardAndPinProof | EidSignInProof) -> PatronRecord:
         """Link this library to the patron, who proves being at the desk (a wrong PIN counts as a failed try)."""
         return await self.request(
             "PUT", f"/v1/patrons/{patron_id}/link", PatronRecord, body=PatronPresence(proof=proof), retry=True

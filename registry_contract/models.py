@@ -132,9 +132,20 @@ class CardAndPinProof(WireModel):
     pin: TypedPin = Field(repr=False)
 
 
-# One kind of proof today; the eID sign-in joins as a second member, told apart by ``kind``:
-# Annotated[CardAndPinProof | EidSignInProof, Field(discriminator="kind")].
-PresenceProof = CardAndPinProof
+class EidSignInProof(WireModel):
+    """The patron signed in with their national eID at the library's web: the provider's signed id token.
+
+    The registry verifies it against the configured eID provider's published keys (issuer, the calling
+    library's client id as audience, expiry, level at least "substantial") and that its ``pid`` is the
+    patron's national ID (``registry_contract.eid``).
+    """
+
+    kind: Literal["eid_sign_in"]
+    id_token: Annotated[str, StringConstraints(min_length=1, max_length=8192)] = Field(repr=False)
+
+
+# Told apart by ``kind`` (a pydantic discriminator cannot be used: every wire string has a before-validator).
+PresenceProof = CardAndPinProof | EidSignInProof
 
 
 class PatronPresence(WireModel):

@@ -23,6 +23,7 @@ from local_library.meraapent.entry_log import expire_entry_log
 from local_library.migrations import MIGRATIONS_PACKAGE
 from local_library.notices.outbox import deliver_pending_notices
 from local_library.notices.senders import NoticeSender
+from local_library.patrons.guardians import remove_outgrown_guardians
 from local_library.policy import LibraryPolicy
 from local_library.resources import load_library_policy, notice_sender, system_clock
 from local_library.settings import LibrarySettings
@@ -42,6 +43,7 @@ class DailyReport:
     cards_blocked: int = 0
     claims: int = 0
     door_entries_expired: int = 0
+    guardians_removed: int = 0
     notices_sent: int = 0
     notices_failed: int = 0
     problems: list[str] = field(default_factory=list)
@@ -55,6 +57,8 @@ async def run_daily(pool: asyncpg.Pool, policy: LibraryPolicy, clock: Clock, sen
             report.expired_pickups = len(await expire_pickups(conn, policy, clock))
         async with conn.transaction():
             report.door_entries_expired = await expire_entry_log(conn, policy, clock)
+        async with conn.transaction():
+            report.guardians_removed = await remove_outgrown_guardians(conn, policy, clock)
         for loan_id in await open_loan_ids(conn):
             await _loan_day(conn, policy, clock, loan_id, report)
         async with conn.transaction():

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from local_library.app_keys import MINSIDE_REGISTRY_INSIGHT_URL, MINSIDE_SITE, SETTINGS
 
-from . import views
+from . import new_card, views
 
 __all__ = ["add_minside_routes"]
 
@@ -32,3 +32,4 @@ def add_minside_routes(app: web.Application) -> None:
     app.router.add_get("/minside/my-data", views.my_data)
     app.router.add_get("/minside/card", views.own_card)
     app.router.add_post("/minside/logout", views.log_out)
+    new_card.add_new_card_routes(app)

@@ -86,7 +86,10 @@ def _table(caption: str, headings: Iterable[str], rows: Iterable[str]) -> str:
     return f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def login_page(ctx: PageContext, *, message: str | None = None, notice: str | None = None) -> str:
+def login_page(
+    ctx: PageContext, *, message: str | None = None, notice: str | None = None, new_card: bool = False
+) -> str:
+    """The login form; ``new_card``: with a link to self-registration (when the library offers it)."""
     language = ctx.language
     body = login_body(
         heading=text("login_heading", language), messages=_message(message) + _notice(notice),
@@ -101,6 +104,8 @@ def login_page(ctx: PageContext, *, message: str | None = None, notice: str | No
         ],
         button=text("log_in", language),
     )  # fmt: skip
+    if new_card:
+        body += f'\n<p><a href="{BASE}/new-card?lang={language}">{ctx.t("new_card_link")}</a></p>'
     return layout(ctx, text("log_in", language), body, logged_in=False)
 
 

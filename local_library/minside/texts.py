@@ -17,6 +17,7 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "Log in with your card number and PIN to see your loans, reservations and fees at {library}.",
     },
     "card_number": {"nb": "Lånekortnummer", "en": "Card number"},
+    "new_card_link": {"nb": "Har du ikke lånekort? Få lånekort med ID-porten", "en": "No card? Get one with ID-porten"},
     "card_number_hint": {
         "nb": "10 siffer for nasjonalt lånekort, eller L og 8 siffer for lokalt lånekort.",
         "en": "10 digits for a national library card, or L and 8 digits for a local card.",

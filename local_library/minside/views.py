@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from local_library.app_keys import CLOCK, DOOR_CHECKS, PATRON_LOGINS, POLICY, POOL, SETTINGS
+from local_library.app_keys import CLOCK, DOOR_CHECKS, EID_RELYING_PARTY, PATRON_LOGINS, POLICY, POOL, SETTINGS
 from local_library.app_keys import MINSIDE_REGISTRY_INSIGHT_URL as REGISTRY_INSIGHT_URL
 from local_library.app_keys import MINSIDE_SITE as SITE
 from local_library.circulation.lending import renew
@@ -71,7 +71,9 @@ def minside_site(app: web.Application) -> Site:
     def login_page(
         request: web.Request, language: Language, csrf: str, *, message: str | None, notice: str | None
     ) -> str:
-        return pages.login_page(_context(request, language, csrf, pages.BASE), message=message, notice=notice)
+        offered = request.app.get(EID_RELYING_PARTY) is not None  # self-registration with a national eID
+        ctx = _context(request, language, csrf, pages.BASE)
+        return pages.login_page(ctx, message=message, notice=notice, new_card=offered)
 
     def now() -> dt.datetime:
         return app[CLOCK].now()  # looked up per call: tests swap the clock after the app is built

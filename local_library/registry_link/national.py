@@ -33,6 +33,7 @@ from registry_contract.field_types import Gender, NationalIdText, Pin
 from registry_contract.models import (
     ContactFields,
     ContactUpdate,
+    EidSignInProof,
     PatronRecord,
     PostalAddress,
     RegisterPatron,
@@ -86,9 +87,18 @@ def _birth_date(national_id: str, given: dt.date | None = None, gender: Gender |
 
 
 async def register_national(
-    conn: DbConnection, cipher: OutboxCipher, policy: LibraryPolicy, clock: Clock, registration: NationalRegistration
+    conn: DbConnection,
+    cipher: OutboxCipher,
+    policy: LibraryPolicy,
+    clock: Clock,
+    registration: NationalRegistration,
+    *,
+    extra_payload: dict[str, str] | None = None,
 ) -> Patron:
-    """A local record waiting for its national card number, and the registration queued for the registry."""
+    """A local record waiting for its national card number, and the registration queued for the registry.
+
+    ``extra_payload`` travels beside the registry's request body (an eID sign-in's id token, ``local_library.eid``).
+    """
     birth_date = _birth_date(registration.national_id, registration.birth_date, registration.gender)
     refuse_unfit_pin(registration.pin)
     refuse_minor_without_guardian(policy, birth_date, clock.today(), registration.guardian)
@@ -114,7 +124,8 @@ async def register_national(
         preferred_contact=registration.preferred_contact, birth_date=registration.birth_date,
         gender=registration.gender,
     )  # fmt: skip
-    await enqueue(conn, cipher, "register", patron_id, register.model_dump(mode="json"))
+    payload = {**register.model_dump(mode="json"), **(extra_payload or {})}
+    await enqueue(conn, cipher, "register", patron_id, payload)
     return await patron_by_id(conn, patron_id)
 
 
@@ -245,8 +256,14 @@ async def _nothing_more(conn: DbConnection) -> None:
     return None
 
 
+EID_TOKEN_PAYLOAD_KEY = "eid_id_token"  # noqa: S105 -- the name of a payload field, not a secret
+"""A self-registration's signed id token (``local_library.eid``), beside the registry's request body."""
+
+
 async def deliver_registration(client: RegistryClient, entry: OutboxEntry) -> LocalUpdate:
-    registration = RegisterPatron.model_validate(entry.payload)
+    body = dict(entry.payload)
+    id_token = body.pop(EID_TOKEN_PAYLOAD_KEY, None)
+    registration = RegisterPatron.model_validate(body)
     try:
         record = await client.register_patron(registration, idempotency_key=str(entry.idempotency_key))
     except RegistryError as error:
@@ -257,9 +274,17 @@ async def deliver_registration(client: RegistryClient, entry: OutboxEntry) -> Lo
         # (``/api/staff/national-patrons/link``) and this refusal tells them so.
         found = await client.lookup_by_national_id(registration.national_id, purpose="registration at the desk")
         # Linked here already (a repeated registration): the local side folds the duplicate record.
-        if not isinstance(found, PatronRecord):
+        if isinstance(found, PatronRecord):
+            record = found
+        elif id_token is not None:
+            # Signed in with their eID: the registry verifies the id token as the holder's proof of presence.
+            record = await client.link(found.patron_id, EidSignInProof(kind="eid_sign_in", id_token=id_token))
+        else:
             raise
-        record = found
+        if id_token is not None:
+            # The holder proved who they are with their eID (as with ID at a desk, where staff may set a new PIN):
+            # the PIN they just chose becomes their national PIN. Setting it again after a crash changes nothing.
+            await client.change_pin(record.patron_id, registration.pin)
 
     async def apply(conn: DbConnection) -> None:
         await apply_registration(conn, entry, record)

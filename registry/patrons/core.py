@@ -16,7 +16,7 @@ import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import asyncpg
 
@@ -27,6 +27,9 @@ from registry.crypto.keyring import KeyRing
 from registry.erasure.ledger_file import ErasureLedgerFile
 from registry.patrons import store
 from registry.patrons.lookup_limits import LookupLimit
+
+if TYPE_CHECKING:
+    from registry.patrons.eid_presence import EidTrust
 from registry_contract.models import PatronRecord
 from registry_contract.pins import PinHasher
 from registry_contract.refusals import patron_not_found
@@ -59,6 +62,8 @@ class RegistryCore:
     ledger_file: ErasureLedgerFile | None = None
     """Online failures on numbers without a PIN to count them on (``registry_contract.lockout``)."""
     lookup_limit: LookupLimit = DEFAULT_LOOKUP_LIMIT
+    eid: EidTrust | None = None
+    """The national eID provider whose sign-ins prove a patron's presence (``eid_presence``); None: none."""
 
     async def remember_erasure(self, patron_id: uuid.UUID, reason: str, erased_at: dt.datetime) -> None:
         """After the erasure committed: copy it to the ledger file that survives database restores."""

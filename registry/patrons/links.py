@@ -1,7 +1,8 @@
 """Which libraries a patron is associated with: link, unlink, home library — and opting out of them all.
 
 Linking a library, unlinking the last one (which erases the record) and opting out need the patron present:
-their card number and PIN, checked with the same lockout as at every door.
+their card number and PIN, checked with the same lockout as at every door, or a sign-in with their national
+eID that the registry verifies itself (``eid_presence``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import datetime as dt
 import uuid
 
 from plumbing.db.types import DbConnection
-from plumbing.errors import DomainError, ErrorKind
 from registry.feed.store import record_change
 from registry.patrons import store
 from registry.patrons.authentication import authenticate
@@ -22,13 +22,10 @@ from registry.patrons.core import (
     linked_row_exists,
     record_for,
 )
+from registry.patrons.eid_presence import confirm_eid_presence, patron_presence_required
 from registry.patrons.erasure import erase_patron
-from registry_contract.models import CardAuthentication, OptOutReceipt, PatronPresence, PatronRecord
+from registry_contract.models import CardAuthentication, EidSignInProof, OptOutReceipt, PatronPresence, PatronRecord
 from registry_contract.refusals import patron_not_found
-
-
-def patron_presence_required(detail: str = "the patron must be present: send their card number and PIN") -> DomainError:
-    return DomainError(ErrorKind.FORBIDDEN, "patron_presence_required", detail)
 
 
 async def confirm_presence(
@@ -42,6 +39,9 @@ async def confirm_presence(
     proof = presence.proof
     if proof is None:
         raise patron_presence_required()
+    if isinstance(proof, EidSignInProof):
+        await confirm_eid_presence(core, caller, patron_id, proof)
+        return proof.kind
     credentials = CardAuthentication(card_number=proof.card_number, pin=proof.pin)
     record = await authenticate(core, caller, credentials, f"{purpose} (proof of presence)")
     if record.patron_id != patron_id:
