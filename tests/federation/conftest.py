@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from importlib import resources
 from pathlib import Path
 
 import asyncpg
@@ -14,6 +15,14 @@ from registry.federation.profiles import set_profile
 from registry_contract.federation import FederationProfile, PickupRules
 
 ProfileSetter = Callable[..., Awaitable[None]]
+
+
+def oslo_policy(folder: Path) -> Path:
+    """The test keys' third library, oslo, has no built-in policy: it lends under a copy of Stavanger's."""
+    text = resources.files("local_library.policy").joinpath("stavanger.toml").read_text(encoding="utf-8")
+    path = folder / "oslo.toml"
+    path.write_text(text.replace('library_id = "stavanger"', 'library_id = "oslo"'), encoding="utf-8")
+    return path
 
 
 @pytest.fixture
