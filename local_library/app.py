@@ -19,6 +19,7 @@ from local_library.federation.directory import CachedDirectory
 from local_library.federation.peer_client import PeerClient
 from local_library.federation.peer_routes import PEER_ENDPOINTS
 from local_library.federation.peer_server import create_peer_app
+from local_library.federation.statements import StatementVerifier
 from local_library.meraapent.access import DoorChecks, door_decision_in_norwegian, entry_key_from
 from local_library.meraapent.views import routes as door_routes
 from local_library.migrations import MIGRATIONS_PACKAGE
@@ -137,6 +138,7 @@ async def _federation(app: web.Application) -> AsyncIterator[None]:
     )
     app[app_keys.PEER_DIRECTORY] = directory
     app[app_keys.PEER_CLIENT] = client
+    app[app_keys.PEER_STATEMENTS] = StatementVerifier(settings.library_id, app[app_keys.REGISTRY].statement_keys)
     yield
     await client.close()
 
