@@ -162,7 +162,7 @@ async def everywhere(request: web.Request) -> web.Response:
     names = await _library_names(request, language)
     own_id = request.app[SETTINGS].library_id
     own_section = (
-        f"<section><h2>{ctx.t('this_library', library=ctx.library_name)}</h2>"
+        f"<section><h2>{ctx.t('this_library', library=names.get(own_id, ctx.library_name))}</h2>"
         f"{pages.overview_tables(ctx, here, request.app[CLOCK].today())}</section>"
     )
     authority = None
