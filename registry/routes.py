@@ -133,7 +133,8 @@ ENDPOINTS = [
         "POST", "/v1/patron-statements", issue_patron_statement,
         "a signed statement (at most a minute) that the patron, authenticated here, lets another library answer for "
         "the scopes asked; recorded in the patron's audit trail",
-        IssuedStatement, StatementRequest, 201, refusals={422: ("statement_audience_invalid",)},
+        IssuedStatement, StatementRequest, 201,
+        refusals={404: ("patron_not_found",), 422: ("statement_audience_invalid",)},
     ),
     Endpoint(
         "GET", "/v1/statement-keys", statement_keys, "the public keys (JWKS) that verify patron statements",

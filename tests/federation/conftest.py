@@ -102,3 +102,18 @@ async def federation(
         await lend_title(node, card, f"{library_id.upper()}-B", f"{library_id.capitalize()} book")
     at_asker = await nodes["asker"].ok("GET", f"/api/staff/cards/{card}")
     return Federation(registry, nodes, card, uuid.UUID(at_asker["registry_patron_id"]))
+
+
+async def statement_audit(registry_database_url: str, patron_id: uuid.UUID) -> list[tuple[str, str, str]]:
+    """(library, operation, purpose) of every statement issued for the patron, sealed or still pending."""
+    connection = await asyncpg.connect(registry_database_url)
+    try:
+        rows = await connection.fetch(
+            "SELECT library_id, operation, purpose FROM audit_pending WHERE patron_id = $1"
+            " AND operation LIKE 'statement%' UNION ALL SELECT library_id, operation, purpose FROM audit_log"
+            " WHERE patron_id = $1 AND operation LIKE 'statement%'",
+            patron_id,
+        )
+    finally:
+        await connection.close()
+    return sorted((row["library_id"], row["operation"], row["purpose"]) for row in rows)

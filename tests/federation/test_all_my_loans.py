@@ -22,7 +22,9 @@ from plumbing.http.listeners import ListenerRunner, ListenerSite
 from plumbing.http.sites import start_site
 from plumbing.keys.layout import KeyLayout
 from plumbing.tls import library_peer_server_context
-from tests.federation.conftest import Federation, ProfileSetter
+from tests.desk.conftest import csrf_of, desk_log_in
+from tests.federation.conftest import Federation, ProfileSetter, statement_audit
+from tests.national.conftest import ADMIN_PASSWORD
 from tests.national.test_national_flows import PIN
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -167,3 +169,31 @@ async def test_without_the_registry_the_page_still_shows_this_library(
     page = await _everywhere(min_side)
     assert "Asker book" in page
     assert "The national registry is not answering now" in page
+
+
+async def test_the_desk_asks_every_library_for_the_patron_at_the_desk_with_the_card(
+    federation: Federation, keys_dir: Path, registry_database_url: str
+) -> None:
+    context = ssl.create_default_context(cafile=KeyLayout(keys_dir).ca_certificate)
+    async with aiohttp.ClientSession(
+        base_url=federation.nodes["asker"].library.url, connector=aiohttp.TCPConnector(ssl=context),
+        cookie_jar=aiohttp.CookieJar(unsafe=True),
+    ) as desk:  # fmt: skip
+        logged_in = await desk_log_in(desk, "admin", ADMIN_PASSWORD, lang="en")
+        assert logged_in.url.path == "/staff/"
+        async with desk.get("/staff/everywhere?lang=en") as start:
+            token = csrf_of(await start.text())
+        await federation.nodes["sandnes"].stop()
+        form = {"csrf": token, "lang": "en", "card_number": federation.card_number}
+        async with desk.post("/staff/everywhere", data=form) as asked:
+            page = await asked.text()
+        assert "Oslo book" in page
+        assert "Sandnes book" not in page
+        assert '<th scope="row">Sandnes bibliotek</th><td>not reachable</td>' in page
+        assert '<th scope="row">oslo</th><td>answered</td>' in page
+        async with desk.post("/staff/everywhere", data=form | {"card_number": "0000000000"}) as unknown:
+            assert "No patron here holds this card." in await unknown.text()
+    issued = await statement_audit(registry_database_url, federation.registry_patron_id)
+    assert [entry for entry in issued if entry[2].endswith("desk_card")] == [
+        ("asker", "statement_loans_read", "oslo desk_card"), ("asker", "statement_loans_read", "sandnes desk_card"),
+    ]  # fmt: skip

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 import pytest
 
 from local_library import app_keys
@@ -22,7 +21,7 @@ from plumbing.keys.signing import SigningKeyRing, read_signed_token
 from plumbing.tls import library_client_context
 from registry_contract.client import RegistryError
 from registry_contract.statements import STATEMENT_KEY_PURPOSE, STATEMENT_TYPE, StatementRequest, StatementScope
-from tests.federation.conftest import Federation
+from tests.federation.conftest import Federation, statement_audit
 from tests.national.test_national_flows import _adult_registration
 from tests.servers import registry_client
 
@@ -76,17 +75,8 @@ async def test_a_statement_lets_asker_read_the_patrons_account_at_sandnes_and_no
     assert [loan.title for loan in account.loans] == ["Sandnes book"]
 
     # The issue is in the patron's audit trail (naming the library asked), the access in Sandnes's log.
-    connection = await asyncpg.connect(registry_database_url)
-    try:
-        rows = await connection.fetch(
-            "SELECT library_id, purpose FROM audit_pending WHERE operation = 'statement_loans_read' AND patron_id = $1"
-            " UNION ALL SELECT library_id, purpose FROM audit_log WHERE operation = 'statement_loans_read'"
-            " AND patron_id = $1",
-            federation.registry_patron_id,
-        )
-    finally:
-        await connection.close()
-    assert [(row["library_id"], row["purpose"]) for row in rows] == [("asker", "sandnes minside")]
+    issued_entries = await statement_audit(registry_database_url, federation.registry_patron_id)
+    assert issued_entries == [("asker", "statement_loans_read", "sandnes minside")]
     sandnes = federation.nodes["sandnes"].library.runner.app
     accesses = await sandnes[app_keys.POOL].fetch(
         "SELECT caller_library, scope, statement_id FROM peer_patron_accesses"
