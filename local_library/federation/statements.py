@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from local_library.registry_link.errors import as_domain_error
 from plumbing.errors import DomainError, ErrorKind
 from plumbing.keys.signing import SignedTokenError, read_signed_token
 from registry_contract.client import RegistryError, RegistryUnavailableError
@@ -34,6 +35,7 @@ from registry_contract.statements import (
 
 KeySource = Callable[[], Awaitable[PublishedKeys]]
 KEY_REFETCH_PAUSE_SECONDS = 10.0
+KEYS_UNAVAILABLE = "the registry's statement keys cannot be read now; try again"
 
 
 @dataclass(frozen=True)
@@ -92,12 +94,10 @@ class StatementVerifier:
                 self._fetched_at = self._monotonic()
                 try:
                     published = await self._key_source()
-                except (RegistryUnavailableError, RegistryError):
+                except (RegistryUnavailableError, RegistryError) as error:
+                    # Keys held before still verify; with none at all no statement can be checked now.
                     if self._keys is None:
-                        raise DomainError(
-                            ErrorKind.UNAVAILABLE, "statement_keys_unavailable",
-                            "the registry's statement keys cannot be read now", retry_after_seconds=5,
-                        ) from None  # fmt: skip
+                        raise as_domain_error(error, unavailable_message=KEYS_UNAVAILABLE) from None
                 else:
                     self._keys = published.model_dump(mode="json", exclude_none=True)
         if self._keys is None:
