@@ -34,7 +34,9 @@ from registry_contract.statements import (
 )
 
 KeySource = Callable[[], Awaitable[PublishedKeys]]
-KEY_REFETCH_PAUSE_SECONDS = 10.0
+# A statement naming a key not seen yet makes the node read the published keys again (a rotation), at most this
+# often: callers are authenticated libraries, but a stream of made-up key ids must not become a stream of reads.
+KEY_REFETCH_PAUSE_SECONDS = 1.0
 KEYS_UNAVAILABLE = "the registry's statement keys cannot be read now; try again"
 
 
@@ -77,8 +79,10 @@ class StatementVerifier:
         *,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         monotonic: Callable[[], float] = time.monotonic,
+        refetch_pause_seconds: float = KEY_REFETCH_PAUSE_SECONDS,
     ) -> None:
         self._library_id = library_id
+        self._refetch_pause = refetch_pause_seconds
         self._key_source = key_source
         self._now = now
         self._monotonic = monotonic
@@ -88,7 +92,7 @@ class StatementVerifier:
 
     async def _published_keys(self, kid: object) -> dict[str, Any]:
         known = self._keys is not None and any(key.get("kid") == kid for key in self._keys["keys"])
-        due = self._fetched_at is None or self._monotonic() - self._fetched_at >= KEY_REFETCH_PAUSE_SECONDS
+        due = self._fetched_at is None or self._monotonic() - self._fetched_at >= self._refetch_pause
         if not known and due:
             async with self._lock:
                 self._fetched_at = self._monotonic()
