@@ -19,6 +19,7 @@ from local_library.catalogue.importing import import_items_csv
 from local_library.policy import load_builtin_policy
 from local_library.settings import LibrarySettings
 from local_library.sip2.terminals import create_terminal, terminal_by_name
+from natreg.population_standin import PopulationStandIn, RunningStandIn, start_standin, trusted_certificate_der
 from natreg.services import stop_signal
 from plumbing.db.embedded import EmbeddedPostgres, database_dsn, ensure_database
 from plumbing.keys.files import write_new_file
@@ -26,13 +27,17 @@ from plumbing.keys.layout import KeyLayout
 from plumbing.keys.pki import add_administrator, init_keys, load_administrator_entries, set_library_display_names
 from registry import app_keys as registry_app_keys
 from registry.app import RunningRegistry, start_registry
-from registry.auth.libraries import LibraryDirectory
 from registry.federation.profiles import set_profile
+from registry.population.settings import PopulationRegisterSettings
 from registry.settings import RegistrySettings
 from registry_contract.client import RegistryClient
 from registry_contract.federation import FederationProfile
 
 DEMO_LIBRARIES = ("asker", "sandnes", "stavanger")
+DEMO_POPULATION_PORT = 8610
+"""The stand-in population register (feed, bulk lookup and token endpoint on one listener, plain HTTP)."""
+# The demo registry reads the stand-in's feed this often, so an event typed into its form shows soon.
+DEMO_POPULATION_POLL_SECONDS = 3
 DEMO_ADMINISTRATOR = "demo-admin"
 
 
@@ -47,6 +52,7 @@ class DemoOptions:
     public_port: int
     first_library_port: int
     admin_port: int = 8445
+    population_port: int = DEMO_POPULATION_PORT
 
 
 async def stock_demo_catalogue(library: RunningLibrary) -> None:
@@ -101,11 +107,22 @@ def demo_administrator(keys_dir: Path) -> tuple[Path, str]:
     return layout.administrator_pkcs12(DEMO_ADMINISTRATOR), password_file.read_text().strip()
 
 
-async def register_demo_node(registry: RunningRegistry, keys_dir: Path, library_id: str, node_url: str) -> None:
-    """Enter the node in the registry's library directory, as `natreg registry set-federation` would."""
-    profile = FederationProfile(node_url=node_url, offers_interlibrary_requests=True)
+async def register_demo_node(registry: RunningRegistry, library_id: str, library: RunningLibrary) -> None:
+    """Enter the node's peer listener in the registry's library directory, as `natreg registry set-federation`
+    would, and say where it is."""
+    if library.peer_url is None:
+        return
+    profile = FederationProfile(node_url=library.peer_url, offers_interlibrary_requests=True)
     async with registry.runner.app[registry_app_keys.POOL].acquire() as connection:
-        await set_profile(connection, LibraryDirectory(KeyLayout(keys_dir)), library_id, profile)
+        await set_profile(connection, library_id, profile)
+    print(f"           peer listener for other libraries' nodes {library.peer_url}")
+
+
+async def start_demo_population_register(options: DemoOptions) -> RunningStandIn:
+    """The stand-in register, trusting the registry's business certificate; its people live in memory only."""
+    layout = KeyLayout(options.keys_dir)
+    state = PopulationStandIn(trusted_certificate_der(layout.registry_business_certificate))
+    return await start_standin(state, options.host, options.population_port)
 
 
 async def run_demo(options: DemoOptions) -> None:
@@ -128,7 +145,9 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
         server_dsn = embedded.dsn()
     registry: RunningRegistry | None = None
     libraries: list[RunningLibrary] = []
+    population: RunningStandIn | None = None
     try:
+        population = await start_demo_population_register(options)
         registry_settings = RegistrySettings(
             keys_dir=options.keys_dir,
             data_dir=options.data_dir,
@@ -138,6 +157,11 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
             public_port=options.public_port,
             admin_port=options.admin_port,
             allow_synthetic_national_ids=True,
+            population=PopulationRegisterSettings(
+                api_url=population.api_url,
+                token_url=population.token_url,
+                poll_interval_seconds=DEMO_POPULATION_POLL_SECONDS,
+            ),
         )
         await ensure_database(server_dsn, registry_settings.database_name)
         registry = await start_registry(
@@ -149,6 +173,7 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
         print(f"registry   insight page for patrons {registry.public_url}")
         print(f"registry   administrators' desk {registry.admin_url}/")
         print(f"           import {admin_pkcs12} in the browser, password {admin_password}")
+        print(f"population register (stand-in) {population.url}/   record a death, a move, a name change there")
         for offset, library_id in enumerate(DEMO_LIBRARIES):
             library_settings = LibrarySettings(
                 library_id=library_id,
@@ -174,9 +199,7 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
             print(f"library    {library_id:<10} {library.url}   Min side {library.url}/minside/")
             print(f"           staff login 'admin', password in {library_settings.bootstrap_admin_password_file}")
             print(f"           staff desk {library.url}/staff/ (log in as 'admin' with that password)")
-            if library.peer_url is not None:
-                await register_demo_node(registry, options.keys_dir, library_id, library.peer_url)
-                print(f"           peer listener for other libraries' nodes {library.peer_url}")
+            await register_demo_node(registry, library_id, library)
             kiosk_password = await ensure_demo_terminal(library, options.data_dir, library_id)
             print(
                 f"           SIP2 {options.host}:{library.sip2_port}   terminal {DEMO_TERMINAL!r}"
@@ -195,5 +218,7 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
             await library.stop()
         if registry is not None:
             await registry.stop()
+        if population is not None:
+            await population.stop()
         if embedded is not None:
             embedded.stop()

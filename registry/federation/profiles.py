@@ -1,7 +1,7 @@
 """Each library's federation profile, and the directory served to nodes.
 
 Profiles live in their own table keyed by library id; identities (display names, certificate serials,
-revocation) come from the library list (``registry.auth.libraries.LibraryDirectory``) and are joined here.
+revocation) come from the library directory (``registry.auth.libraries.LibraryDirectory``) and are joined here.
 """
 
 from __future__ import annotations
@@ -10,16 +10,15 @@ import json
 
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError, ErrorKind
+from registry.auth.directory_store import load_directory
 from registry.auth.libraries import LibraryDirectory
 from registry_contract.federation import DirectoryEntry, FederationProfile, LibraryDirectoryListing, PickupRules
 
 
-async def set_profile(
-    connection: DbConnection, libraries: LibraryDirectory, library_id: str, profile: FederationProfile
-) -> None:
-    """Set a library's profile (``natreg registry set-federation``, or when the demo adds a library)."""
-    known = {entry.library_id for entry in libraries.entries()}
-    if library_id not in known:
+async def set_profile(connection: DbConnection, library_id: str, profile: FederationProfile) -> None:
+    """Set a library's profile (``natreg registry set-federation``, or when the demo adds a library); the library
+    must be in the registry's library directory."""
+    if library_id not in (await load_directory(connection)).entries:
         raise DomainError(ErrorKind.NOT_FOUND, "library_unknown", "no library with this id in the library list")
     await store_profile(connection, library_id, profile)
 

@@ -13,9 +13,7 @@ import pytest
 
 from local_library import app_keys
 from local_library.federation.peer_client import PeerClient
-from plumbing.keys.layout import KeyLayout
 from registry.app import RunningRegistry
-from registry.auth.libraries import LibraryDirectory
 from registry.federation.profiles import set_profile
 from registry_contract.federation import FederationProfile, PickupRules
 from tests.national.conftest import Node, NodeFactory, registry, start_node  # noqa: F401 - fixtures
@@ -33,10 +31,12 @@ def oslo_policy(folder: Path) -> Path:
 
 
 @pytest.fixture
-async def set_federation_profile(registry_database_url: str, keys_dir: Path) -> AsyncIterator[ProfileSetter]:
+async def set_federation_profile(
+    registry: RunningRegistry,  # noqa: F811 - the running registry has the key folder's libraries in its directory
+    registry_database_url: str,
+) -> AsyncIterator[ProfileSetter]:
     """Set a library's federation profile in the registry's database, as `natreg registry set-federation` does."""
     connection = await asyncpg.connect(registry_database_url)
-    libraries = LibraryDirectory(KeyLayout(keys_dir))
 
     async def set_one(
         library_id: str, node_url: str, *, offers_requests: bool = True, hold_shelf_days: int = 7
@@ -46,7 +46,7 @@ async def set_federation_profile(registry_database_url: str, keys_dir: Path) -> 
             offers_interlibrary_requests=offers_requests,
             pickup_rules=PickupRules(hold_shelf_days=hold_shelf_days),
         )
-        await set_profile(connection, libraries, library_id, profile)
+        await set_profile(connection, library_id, profile)
 
     yield set_one
     await connection.close()

@@ -64,7 +64,11 @@ async def test_a_profile_is_only_for_a_library_in_the_list_and_only_with_an_http
 
 
 async def test_the_admin_command_sets_a_profile(
-    registry_database_url: str, keys_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    registry: RunningRegistry,  # noqa: F811 - the directory in the database, imported from the key folder at start
+    registry_database_url: str,
+    keys_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("NATREG_REGISTRY_DATABASE_URL", registry_database_url)
     monkeypatch.setenv("NATREG_REGISTRY_KEYS_DIR", str(keys_dir))
