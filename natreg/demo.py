@@ -1,4 +1,4 @@
-"""``natreg demo``: the registry and two library nodes, asker and sandnes, on one machine.
+"""``natreg demo``: the registry and three library nodes, asker, sandnes and stavanger, on one machine.
 
 Everything it needs is made on first use: the embedded PostgreSQL in the data folder, one database per
 service, and the key material. Ctrl-C stops the services and the database cleanly.
@@ -26,12 +26,15 @@ from plumbing.db.embedded import EmbeddedPostgres, database_dsn, ensure_database
 from plumbing.keys.files import write_new_file
 from plumbing.keys.layout import KeyLayout
 from plumbing.keys.pki import add_administrator, init_keys, load_administrator_entries, set_library_display_names
+from registry import app_keys as registry_app_keys
 from registry.app import RunningRegistry, start_registry
+from registry.federation.profiles import set_profile
 from registry.population.settings import PopulationRegisterSettings
 from registry.settings import RegistrySettings
 from registry_contract.client import RegistryClient
+from registry_contract.federation import FederationProfile
 
-DEMO_LIBRARIES = ("asker", "sandnes")
+DEMO_LIBRARIES = ("asker", "sandnes", "stavanger")
 DEMO_POPULATION_PORT = 8610
 """The stand-in population register (feed, bulk lookup and token endpoint on one listener, plain HTTP)."""
 # The demo registry reads the stand-in's feed this often, so an event typed into its form shows soon.
@@ -65,6 +68,7 @@ async def stock_demo_catalogue(library: RunningLibrary) -> None:
 
 DEMO_TERMINAL = "demo-kiosk"
 DEMO_SIP2_PORT = 6001
+DEMO_PEER_PORT = 8511
 
 
 async def ensure_demo_terminal(library: RunningLibrary, data_dir: Path, library_id: str) -> str:
@@ -106,6 +110,17 @@ def demo_administrator(keys_dir: Path) -> tuple[Path, str]:
     return layout.administrator_pkcs12(DEMO_ADMINISTRATOR), password_file.read_text().strip()
 
 
+async def register_demo_node(registry: RunningRegistry, library_id: str, library: RunningLibrary) -> None:
+    """Enter the node's peer listener in the registry's library directory, as `natreg registry set-federation`
+    would, and say where it is."""
+    if library.peer_url is None:
+        return
+    profile = FederationProfile(node_url=library.peer_url, offers_interlibrary_requests=True)
+    async with registry.runner.app[registry_app_keys.POOL].acquire() as connection:
+        await set_profile(connection, library_id, profile)
+    print(f"           peer listener for other libraries' nodes {library.peer_url}")
+
+
 async def start_demo_population_register(options: DemoOptions) -> RunningStandIn:
     """The stand-in register, trusting the registry's business certificate; its people live in memory only."""
     layout = KeyLayout(options.keys_dir)
@@ -127,6 +142,7 @@ async def _start_demo_library(
         # Port 0 gives each library a free port of its own (the test of the demo runs it so).
         port=options.first_library_port + offset if options.first_library_port else 0,
         sip2_port=DEMO_SIP2_PORT + offset if options.first_library_port else 0,
+        peer_port=DEMO_PEER_PORT + offset if options.first_library_port else 0,
         bootstrap_admin_password_file=demo_admin_password_file(options.data_dir, library_id),
         **eid.library_settings(library_id),  # type: ignore[arg-type]
     )
@@ -139,6 +155,7 @@ async def _start_demo_library(
     print(f"library    {library_id:<10} {library.url}   Min side {library.url}/minside/")
     print(f"           staff login 'admin', password in {library_settings.bootstrap_admin_password_file}")
     print(f"           staff desk {library.url}/staff/ (log in as 'admin' with that password)")
+    await register_demo_node(registry, library_id, library)
     kiosk_password = await ensure_demo_terminal(library, options.data_dir, library_id)
     print(
         f"           SIP2 {options.host}:{library.sip2_port}   terminal {DEMO_TERMINAL!r}"

@@ -20,6 +20,7 @@ from plumbing.http.problems import problem_middleware
 from plumbing.http.sites import start_site, url_host
 from plumbing.keys.files import load_or_create_key_file
 from plumbing.keys.layout import KeyLayout
+from plumbing.keys.signing import SigningKeyRing
 from plumbing.tls import public_server_context, registry_admin_desk_context, registry_node_api_context
 from plumbing.web.sessions import load_or_create_session_key
 from registry import app_keys
@@ -42,8 +43,14 @@ from registry.population.follower import FeedState, follow_regularly
 from registry.routes import add_routes
 from registry.settings import RegistrySettings
 from registry_contract.pins import PinHasher
+from registry_contract.statements import STATEMENT_KEY_PURPOSE
 
 logger = logging.getLogger(__name__)
+
+
+def _federation_keys(app: web.Application, layout: KeyLayout) -> None:
+    """The rotating keys that sign patron statements (a first one made on first start)."""
+    app[app_keys.STATEMENT_KEYS] = SigningKeyRing.open(layout.signing_keys(STATEMENT_KEY_PURPOSE))
 
 
 def create_app(settings: RegistrySettings) -> web.Application:
@@ -108,6 +115,7 @@ def create_app(settings: RegistrySettings) -> web.Application:
     if settings.population.enabled:
         app[app_keys.POPULATION_FEED_STATE] = FeedState()
     app.cleanup_ctx.extend(_background_jobs(settings, layout))
+    _federation_keys(app, layout)
     add_routes(app)
     return app
 

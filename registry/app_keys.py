@@ -9,6 +9,7 @@ import asyncpg
 from aiohttp import web
 
 from plumbing.keys.layout import KeyLayout
+from plumbing.keys.signing import SigningKeyRing
 from plumbing.web.sessions import SessionStore
 from plumbing.web.site import Site
 from registry.audit.sealer import SealerState
@@ -29,6 +30,8 @@ CORE = web.AppKey("core", RegistryCore)
 SEALER_STATE = web.AppKey("sealer_state", SealerState)
 POPULATION_FEED_STATE = web.AppKey("population_feed_state", FeedState)
 """What the population register job last did (``registry.population.follower``), for ``/health``."""
+STATEMENT_KEYS = web.AppKey("statement_keys", SigningKeyRing)
+"""The rotating keys that sign patron statements (``registry.federation.statements``), published on /v1."""
 CALLER = web.RequestKey("caller", CallingLibrary)
 """The library a node API request comes from, set by ``registry.auth.middleware``."""
 OPENAPI_DOCUMENT = web.AppKey("openapi_document", dict[str, Any])

@@ -26,11 +26,13 @@ from registry.crypto.keyring import KeyRing
 from registry.crypto.rotation import RotationReport, data_keys_to_rewrap, rotate_data_keys
 from registry.erasure import admin
 from registry.erasure.ledger_file import ErasureLedgerFile
+from registry.federation.profiles import set_profile
 from registry.migrations import MIGRATIONS_PACKAGE
 from registry.patrons.core import RegistryCore
 from registry.population.backfill import BackfillStep, backfill
 from registry.population.client import population_register_client
 from registry.settings import RegistrySettings
+from registry_contract.federation import FederationProfile
 from registry_contract.pins import PinHasher
 
 
@@ -163,3 +165,9 @@ async def population_backfill(
             return await backfill(core, register, settings.population, restart=restart, progress=progress)
     finally:
         await register.close()
+
+
+async def set_federation_profile(settings: RegistrySettings, library_id: str, profile: FederationProfile) -> None:
+    """Where a library's node answers other nodes, and what it offers them (served at ``GET /v1/libraries``)."""
+    async with registry_pool(settings) as pool, pool.acquire() as connection:
+        await set_profile(connection, library_id, profile)

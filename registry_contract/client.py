@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from plumbing.keys.layout import KeyLayout
 from plumbing.tls import library_client_context
+from registry_contract.federation import LibraryDirectoryListing
 from registry_contract.lockout import Door
 from registry_contract.models import (
     CardAndPinProof,
@@ -45,6 +46,7 @@ from registry_contract.models import (
     RegisterPatron,
     WhoAmI,
 )
+from registry_contract.statements import IssuedStatement, PublishedKeys, StatementRequest
 
 logger = logging.getLogger(__name__)
 
@@ -230,6 +232,17 @@ class RegistryClient:
     async def changes(self, cursor: str | None, *, limit: int = 100) -> ChangePage:
         query = f"?limit={limit}" + (f"&cursor={quote(cursor, safe='')}" if cursor else "")
         return await self.request("GET", f"/v1/changes{query}", ChangePage)
+
+    async def library_directory(self) -> LibraryDirectoryListing:
+        """Every library's identity and federation profile (nodes cache it: ``local_library.federation``)."""
+        return await self.request("GET", "/v1/libraries", LibraryDirectoryListing)
+
+    async def issue_statement(self, request: StatementRequest) -> IssuedStatement:
+        """A signed statement for a patron this library authenticated (not retried: each one is audited)."""
+        return await self.request("POST", "/v1/patron-statements", IssuedStatement, body=request, retry=False)
+
+    async def statement_keys(self) -> PublishedKeys:
+        return await self.request("GET", "/v1/statement-keys", PublishedKeys)
 
     async def request(
         self,
