@@ -2,7 +2,7 @@
 
 Each node keeps its own side of a request: the borrowing (pickup) library in ``borrowing``, the owner in
 ``lending``; ``states`` names the states and the moves allowed, ``outbox`` carries every change to the other
-node, and ``inbox`` applies the other node's messages exactly once.
+node, and ``dispatch`` applies the other node's messages (once per idempotency key, by the peer listener).
 
 Whose rules apply: the **owner's** rules decide how long its copy is away and whether it may be renewed (it
 is the owner's copy, and only the owner knows who waits for it); the owner lends the copy to the borrowing

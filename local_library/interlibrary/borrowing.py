@@ -1,7 +1,7 @@
 """The borrowing (pickup) library's side: a patron orders another library's copy, picks it up here, returns it.
 
 Every change the owner must hear of is queued in the same transaction (``outbox``); messages from the owner
-are applied by ``apply_from_owner`` (through ``inbox``, once per idempotency key). Staff moves are checked
+are applied by ``apply_from_owner`` (through ``dispatch``). Staff moves are checked
 against ``states.BORROWING_MOVES``; the patron's loan follows this library's rules for the card and the
 pickup shelf and the owner's due date (see the package docstring).
 """

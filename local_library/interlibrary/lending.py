@@ -83,7 +83,9 @@ async def ship(conn: DbConnection, policy: LibraryPolicy, clock: Clock, request_
     return shipped
 
 
-async def refuse(conn: DbConnection, clock: Clock, request_id: uuid.UUID, reason: str) -> LentRequest:
+async def refuse(
+    conn: DbConnection, policy: LibraryPolicy, clock: Clock, request_id: uuid.UUID, reason: str
+) -> LentRequest:
     """Staff cannot fill the request (the copy is missing, damaged, …): it ends, and the borrower is told."""
     request = await lent(conn, request_id, for_update=True)
     require_cancellable(request.state)
@@ -94,7 +96,13 @@ async def refuse(conn: DbConnection, clock: Clock, request_id: uuid.UUID, reason
     await enqueue_message(
         conn, now, request.borrower_library, "request_cancelled", PeerMessage(request_id=request_id, reason=reason)
     )
+    await _free_copy(conn, policy, clock, request.item_id)
     return cancelled
+
+
+async def _free_copy(conn: DbConnection, policy: LibraryPolicy, clock: Clock, item_id: int) -> None:
+    """The copy is ours again: the first reservation here gets it (the item is locked by the caller's request)."""
+    await hold_for_next_in_queue(conn, policy, clock, await item_by_id(conn, item_id))
 
 
 async def receive_back(conn: DbConnection, policy: LibraryPolicy, clock: Clock, request_id: uuid.UUID) -> LentRequest:
@@ -104,20 +112,21 @@ async def receive_back(conn: DbConnection, policy: LibraryPolicy, clock: Clock, 
     now = clock.now()
     completed = await update_lent(conn, request_id, now, state="completed", finished_at=now)
     await enqueue_message(conn, now, request.borrower_library, "item_received_back", PeerMessage(request_id=request_id))
-    await hold_for_next_in_queue(conn, policy, clock, await item_by_id(conn, request.item_id))
+    await _free_copy(conn, policy, clock, request.item_id)
     return completed
 
 
 async def apply_from_borrower(
     conn: DbConnection,
     policy: LibraryPolicy,
-    now: datetime,
+    clock: Clock,
     *,
     borrower_library: str,
     operation: str,
     message: PeerMessage,
 ) -> PeerAnswer:
     """Apply the borrowing library's message; late, repeated or out-of-order messages change nothing."""
+    now = clock.now()
     if operation == "request_item":
         return await accept_request(conn, policy, now, borrower_library, message)
     request = await lent(conn, message.request_id, for_update=True)
@@ -129,6 +138,7 @@ async def apply_from_borrower(
             conn, request.request_id, now, state="cancelled", cancelled_by="borrower", cancel_reason="withdrawn",
             finished_at=now,
         )  # fmt: skip
+        await _free_copy(conn, policy, clock, request.item_id)
     elif operation == "item_received" and is_ahead(LENDING_ORDER, request.state, "received"):
         request = await update_lent(conn, request.request_id, now, state="received")
     elif operation == "item_shipped_back" and is_ahead(LENDING_ORDER, request.state, "shipped_back"):

@@ -2,7 +2,7 @@
 
 Every message names the request by the id the borrowing library made; it never names the patron. Each one
 is sent with an idempotency key (the outbox's) and answered with ``PeerAnswer``; a message sent again gets
-the first answer (``inbox``).
+the first answer (the peer listener records it).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError, ErrorKind
 
 from .borrowing import settle_answer_from_owner
-from .inbox import RENEW_OPERATION
+from .dispatch import RENEW_OPERATION
 from .lending import settle_answer_from_borrower
 from .messages import OPERATIONS_TO_OWNER, PeerAnswer, RenewalAsk
 from .models import BorrowedRequest

@@ -1,8 +1,9 @@
 """Two library databases, Asker (the pickup library) and Sandnes (the owner), and a transport between them.
 
-``NodePair.transport`` hands each message to the other node's inbox (``receive_message``) the way the peer
-listener does, and can be told to fail the way a network does: down, slow (past the caller's deadline), 500,
-or answering twice. The HTTP tests (``test_interlibrary_nodes``) run the same flow over real nodes.
+Each node's transport applies a message at the other node (``apply_peer_message`` in a transaction, as the
+peer listener does) and can be told to fail the way a network does: down, 500, slow (the work is done but the
+answer comes after the caller gave up), or a message applied twice (sent again under a new key). The HTTP
+tests run the flow over real nodes, where the peer listener also replays answers by idempotency key.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import asyncpg
 import pytest
 
 from local_library.clock import FixedClock
-from local_library.interlibrary.inbox import PeerDesk, receive_message
+from local_library.interlibrary.dispatch import apply_peer_message
 from local_library.interlibrary.messages import PeerAnswer, PeerMessage, RenewalAsk
 from local_library.interlibrary.outbox import PeerRefusedError, PeerUnavailableError
 from local_library.interlibrary.service import Interlibrary
@@ -29,6 +30,21 @@ __all__ = ["asker_policy", "clock", "hasher", "sandnes_policy"]
 # How the transport misbehaves towards one peer: None (answers), "down", "slow", "500", "twice".
 Fault = str | None
 SLOW_DEADLINE_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class PeerDesk:
+    """One node's side of the peer listener: applies a message in its own transaction."""
+
+    pool: asyncpg.Pool
+    policy: LibraryPolicy
+    clock: FixedClock
+
+    async def apply(self, caller: str, operation: str, message: PeerMessage | RenewalAsk) -> PeerAnswer:
+        async with self.pool.acquire() as conn, conn.transaction():
+            return await apply_peer_message(
+                conn, self.policy, self.clock, caller_library=caller, operation=operation, body=message
+            )
 
 
 @dataclass
@@ -50,16 +66,13 @@ class InProcessTransport:
             # The peer applied nothing and failed: the same as an answer that never came.
             raise PeerUnavailableError(f"{peer_library}: 500")
         desk = self.desks[peer_library]
-        call = receive_message(desk, self.sender, operation, idempotency_key, message)
         try:
+            answer = await desk.apply(self.sender, operation, message)
             if fault == "slow":
-                # The peer does the work but answers after the caller gave up: the caller must retry safely.
-                answer = await call
+                # The peer did the work but answers after the caller gave up: the caller must retry safely.
                 await asyncio.wait_for(asyncio.sleep(1), SLOW_DEADLINE_SECONDS)
-            else:
-                answer = await call
             if fault == "twice":
-                answer = await receive_message(desk, self.sender, operation, idempotency_key, message)
+                answer = await desk.apply(self.sender, operation, message)
         except TimeoutError:
             raise PeerUnavailableError(f"{peer_library}: timed out") from None
         except DomainError as refusal:
