@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 import asyncpg
 
@@ -30,6 +31,7 @@ from .outbox import (
     deliver_messages,
 )
 from .queries import anonymise_finished_before, borrowed, update_borrowed
+from .search import CatalogueHit, CatalogueQuery, LibraryResult, LibraryStatus, federated_search, search_own_catalogue
 
 logger = logging.getLogger(__name__)
 
@@ -40,14 +42,40 @@ ANONYMISE_AFTER = dt.timedelta(hours=24)
 _RENEWAL_KEYS = uuid.UUID("8f6b1f0e-3c55-4d0e-9a57-5d3f4f2b7a10")
 
 
+class PeerNetwork(PeerTransport, Protocol):
+    """The other library nodes as this node reaches them (the federation's directory and peer client)."""
+
+    async def libraries_offering_requests(self) -> list[str]:
+        """Other libraries that take interlibrary requests now, by id."""
+
+    async def search(self, library_id: str, query: CatalogueQuery) -> list[CatalogueHit]:
+        """Another library's catalogue; raises the peer client's errors."""
+
+    def failure_status(self, error: BaseException) -> LibraryStatus | None:
+        """``timed_out`` or ``not_reachable`` for a peer failure; None for anything else."""
+
+
 @dataclass
 class Interlibrary:
-    """The pool, this library's rules and clock, and the transport to the other nodes."""
+    """This library (id, pool, rules, clock) and the network of the other nodes."""
 
+    library_id: str
     pool: asyncpg.Pool
     policy: LibraryPolicy
     clock: Clock
-    transport: PeerTransport
+    transport: PeerNetwork
+
+    async def search(self, query: CatalogueQuery) -> list[LibraryResult]:
+        """This library's copies first, then every other library that offers requests, each with its status."""
+        async with self.pool.acquire() as conn:
+            own = await search_own_catalogue(conn, query)
+        others = await federated_search(
+            query,
+            await self.transport.libraries_offering_requests(),
+            self.transport.search,
+            self.transport.failure_status,
+        )
+        return [LibraryResult(self.library_id, "answered", own), *others]
 
     async def deliver(self) -> PeerDeliveryReport:
         """Send every due message; a peer that is away keeps its messages for a later round."""

@@ -20,6 +20,7 @@ from local_library.clock import FixedClock
 from local_library.interlibrary.dispatch import apply_peer_message
 from local_library.interlibrary.messages import PeerAnswer, PeerMessage, RenewalAsk
 from local_library.interlibrary.outbox import PeerRefusedError, PeerUnavailableError
+from local_library.interlibrary.search import CatalogueHit, CatalogueQuery, LibraryStatus, search_own_catalogue
 from local_library.interlibrary.service import Interlibrary
 from local_library.policy import LibraryPolicy
 from plumbing.errors import DomainError, ErrorKind
@@ -82,6 +83,22 @@ class InProcessTransport:
         self.delivered.append((peer_library, operation, idempotency_key))
         return answer
 
+    async def libraries_offering_requests(self) -> list[str]:
+        return [library_id for library_id in self.desks if library_id != self.sender]
+
+    async def search(self, library_id: str, query: CatalogueQuery) -> list[CatalogueHit]:
+        fault = self.faults.get(library_id)
+        if fault in ("down", "500"):
+            raise PeerUnavailableError(library_id)
+        if fault == "slow":
+            await asyncio.sleep(60)
+        desk = self.desks[library_id]
+        async with desk.pool.acquire() as conn:
+            return await search_own_catalogue(conn, query)
+
+    def failure_status(self, error: BaseException) -> LibraryStatus | None:
+        return "not_reachable" if isinstance(error, PeerUnavailableError) else None
+
 
 @dataclass
 class Node:
@@ -93,7 +110,7 @@ class Node:
 
     @property
     def interlibrary(self) -> Interlibrary:
-        return Interlibrary(self.pool, self.policy, self.clock, self.transport)
+        return Interlibrary(self.library_id, self.pool, self.policy, self.clock, self.transport)
 
 
 @pytest.fixture

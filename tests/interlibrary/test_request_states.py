@@ -16,6 +16,7 @@ from local_library.circulation.lending import check_out_to
 from local_library.circulation.reservations import reserve
 from local_library.interlibrary import borrowing, lending
 from local_library.interlibrary.queries import borrowed, lent
+from local_library.interlibrary.search import CatalogueQuery, federated_search
 from local_library.interlibrary.service import anonymise_finished
 from plumbing.errors import DomainError
 from registry_contract.pins import PinHasher
@@ -234,3 +235,41 @@ async def test_finished_requests_lose_their_patron_within_72_hours(
         assert gone.patron_id is None
         assert await anonymise_finished(conn, asker.clock) == 0
     assert await asker.pool.fetchval("SELECT count(*) FROM interlibrary_borrowing WHERE patron_id = $1", patron_id) == 0
+
+
+async def test_one_search_finds_copies_at_every_library_with_each_status(
+    node_pair: tuple[Node, Node], hasher: PinHasher
+) -> None:
+    asker, sandnes = node_pair
+    async with sandnes.pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "INSERT INTO items (barcode, title, material, audience, author, isbn) VALUES "
+            "('S-1', 'Markens grøde', 'book', 'adult', 'Knut Hamsun', '9788205000000'), "
+            "('S-2', 'Sult', 'book', 'adult', 'Knut Hamsun', NULL)"
+        )
+        local = await add_patron(conn, sandnes.policy, sandnes.clock, hasher)
+        await check_out_to(conn, sandnes.policy, sandnes.clock, local, "S-2")
+    async with asker.pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "INSERT INTO items (barcode, title, material, audience, author) VALUES "
+            "('A-1', 'Pan', 'book', 'adult', 'Knut Hamsun')"
+        )
+
+    results = await asker.interlibrary.search(CatalogueQuery(text="hamsun"))
+    assert [(result.library_id, result.status) for result in results] == [
+        ("asker", "answered"),
+        ("sandnes", "answered"),
+    ]
+    assert [(hit.barcode, hit.available) for hit in results[1].hits] == [("S-1", True), ("S-2", False)]
+    by_isbn = await asker.interlibrary.search(CatalogueQuery(text="978-82-05-00000-0"))
+    assert [hit.barcode for hit in by_isbn[1].hits] == ["S-1"]
+    by_barcode = await asker.interlibrary.search(CatalogueQuery(text="S-2"))
+    assert [hit.title for hit in by_barcode[1].hits] == ["Sult"]
+
+    for fault, status in (("down", "not_reachable"), ("slow", "timed_out")):
+        asker.transport.faults["sandnes"] = fault
+        partial = await federated_search(
+            CatalogueQuery(text="hamsun"), ["sandnes"], asker.transport.search, asker.transport.failure_status,
+            deadline_seconds=0.1,
+        )  # fmt: skip
+        assert [(result.library_id, result.status, result.hits) for result in partial] == [("sandnes", status, [])]
