@@ -54,6 +54,9 @@ class PeerNetwork(PeerTransport, Protocol):
     def failure_status(self, error: BaseException) -> LibraryStatus | None:
         """``timed_out`` or ``not_reachable`` for a peer failure; None for anything else."""
 
+    async def display_names(self) -> dict[str, tuple[str, str]]:
+        """Every library's name for people to read, bokmål and English, by id (the directory's)."""
+
 
 @dataclass
 class Interlibrary:
