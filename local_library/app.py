@@ -15,6 +15,10 @@ from local_library.circulation.views import routes as circulation_routes
 from local_library.daily import run_scheduler
 from local_library.daily.views import routes as daily_routes
 from local_library.desk import add_desk_routes
+from local_library.federation.directory import CachedDirectory
+from local_library.federation.peer_client import PeerClient
+from local_library.federation.peer_routes import PEER_ENDPOINTS
+from local_library.federation.peer_server import create_peer_app
 from local_library.meraapent.access import DoorChecks, door_decision_in_norwegian, entry_key_from
 from local_library.meraapent.views import routes as door_routes
 from local_library.migrations import MIGRATIONS_PACKAGE
@@ -40,7 +44,7 @@ from plumbing.http.problems import problem_middleware
 from plumbing.http.sites import start_site, url_host
 from plumbing.keys.layout import KeyLayout
 from plumbing.ratelimit import LoginLimiter
-from plumbing.tls import public_server_context
+from plumbing.tls import library_client_context, library_peer_server_context, public_server_context
 from registry_contract.client import RegistryClient
 from registry_contract.lockout import UnknownCardAttempts
 
@@ -99,7 +103,7 @@ def create_app(settings: LibrarySettings) -> web.Application:
         yield
         await client.close()
 
-    app.cleanup_ctx.extend([database, registry_client, _registry_link, _patron_logins])
+    app.cleanup_ctx.extend([database, registry_client, _federation, _registry_link, _patron_logins])
     if settings.daily_run_enabled:
         app.cleanup_ctx.append(daily_scheduler)
     app.router.add_get("/health", health)
@@ -118,6 +122,37 @@ def create_app(settings: LibrarySettings) -> web.Application:
     add_desk_routes(app)
     send_hsts(app)
     return app
+
+
+async def _federation(app: web.Application) -> AsyncIterator[None]:
+    """The cached library directory and the client for other nodes (mutual TLS with this library's certificate)."""
+    settings = app[app_keys.SETTINGS]
+    directory = CachedDirectory(
+        app[app_keys.REGISTRY].library_directory, max_age_seconds=settings.directory_max_age_seconds
+    )
+    client = PeerClient(
+        directory,
+        library_client_context(KeyLayout(settings.keys_dir), settings.library_id),
+        timeout_seconds=settings.peer_timeout_seconds,
+    )
+    app[app_keys.PEER_DIRECTORY] = directory
+    app[app_keys.PEER_CLIENT] = client
+    yield
+    await client.close()
+
+
+async def start_peer_listener(app: web.Application) -> tuple[web.AppRunner, int]:
+    """The peer listener for other library nodes (mutual TLS), on the node's host; returns it and its port."""
+    settings = app[app_keys.SETTINGS]
+    runner = ListenerRunner(create_peer_app(app, PEER_ENDPOINTS), read_timeout_seconds=settings.read_timeout_seconds)
+    await runner.setup()
+    context = library_peer_server_context(KeyLayout(settings.keys_dir), settings.library_id)
+    try:
+        port = await start_site(runner, ListenerSite(runner, settings.host, settings.peer_port, ssl_context=context))
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner, port
 
 
 async def _registry_link(app: web.Application) -> AsyncIterator[None]:
@@ -199,6 +234,9 @@ class RunningLibrary:
     runner: web.AppRunner
     url: str
     sip2: Sip2Server | None = None
+    peer_runner: web.AppRunner | None = None
+    peer_url: str | None = None
+    """Where other library nodes call this one (the node URL to register in the directory)."""
 
     @property
     def sip2_port(self) -> int | None:
@@ -207,6 +245,9 @@ class RunningLibrary:
     async def stop(self) -> None:
         if self.sip2 is not None:
             await self.sip2.stop()
+        # The peer application borrows the node app's pool, so it goes first.
+        if self.peer_runner is not None:
+            await self.peer_runner.cleanup()
         await self.runner.cleanup()
 
 
@@ -221,10 +262,22 @@ async def start_library(settings: LibrarySettings) -> RunningLibrary:
     )
     runner = ListenerRunner(create_app(settings), read_timeout_seconds=settings.read_timeout_seconds)
     await runner.setup()
+    sip2: Sip2Server | None = None
+    peer: tuple[web.AppRunner, int] | None = None
     try:
         port = await start_site(runner, ListenerSite(runner, settings.host, settings.port, ssl_context=context))
         sip2 = await start_sip2(runner.app) if settings.sip2_enabled else None
+        peer = await start_peer_listener(runner.app) if settings.peer_enabled else None
     except BaseException:
+        if sip2 is not None:
+            await sip2.stop()
         await runner.cleanup()
         raise
-    return RunningLibrary(runner=runner, url=f"https://{url_host(settings.host)}:{port}", sip2=sip2)
+    host = url_host(settings.host)
+    return RunningLibrary(
+        runner=runner,
+        url=f"https://{host}:{port}",
+        sip2=sip2,
+        peer_runner=None if peer is None else peer[0],
+        peer_url=None if peer is None else f"https://{host}:{peer[1]}",
+    )

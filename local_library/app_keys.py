@@ -10,6 +10,9 @@ import asyncpg
 from aiohttp import web
 
 from local_library.clock import Clock
+from local_library.federation.callers import PeerCaller
+from local_library.federation.directory import CachedDirectory
+from local_library.federation.peer_client import PeerClient
 from local_library.interlibrary.service import Interlibrary
 from local_library.meraapent.access import DoorChecks
 from local_library.notices.senders import NoticeSender
@@ -52,6 +55,15 @@ DESK_SITE = web.AppKey("desk_site", Site)
 """The staff desk's login, sessions and language (``local_library.desk``)."""
 MINSIDE_REGISTRY_INSIGHT_URL = web.AppKey("minside_registry_insight_url", str)
 """Where national patrons see the registry's own insight page (``registry_insight_url`` in the settings)."""
+
+PEER_DIRECTORY = web.AppKey("peer_directory", CachedDirectory)
+"""The registry's library directory as this node caches it (``local_library.federation.directory``)."""
+PEER_CLIENT = web.AppKey("peer_client", PeerClient)
+"""Calls to other library nodes over mutual TLS (``local_library.federation.peer_client``)."""
+PEER_NODE_APP = web.AppKey("peer_node_app", web.Application)
+"""On the peer listener's application: the node's main application, whose resources peer handlers use."""
+PEER_CALLER = web.RequestKey("peer_caller", PeerCaller)
+"""The library node a peer request comes from, set by ``local_library.federation.peer_server``."""
 
 STAFF = web.RequestKey("staff", StaffMember)
 """The authenticated staff member of a ``/api/staff/`` request, set by the staff middleware."""

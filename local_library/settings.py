@@ -27,6 +27,14 @@ class LibrarySettings(ListenerSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8501, description="the node's HTTPS listener (staff API, Min side)")
+    peer_enabled: bool = Field(default=True, description="serve the peer listener other library nodes call")
+    peer_port: int = Field(
+        default=8511, ge=0, le=65535, description="the peer listener (mutual TLS, library certificates; 0: a free one)"
+    )
+    peer_timeout_seconds: float = Field(default=5.0, gt=0, description="deadline of a call to another library's node")
+    directory_max_age_seconds: float = Field(
+        default=60.0, gt=0, description="how long the registry's library directory is cached"
+    )
     sip2_enabled: bool = Field(default=True, description="serve SIP2 for self-service machines and door panels")
     sip2_port: int = Field(default=6001, ge=0, le=65535, description="the SIP2 listener's TCP port (0: a free one)")
     sip2_tls: bool = Field(default=False, description="SIP2 over TLS (node certificate)")

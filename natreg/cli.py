@@ -116,6 +116,21 @@ def registry_serve(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def registry_set_federation(arguments: argparse.Namespace) -> int:
+    from registry.commands import set_federation_profile  # noqa: PLC0415 - keeps `natreg keys` free of server imports
+    from registry.settings import RegistrySettings  # noqa: PLC0415
+    from registry_contract.federation import FederationProfile, PickupRules  # noqa: PLC0415
+
+    profile = FederationProfile(
+        node_url=arguments.node_url,
+        offers_interlibrary_requests=arguments.offers_requests,
+        pickup_rules=PickupRules(accepts_pickups=arguments.accepts_pickups, hold_shelf_days=arguments.hold_shelf_days),
+    )
+    asyncio.run(set_federation_profile(RegistrySettings(), arguments.library_id, profile))
+    print(f"federation profile of {arguments.library_id!r} set: node at {profile.node_url}")
+    return 0
+
+
 def registry_audit_verify(arguments: argparse.Namespace) -> int:
     from registry.commands import verify_audit_log  # noqa: PLC0415 - as above
     from registry.settings import RegistrySettings  # noqa: PLC0415
@@ -383,6 +398,21 @@ def _add_bench_command(commands: Subcommands) -> None:
     bench_command.add_argument("--markdown-out", help="write the Markdown tables here")
 
 
+def _add_federation_command(registry: Subcommands) -> None:
+    federation = add(
+        registry, "set-federation", registry_set_federation, "set where a library's node answers other nodes"
+    )
+    federation.add_argument("library_id")
+    federation.add_argument("--node-url", required=True, help="the node's peer listener, https://host:port")
+    federation.add_argument(
+        "--offers-requests", action=argparse.BooleanOptionalAction, default=False, help="takes interlibrary requests"
+    )
+    federation.add_argument(
+        "--accepts-pickups", action=argparse.BooleanOptionalAction, default=True, help="a pickup place for others"
+    )
+    federation.add_argument("--hold-shelf-days", type=int, default=7, help="days an arrived item waits (7)")
+
+
 def _add_library_commands(commands: Subcommands) -> None:
     library = commands.add_parser("library", help="a library node").add_subparsers(
         dest="library_command", required=True
@@ -479,6 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
     importer = add(registry, "import", registry_import, "load patrons from a .csv or .jsonl file")
     importer.add_argument("file")
     importer.add_argument("--library", help="library to link rows that name none")
+    _add_federation_command(registry)
 
     _add_admin_commands(commands)
 

@@ -1,4 +1,4 @@
-"""``natreg demo``: the registry and two library nodes, asker and sandnes, on one machine.
+"""``natreg demo``: the registry and three library nodes, asker, sandnes and stavanger, on one machine.
 
 Everything it needs is made on first use: the embedded PostgreSQL in the data folder, one database per
 service, and the key material. Ctrl-C stops the services and the database cleanly.
@@ -24,11 +24,15 @@ from plumbing.db.embedded import EmbeddedPostgres, database_dsn, ensure_database
 from plumbing.keys.files import write_new_file
 from plumbing.keys.layout import KeyLayout
 from plumbing.keys.pki import add_administrator, init_keys, load_administrator_entries, set_library_display_names
+from registry import app_keys as registry_app_keys
 from registry.app import RunningRegistry, start_registry
+from registry.auth.libraries import LibraryDirectory
+from registry.federation.profiles import set_profile
 from registry.settings import RegistrySettings
 from registry_contract.client import RegistryClient
+from registry_contract.federation import FederationProfile
 
-DEMO_LIBRARIES = ("asker", "sandnes")
+DEMO_LIBRARIES = ("asker", "sandnes", "stavanger")
 DEMO_ADMINISTRATOR = "demo-admin"
 
 
@@ -55,6 +59,7 @@ async def stock_demo_catalogue(library: RunningLibrary) -> None:
 
 DEMO_TERMINAL = "demo-kiosk"
 DEMO_SIP2_PORT = 6001
+DEMO_PEER_PORT = 8511
 
 
 async def ensure_demo_terminal(library: RunningLibrary, data_dir: Path, library_id: str) -> str:
@@ -94,6 +99,13 @@ def demo_administrator(keys_dir: Path) -> tuple[Path, str]:
         add_administrator(keys_dir, DEMO_ADMINISTRATOR)
     password_file = layout.administrator_pkcs12_password(DEMO_ADMINISTRATOR)
     return layout.administrator_pkcs12(DEMO_ADMINISTRATOR), password_file.read_text().strip()
+
+
+async def register_demo_node(registry: RunningRegistry, keys_dir: Path, library_id: str, node_url: str) -> None:
+    """Enter the node in the registry's library directory, as `natreg registry set-federation` would."""
+    profile = FederationProfile(node_url=node_url, offers_interlibrary_requests=True)
+    async with registry.runner.app[registry_app_keys.POOL].acquire() as connection:
+        await set_profile(connection, LibraryDirectory(KeyLayout(keys_dir)), library_id, profile)
 
 
 async def run_demo(options: DemoOptions) -> None:
@@ -148,6 +160,7 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
                 # Port 0 gives each library a free port of its own (the test of the demo runs it so).
                 port=options.first_library_port + offset if options.first_library_port else 0,
                 sip2_port=DEMO_SIP2_PORT + offset if options.first_library_port else 0,
+                peer_port=DEMO_PEER_PORT + offset if options.first_library_port else 0,
                 bootstrap_admin_password_file=demo_admin_password_file(options.data_dir, library_id),
             )
             await ensure_database(server_dsn, library_settings.database_name)
@@ -161,6 +174,9 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
             print(f"library    {library_id:<10} {library.url}   Min side {library.url}/minside/")
             print(f"           staff login 'admin', password in {library_settings.bootstrap_admin_password_file}")
             print(f"           staff desk {library.url}/staff/ (log in as 'admin' with that password)")
+            if library.peer_url is not None:
+                await register_demo_node(registry, options.keys_dir, library_id, library.peer_url)
+                print(f"           peer listener for other libraries' nodes {library.peer_url}")
             kiosk_password = await ensure_demo_terminal(library, options.data_dir, library_id)
             print(
                 f"           SIP2 {options.host}:{library.sip2_port}   terminal {DEMO_TERMINAL!r}"

@@ -85,9 +85,9 @@ class ReloadingServerContext:
         ssl_object.context = self._current
 
 
-def _node_api_context(layout: KeyLayout) -> ssl.SSLContext:
+def _mutual_tls_server_context(layout: KeyLayout, certificate: Path, key: Path) -> ssl.SSLContext:
     context = _tls13_only(ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER))
-    context.load_cert_chain(layout.registry_server_certificate, layout.registry_server_key)
+    context.load_cert_chain(certificate, key)
     context.load_verify_locations(cafile=layout.ca_certificate)
     context.load_verify_locations(cafile=layout.crl)
     context.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF
@@ -101,8 +101,19 @@ def registry_node_api_context(layout: KeyLayout) -> ssl.SSLContext:
     The CRL guards new handshakes (and is re-read when it changes); the registry re-reads it per request as
     well, because a context cannot drop connections that were accepted before a revocation.
     """
-    watched = [layout.registry_server_certificate, layout.registry_server_key, layout.ca_certificate, layout.crl]
-    return ReloadingServerContext(lambda: _node_api_context(layout), watched).front
+    certificate, key = layout.registry_server_certificate, layout.registry_server_key
+    watched = [certificate, key, layout.ca_certificate, layout.crl]
+    return ReloadingServerContext(lambda: _mutual_tls_server_context(layout, certificate, key), watched).front
+
+
+def library_peer_server_context(layout: KeyLayout, library_id: str) -> ssl.SSLContext:
+    """A node's peer listener for other nodes: like the node API, a library's client certificate from our CA,
+    checked against the CRL. Which library it is, and whether it is current, the node checks per request against
+    the registry's directory (``local_library.federation``).
+    """
+    certificate, key = layout.library_server_certificate(library_id), layout.library_server_key(library_id)
+    watched = [certificate, key, layout.ca_certificate, layout.crl]
+    return ReloadingServerContext(lambda: _mutual_tls_server_context(layout, certificate, key), watched).front
 
 
 def registry_admin_desk_context(layout: KeyLayout) -> ssl.SSLContext:

@@ -17,14 +17,17 @@ import asyncpg
 from plumbing.db.pool import service_database
 from plumbing.keys.layout import KeyLayout
 from registry.audit.log import ChainVerdict, seal_all, verify_chain
+from registry.auth.libraries import LibraryDirectory
 from registry.bulk_import.importer import ImportReport, import_patrons
 from registry.crypto.keyring import KeyRing
 from registry.crypto.rotation import RotationReport, rotate_data_keys
 from registry.erasure import admin
 from registry.erasure.ledger_file import ErasureLedgerFile
+from registry.federation.profiles import set_profile
 from registry.migrations import MIGRATIONS_PACKAGE
 from registry.patrons.core import RegistryCore
 from registry.settings import RegistrySettings
+from registry_contract.federation import FederationProfile
 from registry_contract.pins import PinHasher
 
 
@@ -112,3 +115,10 @@ async def import_file(settings: RegistrySettings, path: Path, *, library_id: str
             allow_synthetic=settings.allow_synthetic_national_ids,
             default_library=library_id,
         )
+
+
+async def set_federation_profile(settings: RegistrySettings, library_id: str, profile: FederationProfile) -> None:
+    """Where a library's node answers other nodes, and what it offers them (served at ``GET /v1/libraries``)."""
+    libraries = LibraryDirectory(KeyLayout(settings.keys_dir))
+    async with registry_pool(settings) as pool, pool.acquire() as connection:
+        await set_profile(connection, libraries, library_id, profile)

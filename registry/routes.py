@@ -8,11 +8,13 @@ from aiohttp import web
 
 from registry.app_keys import OPENAPI_DOCUMENT
 from registry.auth.views import whoami
+from registry.federation.views import list_libraries
 from registry.health.views import crl, health
 from registry.patrons import views as patrons
 from registry_contract import models
 from registry_contract.card_number import CardNumberErrorCode
 from registry_contract.endpoints import PURPOSE_HEADER, Endpoint, openapi_document
+from registry_contract.federation import LibraryDirectoryListing
 from registry_contract.national_id import NationalIdErrorCode
 
 API_VERSION = "1.0.0"
@@ -120,6 +122,11 @@ ENDPOINTS = [
         "changes to patrons linked to the calling library, oldest first, paged by a server-issued cursor",
         models.ChangePage, query={"cursor": "from the previous page's next_cursor", "limit": "1-1000, default 100"},
         refusals={422: ("cursor_invalid",)},
+    ),
+    Endpoint(
+        "GET", "/v1/libraries", list_libraries,
+        "the library directory: every library's identity (certificate serials, active) and federation profile",
+        LibraryDirectoryListing,
     ),
 ]  # fmt: skip
 

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from plumbing.keys.layout import KeyLayout
 from plumbing.tls import library_client_context
+from registry_contract.federation import LibraryDirectoryListing
 from registry_contract.lockout import Door
 from registry_contract.models import (
     CardAndPinProof,
@@ -229,6 +230,10 @@ class RegistryClient:
     async def changes(self, cursor: str | None, *, limit: int = 100) -> ChangePage:
         query = f"?limit={limit}" + (f"&cursor={quote(cursor, safe='')}" if cursor else "")
         return await self.request("GET", f"/v1/changes{query}", ChangePage)
+
+    async def library_directory(self) -> LibraryDirectoryListing:
+        """Every library's identity and federation profile (nodes cache it: ``local_library.federation``)."""
+        return await self.request("GET", "/v1/libraries", LibraryDirectoryListing)
 
     async def request(
         self,

@@ -21,12 +21,14 @@ LOOPBACK = "127.0.0.1"
 
 
 def documented_fixed_ports() -> list[int]:
-    """The registry's four listeners and the demo libraries' HTTPS and SIP2 ports, from the settings' defaults."""
+    """The registry's four listeners and the demo libraries' HTTPS, SIP2 and peer ports, from the settings' defaults."""
     listeners = ("port", "health_port", "public_port", "admin_port")
     registry = [RegistrySettings.model_fields[name].default for name in listeners]
     first_library: int = LibrarySettings.model_fields["port"].default
     first_sip2: int = LibrarySettings.model_fields["sip2_port"].default
-    libraries = [first + offset for first in (first_library, first_sip2) for offset in range(len(DEMO_LIBRARIES))]
+    first_peer: int = LibrarySettings.model_fields["peer_port"].default
+    firsts = (first_library, first_sip2, first_peer)
+    libraries = [first + offset for first in firsts for offset in range(len(DEMO_LIBRARIES))]
     return sorted({*registry, *libraries})
 
 

@@ -30,7 +30,8 @@ async def run_library(
 ) -> RunningLibrary:
     options: dict[str, object] = {
         "library_id": library_id, "database_url": database_url, "keys_dir": keys_dir, "registry_url": registry_url,
-        "port": 0, "sip2_port": 0, "registry_retries": 1, "registry_timeout_seconds": 3.0, "daily_run_enabled": False,
+        "port": 0, "sip2_port": 0, "peer_port": 0, "registry_retries": 1, "registry_timeout_seconds": 3.0,
+        "daily_run_enabled": False,
         # Tests check what the desk is answered; a busy machine must not turn a quick 201 into a 202.
         "registry_desk_wait_seconds": 30.0,
     }  # fmt: skip

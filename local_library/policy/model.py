@@ -407,7 +407,7 @@ def builtin_policy_ids() -> list[str]:
 
 
 def load_builtin_policy(library_id: str) -> LibraryPolicy:
-    """Load a policy shipped with the package (``asker``, ``sandnes``)."""
+    """Load a policy shipped with the package (``asker``, ``sandnes``, ``stavanger``)."""
     # The id becomes a file name: refuse anything that could walk out of the package.
     if not _LIBRARY_ID_RE.fullmatch(library_id) or library_id not in builtin_policy_ids():
         available = ", ".join(builtin_policy_ids())

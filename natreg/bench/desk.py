@@ -142,7 +142,7 @@ async def run_desk_bench(requests: int, concurrency: int) -> list[dict[str, Any]
             library_id="asker", database_url=postgres.dsn(DATABASE), keys_dir=keys_dir, data_dir=root,
             registry_url="https://127.0.0.1:9", registry_retries=1, registry_timeout_seconds=1.0,
             local_pin_pepper_path=root / "pin-pepper.key", daily_run_enabled=False, registry_sync_enabled=False,
-            host="127.0.0.1", port=0, sip2_enabled=False,
+            host="127.0.0.1", port=0, sip2_enabled=False, peer_enabled=False,
         )  # fmt: skip
         library = await start_library(settings)
         try:

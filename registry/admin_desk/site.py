@@ -15,6 +15,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from plumbing.errors import DomainError, ErrorKind
+from plumbing.http.client_certificates import peer_certificate_der
 from plumbing.http.hsts import send_hsts
 from plumbing.http.problems import STATUS_BY_KIND, Handler, problem_middleware
 from plumbing.keys.layout import KeyLayout
@@ -33,7 +34,6 @@ from registry.app_keys import (
 )
 from registry.auth.administrators import AdministratorDirectory
 from registry.auth.libraries import LibraryDirectory
-from registry.auth.middleware import peer_certificate_der
 from registry.patrons.core import RegistryCore
 
 FORM_BODY_LIMIT = 8 * 1024

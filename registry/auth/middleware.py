@@ -6,24 +6,15 @@ checks. A request that did not arrive over TLS may reach ``/health`` and nothing
 
 from __future__ import annotations
 
-import ssl
-
 from aiohttp import web
 
 from plumbing.errors import DomainError, ErrorKind
+from plumbing.http.client_certificates import peer_certificate_der
 from plumbing.http.problems import Handler
 from registry.app_keys import CALLER, LAST_SEEN, LIBRARY_DIRECTORY
 
 # /crl: the CRL is public by design; relying parties fetch it from the URL in every certificate.
 UNAUTHENTICATED_PATHS = frozenset({"/health", "/openapi.json", "/crl"})
-
-
-def peer_certificate_der(request: web.Request) -> bytes | None:
-    transport = request.transport
-    ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
-    if not isinstance(ssl_object, ssl.SSLObject | ssl.SSLSocket):
-        return None
-    return ssl_object.getpeercert(binary_form=True)
 
 
 def arrived_over_tls(request: web.Request) -> bool:

@@ -8,9 +8,9 @@ import uuid
 from dataclasses import dataclass
 
 from plumbing.db.types import DbConnection
-from plumbing.errors import DomainError, ErrorKind
+from registry_contract.idempotency import check_key, key_reused
 
-IDEMPOTENCY_KEY_MAX_LENGTH = 100
+__all__ = ["StoredOutcome", "check_key", "find_outcome", "request_fingerprint", "store_outcome"]
 
 
 @dataclass(frozen=True)
@@ -22,22 +22,6 @@ class StoredOutcome:
 def request_fingerprint(key: bytes, operation: str, body: bytes) -> bytes:
     """A keyed hash of the request, so a reused key with another body is caught without storing the body."""
     return hmac.new(key, operation.encode() + b"\x00" + body, hashlib.sha256).digest()
-
-
-def check_key(idempotency_key: str | None) -> str:
-    if not idempotency_key:
-        raise DomainError(
-            ErrorKind.PRECONDITION_REQUIRED, "idempotency_key_required", "this write needs an Idempotency-Key header"
-        )
-    if len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH or not idempotency_key.isascii():
-        raise DomainError(ErrorKind.INVALID, "idempotency_key_invalid", "the Idempotency-Key is too long or not ASCII")
-    return idempotency_key
-
-
-def _key_reused() -> DomainError:
-    return DomainError(
-        ErrorKind.INVALID, "idempotency_key_reused", "this Idempotency-Key was used for a different request"
-    )
 
 
 async def find_outcome(
@@ -54,7 +38,7 @@ async def find_outcome(
     if row is None:
         return None
     if row["operation"] != operation or not hmac.compare_digest(bytes(row["request_fingerprint"]), fingerprint):
-        raise _key_reused()
+        raise key_reused()
     return StoredOutcome(patron_id=row["patron_id"], response_status=row["response_status"])
 
 
@@ -85,4 +69,4 @@ async def store_outcome(
         outcome.response_status,
     )
     if not stored:
-        raise _key_reused()
+        raise key_reused()

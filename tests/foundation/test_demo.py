@@ -55,17 +55,20 @@ def _run_demo_and_stop_it(keys_dir: Path, data_dir: Path) -> None:
             assert Path(pkcs12.group(1)).is_file()
             assert Path(pkcs12.group(1)).with_name("admin.p12-password").read_text().strip() == pkcs12.group(2)
             assert "/staff/ (log in as 'admin' with that password)" in output
-            ports = {
-                name: int(port)
-                for name, port in re.findall(
-                    r"(node API|health|insight page for patrons|administrators' desk|asker|sandnes)\s+\S+?:(\d+)",
-                    output,
-                )
-            }
-            expected = {"node API", "health", "insight page for patrons", "administrators' desk", "asker", "sandnes"}
-            assert set(ports) == expected, output
-            assert len(set(ports.values())) == 6
-            assert not set(ports.values()) & set(documented_fixed_ports())
+            found = re.findall(
+                r"(node API|health|insight page for patrons|administrators' desk|asker|sandnes|stavanger"
+                r"|peer listener for other libraries' nodes)\s+\S+?:(\d+)",
+                output,
+            )
+            expected = {
+                "node API", "health", "insight page for patrons", "administrators' desk", "asker", "sandnes",
+                "stavanger", "peer listener for other libraries' nodes",
+            }  # fmt: skip
+            assert {name for name, _ in found} == expected, output
+            ports = [int(port) for _, port in found]
+            # Four registry listeners, and each of the three libraries' HTTPS and peer listeners, each its own port.
+            assert len(ports) == len(set(ports)) == 4 + 3 + 3, output
+            assert not set(ports) & set(documented_fixed_ports())
             _log_in_at_each_sip2_listener(output)
             demo.send_signal(signal.SIGINT)
             rest, _ = demo.communicate(timeout=30)
@@ -80,7 +83,7 @@ def _run_demo_and_stop_it(keys_dir: Path, data_dir: Path) -> None:
 def _log_in_at_each_sip2_listener(output: str) -> None:
     """Each library prints its SIP2 address and the demo terminal's password; a machine can log in with them."""
     accounts = re.findall(r"SIP2 (\S+):(\d+)\s+terminal 'demo-kiosk' password (\S+)", output)
-    assert len(accounts) == 2, output
+    assert len(accounts) == 3, output
     assert not {int(port) for _, port, _ in accounts} & set(documented_fixed_ports())
     for host, port, password in accounts:
         with socket.create_connection((host, int(port)), timeout=10) as connection:

@@ -8,15 +8,14 @@ import socket
 import pytest
 
 from natreg.cli import build_parser
-from natreg.demo import DEMO_LIBRARIES, DEMO_SIP2_PORT
+from natreg.demo import DEMO_LIBRARIES, DEMO_PEER_PORT, DEMO_SIP2_PORT
 from tests.fixed_ports import LOOPBACK, documented_fixed_ports
 
 
 def test_the_ports_held_are_the_ones_the_demo_listens_on() -> None:
     demo = build_parser().parse_args(["demo"])
-    libraries = {
-        first + offset for first in (demo.first_library_port, DEMO_SIP2_PORT) for offset in range(len(DEMO_LIBRARIES))
-    }
+    firsts = (demo.first_library_port, DEMO_SIP2_PORT, DEMO_PEER_PORT)
+    libraries = {first + offset for first in firsts for offset in range(len(DEMO_LIBRARIES))}
     registry = {demo.registry_port, demo.health_port, demo.public_port, demo.admin_port}
     assert {*registry, *libraries} == set(documented_fixed_ports())
 

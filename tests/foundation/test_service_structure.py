@@ -66,8 +66,10 @@ def sql_in_views(root: Path) -> list[str]:
 
 def _is_web_layer(name: str) -> bool:
     # The app factory, its keys, request helpers, views, middleware and the Min side and desk sites read the app;
-    # everything else is domain code and is handed what it needs.
+    # everything else is domain code and is handed what it needs. The federation's peer listener (its endpoint
+    # table and middleware) and its HTTP client to other nodes are the node's HTTP edge, like the views.
     web_modules = {"local_library/app.py", "local_library/app_keys.py", "local_library/web.py"}
+    web_modules |= {f"local_library/federation/peer_{part}.py" for part in ("server", "routes", "client")}
     return (
         name in web_modules
         or name.endswith("/views.py")

@@ -60,8 +60,8 @@ def _edited(text: str, old: str, new: str) -> str:
 # --- the files ---------------------------------------------------------------------------------------------
 
 
-def test_both_shipped_policies_load() -> None:
-    assert builtin_policy_ids() == ["asker", "sandnes"]
+def test_every_shipped_policy_loads() -> None:
+    assert builtin_policy_ids() == ["asker", "sandnes", "stavanger"]
     for library_id in builtin_policy_ids():
         assert load_builtin_policy(library_id).library_id == library_id
 

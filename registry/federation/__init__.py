@@ -1,0 +1,1 @@
+"""The federation: the library directory nodes read, and (later) signed patron statements."""
