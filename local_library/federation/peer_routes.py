@@ -6,6 +6,7 @@ from aiohttp import web
 
 from local_library import app_keys
 from local_library.federation.peer_server import PeerEndpoint, node_app, peer_caller
+from local_library.interlibrary.peer_views import INTERLIBRARY_PEER_ENDPOINTS
 
 
 async def peer_whoami(request: web.Request) -> web.Response:
@@ -17,4 +18,5 @@ async def peer_whoami(request: web.Request) -> web.Response:
 
 PEER_ENDPOINTS: list[PeerEndpoint] = [
     PeerEndpoint("GET", "/peer/v1/whoami", "this node's library and the caller's, as this node sees them", peer_whoami),
+    *INTERLIBRARY_PEER_ENDPOINTS,
 ]

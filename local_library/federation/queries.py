@@ -19,8 +19,9 @@ class RecordedAnswer:
 
 async def lock_idempotency_key(connection: DbConnection, caller_library: str, idempotency_key: str) -> None:
     """Serialise two deliveries of the same call (until the transaction ends), so the second sees the first's answer."""
+    # Two int4 keys: the caller and the key (a rare hash collision only makes two unrelated calls take turns).
     await connection.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 16))", f"peer-call\x00{caller_library}\x00{idempotency_key}"
+        "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", f"peer-call:{caller_library}", idempotency_key
     )
 
 

@@ -15,6 +15,7 @@ import asyncpg
 
 from local_library.circulation.queries import next_pickup_reference
 from local_library.clock import Clock
+from local_library.federation.peer_client import PeerRefusedError
 from local_library.notices.outbox import enqueue_notice
 from local_library.patrons.models import Patron
 from local_library.patrons.queries import patron_by_id
@@ -25,7 +26,7 @@ from plumbing.errors import DomainError, ErrorKind
 
 from .messages import PeerAnswer, PeerMessage
 from .models import BorrowedRequest
-from .outbox import PeerRefusedError, QueuedMessage, enqueue_message
+from .outbox import QueuedMessage, enqueue_message
 from .queries import borrowed, insert_borrowed, update_borrowed
 from .states import BORROWING_MOVES, BORROWING_ORDER, is_ahead, require_cancellable, require_move
 

@@ -15,6 +15,7 @@ from local_library.catalogue.queries import item_by_barcode, item_by_id
 from local_library.circulation.queries import lock_open_loan, open_reservations_of_item
 from local_library.circulation.reservations import hold_for_next_in_queue
 from local_library.clock import Clock
+from local_library.federation.peer_client import PeerRefusedError
 from local_library.policy import LibraryPolicy, can_reserve, due_date, renewal_decision
 from local_library.registry_link.outbox import NeedsStaff
 from plumbing.db.types import DbConnection
@@ -22,7 +23,7 @@ from plumbing.errors import DomainError, ErrorKind
 
 from .messages import PeerAnswer, PeerMessage, RenewalAsk
 from .models import LentRequest
-from .outbox import PeerRefusedError, QueuedMessage, enqueue_message
+from .outbox import QueuedMessage, enqueue_message
 from .queries import find_lent, insert_lent, item_out_on_interlibrary_loan, lent, update_lent
 from .states import LENDING_MOVES, LENDING_ORDER, is_ahead, require_cancellable, require_move
 

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from local_library.federation.peer_client import PeerRefusedError, PeerUnavailableError
 from local_library.registry_link.outbox import (
     ATTEMPTS_BEFORE_STAFF,
     FIRST_RETRY_DELAY,
@@ -34,19 +35,6 @@ from plumbing.errors import DomainError, ErrorKind
 from .messages import PeerAnswer, PeerMessage, RenewalAsk
 
 logger = logging.getLogger(__name__)
-
-
-class PeerUnavailableError(Exception):
-    """The peer did not answer in time, could not be reached, or answered 5xx: try again later."""
-
-
-class PeerRefusedError(Exception):
-    """The peer refused the message (4xx) with a problem code; sending it again would not help."""
-
-    def __init__(self, status: int, code: str) -> None:
-        super().__init__(f"{status} {code}")
-        self.status = status
-        self.code = code
 
 
 class PeerTransport(Protocol):
@@ -156,9 +144,9 @@ async def _deliver_next(
                 answer = refusal
             async with conn.transaction():  # a savepoint: a failing local change leaves the claim usable
                 await settle(conn, queued, answer)
-        except PeerUnavailableError:
+        except PeerUnavailableError as unavailable:
             away.append(queued.peer_library)
-            await _retry_later(conn, queued, now, "peer_unavailable")
+            await _retry_later(conn, queued, now, f"peer_{unavailable.reason}")  # not_reachable, timed_out, failed
             return "retrying"
         except NeedsStaff as parked:
             return await _park(conn, queued, parked.code)

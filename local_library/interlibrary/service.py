@@ -13,6 +13,7 @@ from typing import Protocol
 import asyncpg
 
 from local_library.clock import Clock
+from local_library.federation.peer_client import PeerRefusedError, PeerUnavailableError
 from local_library.policy import LibraryPolicy
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError, ErrorKind
@@ -22,14 +23,7 @@ from .dispatch import RENEW_OPERATION
 from .lending import settle_answer_from_borrower
 from .messages import OPERATIONS_TO_OWNER, PeerAnswer, RenewalAsk
 from .models import BorrowedRequest
-from .outbox import (
-    PeerDeliveryReport,
-    PeerRefusedError,
-    PeerTransport,
-    PeerUnavailableError,
-    QueuedMessage,
-    deliver_messages,
-)
+from .outbox import PeerDeliveryReport, PeerTransport, QueuedMessage, deliver_messages
 from .queries import anonymise_finished_before, borrowed, update_borrowed
 from .search import CatalogueHit, CatalogueQuery, LibraryResult, LibraryStatus, federated_search, search_own_catalogue
 

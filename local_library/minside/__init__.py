@@ -13,6 +13,7 @@ from aiohttp import web
 from local_library.app_keys import MINSIDE_REGISTRY_INSIGHT_URL, MINSIDE_SITE, SETTINGS
 
 from . import views
+from .interlibrary_views import add_interlibrary_routes
 
 __all__ = ["add_minside_routes"]
 
@@ -31,3 +32,4 @@ def add_minside_routes(app: web.Application) -> None:
     app.router.add_post("/minside/reservations/{reservation_id:[0-9]{1,18}}/cancel", views.cancel_own_reservation)
     app.router.add_get("/minside/my-data", views.my_data)
     app.router.add_post("/minside/logout", views.log_out)
+    add_interlibrary_routes(app)

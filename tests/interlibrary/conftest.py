@@ -17,9 +17,9 @@ import asyncpg
 import pytest
 
 from local_library.clock import FixedClock
+from local_library.federation.peer_client import PeerRefusedError, PeerUnavailableError
 from local_library.interlibrary.dispatch import apply_peer_message
 from local_library.interlibrary.messages import PeerAnswer, PeerMessage, RenewalAsk
-from local_library.interlibrary.outbox import PeerRefusedError, PeerUnavailableError
 from local_library.interlibrary.search import CatalogueHit, CatalogueQuery, LibraryStatus, search_own_catalogue
 from local_library.interlibrary.service import Interlibrary
 from local_library.policy import LibraryPolicy
@@ -62,10 +62,10 @@ class InProcessTransport:
     ) -> PeerAnswer:
         fault = self.faults.get(peer_library)
         if fault == "down":
-            raise PeerUnavailableError(peer_library)
+            raise PeerUnavailableError(peer_library, "not_reachable")
         if fault == "500":
             # The peer applied nothing and failed: the same as an answer that never came.
-            raise PeerUnavailableError(f"{peer_library}: 500")
+            raise PeerUnavailableError(peer_library, "failed", 500)
         desk = self.desks[peer_library]
         try:
             answer = await desk.apply(self.sender, operation, message)
@@ -75,11 +75,12 @@ class InProcessTransport:
             if fault == "twice":
                 answer = await desk.apply(self.sender, operation, message)
         except TimeoutError:
-            raise PeerUnavailableError(f"{peer_library}: timed out") from None
+            raise PeerUnavailableError(peer_library, "timed_out") from None
         except DomainError as refusal:
             if refusal.kind in (ErrorKind.UNAVAILABLE, ErrorKind.TOO_MANY_REQUESTS):
-                raise PeerUnavailableError(refusal.code) from None
-            raise PeerRefusedError(409 if refusal.kind is ErrorKind.CONFLICT else 404, refusal.code) from None
+                raise PeerUnavailableError(peer_library, "failed", 503) from None
+            status = 409 if refusal.kind is ErrorKind.CONFLICT else 404
+            raise PeerRefusedError(peer_library, status, refusal.code, refusal.message) from None
         self.delivered.append((peer_library, operation, idempotency_key))
         return answer
 
@@ -89,7 +90,7 @@ class InProcessTransport:
     async def search(self, library_id: str, query: CatalogueQuery) -> list[CatalogueHit]:
         fault = self.faults.get(library_id)
         if fault in ("down", "500"):
-            raise PeerUnavailableError(library_id)
+            raise PeerUnavailableError(library_id, "not_reachable")
         if fault == "slow":
             await asyncio.sleep(60)
         desk = self.desks[library_id]
@@ -98,6 +99,9 @@ class InProcessTransport:
 
     def failure_status(self, error: BaseException) -> LibraryStatus | None:
         return "not_reachable" if isinstance(error, PeerUnavailableError) else None
+
+    async def display_names(self) -> dict[str, tuple[str, str]]:
+        return {library_id: (library_id.title(), library_id.title()) for library_id in self.desks}
 
 
 @dataclass
