@@ -6,7 +6,7 @@ from aiohttp import web
 
 from local_library import app_keys
 from local_library.federation.peer_server import PeerEndpoint, node_app, peer_caller
-from local_library.interlibrary.peer_views import INTERLIBRARY_PEER_ENDPOINTS
+from local_library.interlibrary.views import INTERLIBRARY_PEER_ENDPOINTS
 
 
 async def peer_whoami(request: web.Request) -> web.Response:

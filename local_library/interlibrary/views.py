@@ -1,8 +1,13 @@
-"""``/api/staff/interlibrary/…``: interlibrary requests at the desk, both sides.
+"""Interlibrary requests over HTTP: the staff API (``/api/staff/interlibrary/…``) and what other library
+nodes may ask on the peer listener (``/peer/v1/interlibrary/…``, ``INTERLIBRARY_PEER_ENDPOINTS``).
 
-As the borrowing library staff order for a patron, take the shipment in (the patron gets the pickup notice),
-lend, take back and ship the copy home; as the owner they see the requests to pull from the shelf, ship them
-or say why not, and take the copy back in. The JSON answers are the domain's models.
+Staff: as the borrowing library they order for a patron, take the shipment in (the patron gets the pickup
+notice), lend, take back and ship the copy home; as the owner they see the requests to pull from the shelf,
+ship them or say why not, and take the copy back in. The JSON answers are the domain's models.
+
+Peers: state changes are library endpoints (``federation.peer_server.library_endpoint``): each runs in the
+transaction that records its answer under the caller's idempotency key, so a message sent again is answered
+from the record and applied once. The catalogue search is a read and records nothing.
 """
 
 from __future__ import annotations
@@ -10,19 +15,35 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import StringConstraints
 
+from local_library import app_keys
 from local_library.app_keys import CLOCK, INTERLIBRARY, POLICY, POOL, SETTINGS
 from local_library.catalogue.models import Author, Barcode, Title
 from local_library.circulation.views import CardNumber
+from local_library.federation.peer_server import (
+    LibraryCall,
+    LibraryHandler,
+    PeerEndpoint,
+    json_body,
+    library_endpoint,
+    node_app,
+    peer_caller,
+)
+from local_library.federation.peer_server import PeerAnswer as RecordedAnswer
 from local_library.patrons.queries import patron_by_card
+from local_library.policy import can_reserve
 from local_library.request_model import RequestModel
 from local_library.web import json_ok, path_int, path_uuid, require_admin, transaction
+from plumbing.db.types import DbConnection
 from plumbing.http.problems import parse_json_body, parse_query
 from registry_contract.field_types import LibraryId
 
 from . import borrowing, lending
+from .dispatch import RENEW_OPERATION, apply_peer_message
+from .messages import OPERATIONS_TO_BORROWER, OPERATIONS_TO_OWNER, PeerMessage, RenewalAsk
+from .network import CATALOGUE_PATH, PEER_PATH
 from .outbox import messages_waiting, retry_message
 from .queries import open_borrowed, open_lent
-from .search import CatalogueQuery
+from .search import CatalogueHits, CatalogueQuery, mark_reservable, search_own_catalogue
 
 routes = web.RouteTableDef()
 
@@ -157,3 +178,42 @@ async def retry_outbox_message(request: web.Request) -> web.Response:
     async with transaction(request) as conn:
         await retry_message(conn, path_int(request, "outbox_id"), request.app[CLOCK].now())
     return web.json_response({"retried": True})
+
+
+# What other library nodes may ask (the peer listener's endpoint table includes these).
+
+
+def _message_handler(operation: str) -> LibraryHandler:
+    async def handle(request: web.Request, conn: DbConnection, call: LibraryCall) -> RecordedAnswer:
+        node = node_app(request)
+        body = call.parse(RenewalAsk) if operation == RENEW_OPERATION else call.parse(PeerMessage)
+        answer = await apply_peer_message(
+            conn, node[app_keys.POLICY], node[app_keys.CLOCK], caller_library=call.caller.library_id,
+            operation=operation, body=body,
+        )  # fmt: skip
+        return RecordedAnswer(200, json_body(answer))
+
+    return handle
+
+
+async def search_catalogue(request: web.Request) -> web.Response:
+    """Our copies for another library's patron; what we do not send away is shown as not available."""
+    peer_caller(request)  # authenticated by the listener's middleware
+    query = await parse_json_body(request, CatalogueQuery)
+    node = node_app(request)
+    policy = node[app_keys.POLICY]
+    async with node[app_keys.POOL].acquire() as conn:
+        hits = await search_own_catalogue(conn, query)
+    reservable = mark_reservable(hits, lambda material: material in policy.materials and can_reserve(policy, material))
+    return web.json_response(json_body(CatalogueHits(hits=reservable)))
+
+
+INTERLIBRARY_PEER_ENDPOINTS: list[PeerEndpoint] = [
+    *(
+        library_endpoint(
+            "POST", f"{PEER_PATH}/{operation}", f"interlibrary request: {operation}", _message_handler(operation)
+        )
+        for operation in (*OPERATIONS_TO_OWNER, *OPERATIONS_TO_BORROWER, RENEW_OPERATION)
+    ),
+    PeerEndpoint("POST", CATALOGUE_PATH, "search this library's copies for an interlibrary request", search_catalogue),
+]

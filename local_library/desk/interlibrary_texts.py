@@ -1,0 +1,57 @@
+"""The interlibrary desk page's words (nb/en), added to the desk's table (``texts.add_texts``); the states and
+refusals patrons read too are in ``local_library.interlibrary.words``."""
+
+from __future__ import annotations
+
+from .texts import Words
+
+INTERLIBRARY_TEXTS: dict[str, Words] = {
+    "ill_heading": {"nb": "Fjernlån", "en": "Interlibrary loans"},
+    "ill_search": {"nb": "Søk i bibliotekene som låner ut", "en": "Search the libraries that lend"},
+    "ill_search_label": {"nb": "Tittel, forfatter, ISBN eller strekkode", "en": "Title, author, ISBN or barcode"},
+    "ill_search_button": {"nb": "Søk", "en": "Search"},
+    "ill_results": {"nb": "{library}: {status}", "en": "{library}: {status}"},
+    "ill_no_hits": {"nb": "Ingen treff.", "en": "No matches."},
+    "ill_order_for": {"nb": "Bestill til låner (kortnummer)", "en": "Order for patron (card number)"},
+    "ill_order": {"nb": "Bestill", "en": "Order"},
+    "ill_pull": {"nb": "Til andre bibliotek: hent fra hyllen", "en": "For other libraries: pull from the shelf"},
+    "ill_none_pull": {"nb": "Ingen bestillinger å hente.", "en": "No requests to pull."},
+    "ill_away": {"nb": "Våre eksemplarer hos andre bibliotek", "en": "Our copies at other libraries"},
+    "ill_none_away": {"nb": "Ingen eksemplarer er ute.", "en": "No copies are out."},
+    "ill_ours": {"nb": "Våre låneres bestillinger", "en": "Our patrons' requests"},
+    "ill_none_ours": {"nb": "Ingen åpne bestillinger.", "en": "No open requests."},
+    "ill_messages": {"nb": "Meldinger som venter på andre bibliotek", "en": "Messages waiting for other libraries"},
+    "ill_none_messages": {"nb": "Ingen meldinger venter.", "en": "No messages wait."},
+    "ill_title": {"nb": "Tittel", "en": "Title"},
+    "ill_barcode": {"nb": "Strekkode", "en": "Barcode"},
+    "ill_library": {"nb": "Bibliotek", "en": "Library"},
+    "ill_patron": {"nb": "Låner", "en": "Patron"},
+    "ill_state": {"nb": "Status", "en": "Status"},
+    "ill_requested": {"nb": "Bestilt", "en": "Requested"},
+    "ill_due": {"nb": "Forfall", "en": "Due"},
+    "ill_pickup": {"nb": "Hentes innen", "en": "Pick up by"},
+    "ill_reference": {"nb": "Hentenr.", "en": "Ref."},
+    "ill_action": {"nb": "Handling", "en": "Action"},
+    "ill_available": {"nb": "Ledig", "en": "Available"},
+    "ill_yes": {"nb": "Ja", "en": "Yes"},
+    "ill_no": {"nb": "Nei", "en": "No"},
+    "ill_attempts": {"nb": "Forsøk", "en": "Attempts"},
+    "ill_reason": {"nb": "Siste feil", "en": "Last error"},
+    "ill_operation": {"nb": "Melding", "en": "Message"},
+    "ill_status": {"nb": "Kø", "en": "Queue"},
+    "ill_pending": {"nb": "Sendes på nytt", "en": "Will be resent"},
+    "ill_needs_staff": {"nb": "Avvist: venter på de ansatte", "en": "Refused: waiting for staff"},
+    # Actions.
+    "ill_act_ship": {"nb": "Sendt", "en": "Shipped"},
+    "ill_act_refuse": {"nb": "Kan ikke lånes ut", "en": "Cannot lend"},
+    "ill_act_received_back": {"nb": "Mottatt tilbake", "en": "Received back"},
+    "ill_act_received": {"nb": "Mottatt", "en": "Received"},
+    "ill_act_lend": {"nb": "Lån ut", "en": "Lend"},
+    "ill_act_returned": {"nb": "Levert av låner", "en": "Returned by patron"},
+    "ill_act_ship_back": {"nb": "Send tilbake", "en": "Ship back"},
+    "ill_act_cancel": {"nb": "Avbestill", "en": "Cancel"},
+    "ill_act_renew": {"nb": "Forny", "en": "Renew"},
+    "ill_act_retry": {"nb": "Send igjen", "en": "Retry"},
+    "ill_done": {"nb": "Utført.", "en": "Done."},
+    "ill_unknown_card": {"nb": "Fant ikke lånekortet.", "en": "No such card."},
+}
