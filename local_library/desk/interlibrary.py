@@ -102,7 +102,7 @@ def _message_row(ctx: DeskContext, entry: dict[str, Any], name: Names) -> str:
     if entry["status"] == "needs_staff" and ctx.staff is not None and ctx.staff.is_admin:
         retry = post_button(ctx, f"{PAGE}/outbox/{entry['outbox_id']}/retry", text("ill_act_retry", ctx.language))
     return (
-        f'<tr><th scope="row">{entry["outbox_id"]}</th><td>{escape(entry["operation"])}</td>'
+        f'<tr><th scope="row">{entry["outbox_id"]}</th><td>{ctx.t("ill_op_" + entry["operation"])}</td>'
         f"<td>{escape(name(entry['peer_library']))}</td><td>{ctx.t('ill_' + entry['status'])}</td>"
         f"<td>{entry['attempts']}</td><td>{escape(entry['last_error'] or '')}</td><td>{retry}</td></tr>"
     )
@@ -177,7 +177,7 @@ async def interlibrary_page(request: web.Request) -> web.Response:
         "pull": ("ill_title", "ill_barcode", "ill_library", "ill_requested", "ill_action"),
         "away": ("ill_title", "ill_barcode", "ill_library", "ill_due", "ill_action"),
         "ours": ("ill_title", "ill_library", "ill_patron", "ill_state", "ill_pickup", "ill_due", "ill_action"),
-        "messages": ("ill_operation", "ill_operation", "ill_library", "ill_status", "ill_attempts", "ill_reason",
+        "messages": ("ill_entry", "ill_operation", "ill_library", "ill_status", "ill_attempts", "ill_reason",
                      "ill_action"),
     }  # fmt: skip
     headings = {section: [ctx.t(key) for key in keys] for section, keys in columns.items()}

@@ -196,6 +196,7 @@ def overview_page(
 {_message(message)}{_notice(notice)}
 {_greeting(ctx, data.patron)}
 <p><a href="{BASE}/my-data?lang={ctx.language}">{ctx.t("my_data_link")}</a></p>
+<p><a href="{BASE}/interlibrary?lang={ctx.language}">{ctx.t("interlibrary_link")}</a></p>
 <h2>{ctx.t("loans")}</h2>
 {loans}
 <h2>{ctx.t("reservations")}</h2>
