@@ -76,9 +76,9 @@ class Interlibrary:
 
     async def deliver(self) -> PeerDeliveryReport:
         """Send every due message; a peer that is away keeps its messages for a later round."""
-        return await deliver_messages(self.pool, self.transport, self._settle, self.clock.now)
+        return await deliver_messages(self.pool, self.transport, self.settle, self.clock.now)
 
-    async def _settle(self, conn: DbConnection, queued: QueuedMessage, answer: PeerAnswer | PeerRefusedError) -> None:
+    async def settle(self, conn: DbConnection, queued: QueuedMessage, answer: PeerAnswer | PeerRefusedError) -> None:
         if queued.operation in OPERATIONS_TO_OWNER:
             await settle_answer_from_owner(conn, self.clock.now(), queued, answer)
         else:
