@@ -19,6 +19,7 @@ from local_library.federation.directory import CachedDirectory
 from local_library.federation.peer_client import PeerClient
 from local_library.federation.peer_routes import PEER_ENDPOINTS
 from local_library.federation.peer_server import create_peer_app
+from local_library.federation.statements import StatementVerifier
 from local_library.interlibrary.network import FederationNetwork
 from local_library.interlibrary.service import Interlibrary, run_delivery_loop
 from local_library.interlibrary.views import routes as interlibrary_routes
@@ -141,6 +142,7 @@ async def _federation(app: web.Application) -> AsyncIterator[None]:
     )
     app[app_keys.PEER_DIRECTORY] = directory
     app[app_keys.PEER_CLIENT] = client
+    app[app_keys.PEER_STATEMENTS] = StatementVerifier(settings.library_id, app[app_keys.REGISTRY].statement_keys)
     yield
     await client.close()
 

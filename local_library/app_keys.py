@@ -13,6 +13,7 @@ from local_library.clock import Clock
 from local_library.federation.callers import PeerCaller
 from local_library.federation.directory import CachedDirectory
 from local_library.federation.peer_client import PeerClient
+from local_library.federation.statements import StatementVerifier
 from local_library.interlibrary.service import Interlibrary
 from local_library.meraapent.access import DoorChecks
 from local_library.notices.senders import NoticeSender
@@ -60,6 +61,8 @@ PEER_DIRECTORY = web.AppKey("peer_directory", CachedDirectory)
 """The registry's library directory as this node caches it (``local_library.federation.directory``)."""
 PEER_CLIENT = web.AppKey("peer_client", PeerClient)
 """Calls to other library nodes over mutual TLS (``local_library.federation.peer_client``)."""
+PEER_STATEMENTS = web.AppKey("peer_statements", StatementVerifier)
+"""Checks the patron statements other nodes present (``local_library.federation.statements``)."""
 PEER_NODE_APP = web.AppKey("peer_node_app", web.Application)
 """On the peer listener's application: the node's main application, whose resources peer handlers use."""
 PEER_CALLER = web.RequestKey("peer_caller", PeerCaller)

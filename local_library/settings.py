@@ -32,6 +32,9 @@ class LibrarySettings(ListenerSettings):
         default=8511, ge=0, le=65535, description="the peer listener (mutual TLS, library certificates; 0: a free one)"
     )
     peer_timeout_seconds: float = Field(default=5.0, gt=0, description="deadline of a call to another library's node")
+    peer_overview_deadline_seconds: float = Field(
+        default=3.0, gt=0, description="how long Min side's overview of all libraries waits for the others"
+    )
     directory_max_age_seconds: float = Field(
         default=60.0, gt=0, description="how long the registry's library directory is cached"
     )

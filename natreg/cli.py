@@ -108,6 +108,21 @@ def keys_new_kek(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def keys_rotate_signing(arguments: argparse.Namespace) -> int:
+    from plumbing.keys.signing import SigningKeyRing  # noqa: PLC0415 - only this command needs the JOSE library
+
+    layout = KeyLayout(_keys_dir(arguments))
+    ring = SigningKeyRing(layout.signing_keys(arguments.purpose))
+    new_key = ring.rotate()
+    print(f"new {arguments.purpose} signing key {new_key.kid} signs from now on; older keys stay published")
+    if arguments.prune_after_minutes is not None:
+        removed = ring.prune(
+            now=dt.datetime.now(dt.UTC), token_lifetime=dt.timedelta(minutes=arguments.prune_after_minutes)
+        )
+        print(f"removed {len(removed)} key(s) superseded more than {arguments.prune_after_minutes} minutes ago")
+    return 0
+
+
 def registry_serve(arguments: argparse.Namespace) -> int:
     from natreg.services import serve_registry  # noqa: PLC0415 - keeps `natreg keys` free of server imports
     from registry.settings import RegistrySettings  # noqa: PLC0415
@@ -465,6 +480,18 @@ def _add_names_and_administrators(
     revoke_admin.add_argument("name")
 
 
+def _add_key_rotations(keys: Subcommands, keys_dir_option: Callable[[argparse.ArgumentParser], None]) -> None:
+    """New versions of the keys that rotate: key-encryption keys and token-signing keys."""
+    new_kek = add(keys, "new-kek", keys_new_kek, "create the next key-encryption key version")
+    keys_dir_option(new_kek)
+    rotate_signing = add(keys, "rotate-signing", keys_rotate_signing, "add a new token-signing key for a purpose")
+    keys_dir_option(rotate_signing)
+    rotate_signing.add_argument("purpose", help="which ring, e.g. statements or id-tokens")
+    rotate_signing.add_argument(
+        "--prune-after-minutes", type=float, help="also remove keys superseded longer ago than this (token lifetime)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="natreg", description=__doc__)
     parser.add_argument("--log-level", default=os.environ.get("NATREG_LOG_LEVEL", "INFO"))
@@ -495,8 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
     renew = add(keys, "renew", keys_renew, "renew certificates that expire soon, keeping their keys")
     keys_dir_option(renew)
     renew.add_argument("--within-days", type=float, default=30, help="renew what expires within N days (30)")
-    new_kek = add(keys, "new-kek", keys_new_kek, "create the next key-encryption key version")
-    keys_dir_option(new_kek)
+    _add_key_rotations(keys, keys_dir_option)
 
     registry = commands.add_parser("registry", help="the central registry").add_subparsers(
         dest="registry_command", required=True

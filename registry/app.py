@@ -20,6 +20,7 @@ from plumbing.http.problems import problem_middleware
 from plumbing.http.sites import start_site, url_host
 from plumbing.keys.files import load_or_create_key_file
 from plumbing.keys.layout import KeyLayout
+from plumbing.keys.signing import SigningKeyRing
 from plumbing.tls import public_server_context, registry_admin_desk_context, registry_node_api_context
 from plumbing.web.sessions import load_or_create_session_key
 from registry import app_keys
@@ -39,6 +40,7 @@ from registry.patrons.core import RegistryCore
 from registry.routes import add_routes
 from registry.settings import RegistrySettings
 from registry_contract.pins import PinHasher
+from registry_contract.statements import STATEMENT_KEY_PURPOSE
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ def create_app(settings: RegistrySettings) -> web.Application:
     app[app_keys.KEY_LAYOUT] = layout
     app[app_keys.LIBRARY_DIRECTORY] = LibraryDirectory(layout)
     app[app_keys.LAST_SEEN] = LastSeenRecorder(lambda: app[app_keys.POOL])
+    app[app_keys.STATEMENT_KEYS] = SigningKeyRing.open(layout.signing_keys(STATEMENT_KEY_PURPOSE))
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         pool = await create_migrated_pool(database_url, MIGRATIONS_PACKAGE)

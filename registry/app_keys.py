@@ -9,6 +9,7 @@ import asyncpg
 from aiohttp import web
 
 from plumbing.keys.layout import KeyLayout
+from plumbing.keys.signing import SigningKeyRing
 from plumbing.web.sessions import SessionStore
 from plumbing.web.site import Site
 from registry.audit.sealer import SealerState
@@ -26,6 +27,8 @@ LAST_SEEN = web.AppKey("last_seen", LastSeenRecorder)
 """Remembers when each library last authenticated (``registry.auth.last_seen``)."""
 CORE = web.AppKey("core", RegistryCore)
 SEALER_STATE = web.AppKey("sealer_state", SealerState)
+STATEMENT_KEYS = web.AppKey("statement_keys", SigningKeyRing)
+"""The rotating keys that sign patron statements (``registry.federation.statements``), published on /v1."""
 CALLER = web.RequestKey("caller", CallingLibrary)
 """The library a node API request comes from, set by ``registry.auth.middleware``."""
 OPENAPI_DOCUMENT = web.AppKey("openapi_document", dict[str, Any])

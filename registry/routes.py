@@ -8,7 +8,7 @@ from aiohttp import web
 
 from registry.app_keys import OPENAPI_DOCUMENT
 from registry.auth.views import whoami
-from registry.federation.views import list_libraries
+from registry.federation.views import issue_patron_statement, list_libraries, statement_keys
 from registry.health.views import crl, health
 from registry.patrons import views as patrons
 from registry_contract import models
@@ -16,6 +16,7 @@ from registry_contract.card_number import CardNumberErrorCode
 from registry_contract.endpoints import PURPOSE_HEADER, Endpoint, openapi_document
 from registry_contract.federation import LibraryDirectoryListing
 from registry_contract.national_id import NationalIdErrorCode
+from registry_contract.statements import IssuedStatement, PublishedKeys, StatementRequest
 
 API_VERSION = "1.0.0"
 PURPOSE = PURPOSE_HEADER
@@ -127,6 +128,17 @@ ENDPOINTS = [
         "GET", "/v1/libraries", list_libraries,
         "the library directory: every library's identity (certificate serials, active) and federation profile",
         LibraryDirectoryListing,
+    ),
+    Endpoint(
+        "POST", "/v1/patron-statements", issue_patron_statement,
+        "a signed statement (at most a minute) that the patron, authenticated here, lets another library answer for "
+        "the scopes asked; recorded in the patron's audit trail",
+        IssuedStatement, StatementRequest, 201,
+        refusals={404: ("patron_not_found",), 422: ("statement_audience_invalid",)},
+    ),
+    Endpoint(
+        "GET", "/v1/statement-keys", statement_keys, "the public keys (JWKS) that verify patron statements",
+        PublishedKeys, uses_database=False,
     ),
 ]  # fmt: skip
 

@@ -45,6 +45,7 @@ from registry_contract.models import (
     RegisterPatron,
     WhoAmI,
 )
+from registry_contract.statements import IssuedStatement, PublishedKeys, StatementRequest
 
 logger = logging.getLogger(__name__)
 
@@ -234,6 +235,13 @@ class RegistryClient:
     async def library_directory(self) -> LibraryDirectoryListing:
         """Every library's identity and federation profile (nodes cache it: ``local_library.federation``)."""
         return await self.request("GET", "/v1/libraries", LibraryDirectoryListing)
+
+    async def issue_statement(self, request: StatementRequest) -> IssuedStatement:
+        """A signed statement for a patron this library authenticated (not retried: each one is audited)."""
+        return await self.request("POST", "/v1/patron-statements", IssuedStatement, body=request, retry=False)
+
+    async def statement_keys(self) -> PublishedKeys:
+        return await self.request("GET", "/v1/statement-keys", PublishedKeys)
 
     async def request(
         self,

@@ -3,7 +3,8 @@
 Staff log in with their staff account (``local_library.staff``; roles ``desk`` and ``admin``) and get a
 server-held session (``staff_sessions``); login, sessions, CSRF and language are the shared site plumbing
 (``plumbing.web.site``). The pages: circulation (scanner first, :mod:`.circulation`), patrons
-(:mod:`.patrons`), and the registry link's status (:mod:`.registry`). Every action goes through the same
+(:mod:`.patrons`), the registry link's status (:mod:`.registry`), and a present patron's loans at every
+library (:mod:`.everywhere`). Every action goes through the same
 domain functions as the staff JSON API: one domain path, two doors.
 """
 
@@ -14,6 +15,7 @@ from aiohttp import web
 from local_library.app_keys import DESK_SITE
 
 from . import circulation, interlibrary, registry, site
+from .everywhere import add_everywhere_routes
 from .patrons import add_patron_routes
 
 __all__ = ["add_desk_routes"]
@@ -31,3 +33,4 @@ def add_desk_routes(app: web.Application) -> None:
     add_patron_routes(app)
     registry.add_registry_routes(app)
     interlibrary.add_interlibrary_routes(app)
+    add_everywhere_routes(app)

@@ -195,6 +195,10 @@ def _patron_panel(ctx: DeskContext, view: CirculationView, account: PatronAccoun
     )
     total = f"<p>{ctx.t('fees_open_total', amount=ctx.money(open_total))}</p>" if shown_fees else ""
     clear = f'<p><a href="{escape(ctx.with_lang(f"/staff/?mode={view.mode}"))}">{ctx.t("clear_patron")}</a></p>'
+    if patron.registry_patron_id is not None:  # a national card: linked libraries may be asked, with the card
+        clear = (
+            f'<p><a href="{escape(ctx.with_lang("/staff/everywhere"))}">{ctx.t("everywhere_heading")}</a></p>' + clear
+        )
     return f"""<section class="patron" aria-labelledby="patron_heading">
 <h2 id="patron_heading">{ctx.t("patron_heading", name=patron.name)}</h2>
 {_patron_facts(ctx, view, account)}

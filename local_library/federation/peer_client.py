@@ -1,7 +1,8 @@
 """How this node calls other library nodes: mutual TLS with its own library certificate, to the node URL the
 registry's directory lists, with a deadline on every call.
 
-Two kinds of call (see ``peer_server`` for the called side):
+Three kinds of call (see ``peer_server`` for the called side):
+- ``read_library``: a read between libraries on no patron's behalf (say, a catalogue search).
 - ``call_for_patron``: on the patron's authority, presenting a signed statement from the registry. Not
   retried here: the caller shows what answered within its deadline (Min side's overview).
 - ``call_library``: a library-to-library state change with an idempotency key. Not retried here either: send
@@ -73,6 +74,13 @@ class PeerClient:
         """A call on the patron's authority; ``statement`` is the registry's signed statement for ``library_id``."""
         headers = {"Authorization": f"{STATEMENT_SCHEME} {statement}"}
         data = await self._send(library_id, method, path, headers=headers, body=body, timeout_seconds=timeout_seconds)
+        return _parse(library_id, response_model, data)
+
+    async def read_library(
+        self, library_id: str, path: str, response_model: type[ResponseT], *, timeout_seconds: float | None = None
+    ) -> ResponseT:
+        """A read between libraries, on no patron's behalf (a catalogue search, say)."""
+        data = await self._send(library_id, "GET", path, headers={}, body=None, timeout_seconds=timeout_seconds)
         return _parse(library_id, response_model, data)
 
     async def call_library(

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -40,12 +41,16 @@ from pydantic import BaseModel, ValidationError
 from local_library import app_keys
 from local_library.federation import queries
 from local_library.federation.callers import PeerCaller
+from local_library.federation.peer_client import STATEMENT_SCHEME
+from local_library.federation.statements import VerifiedStatement
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError, ErrorKind
 from plumbing.http.bodies import within_read_timeout
 from plumbing.http.client_certificates import certificate_identity, peer_certificate_der
 from plumbing.http.problems import Handler, problem_middleware
 from registry_contract.idempotency import check_key, key_reused
+from registry_contract.refusals import patron_not_found
+from registry_contract.statements import StatementScope
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 PEER_PATH_PREFIX = "/peer/v1/"
@@ -74,6 +79,19 @@ class LibraryCall:
 
 
 LibraryHandler = Callable[[web.Request, DbConnection, LibraryCall], Awaitable[PeerAnswer]]
+
+
+@dataclass(frozen=True)
+class PatronCall:
+    """A call on a patron's authority: the statement checked, and the one patron of this node it concerns."""
+
+    caller: PeerCaller
+    statement: VerifiedStatement
+    patron_id: uuid.UUID
+    """This node's own id of the patron (the statement names the registry's)."""
+
+
+PatronHandler = Callable[[web.Request, PatronCall], Awaitable[web.StreamResponse]]
 
 
 @dataclass(frozen=True)
@@ -114,6 +132,36 @@ def library_endpoint(method: str, path: str, summary: str, handler: LibraryHandl
                 connection, caller.library_id, key, fingerprint, status=answer.status, body=answer.body
             )
         return web.json_response(answer.body, status=answer.status)
+
+    return PeerEndpoint(method, path, summary, view)
+
+
+def patron_endpoint(
+    method: str, path: str, summary: str, scope: StatementScope, handler: PatronHandler
+) -> PeerEndpoint:
+    """A read or act for one patron, on the signed statement the caller presents (see the module's docstring).
+
+    The statement must be the registry's, for this library, issued to the caller, unexpired and with ``scope``;
+    the patron must be linked here. Every admitted call is logged (``peer_patron_accesses``) before it runs.
+    """
+
+    async def view(request: web.Request) -> web.StreamResponse:
+        caller = peer_caller(request)
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme != STATEMENT_SCHEME or not token.strip():
+            raise DomainError(
+                ErrorKind.UNAUTHENTICATED, "statement_required", "this call needs the patron's signed statement"
+            )
+        node = node_app(request)
+        statement = await node[app_keys.PEER_STATEMENTS].verify(
+            token.strip(), caller_library=caller.library_id, scope=scope
+        )
+        async with node[app_keys.POOL].acquire() as connection, connection.transaction():
+            patron_id = await queries.national_patron_id(connection, statement.patron_id)
+            if patron_id is None:
+                raise patron_not_found()
+            await queries.record_patron_access(connection, caller.library_id, patron_id, scope, statement.statement_id)
+        return await handler(request, PatronCall(caller, statement, patron_id))
 
     return PeerEndpoint(method, path, summary, view)
 

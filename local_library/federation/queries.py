@@ -61,3 +61,11 @@ async def record_patron_access(
         scope,
         statement_id,
     )
+
+
+async def national_patron_id(connection: DbConnection, registry_patron_id: uuid.UUID) -> uuid.UUID | None:
+    """This node's patron linked to the registry record, if the patron is linked here at all."""
+    found: uuid.UUID | None = await connection.fetchval(
+        "SELECT patron_id FROM patrons WHERE registry_patron_id = $1 AND kind = 'national'", registry_patron_id
+    )
+    return found

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from local_library.app_keys import MINSIDE_REGISTRY_INSIGHT_URL, MINSIDE_SITE, SETTINGS
 
-from . import views
+from . import everywhere, views
 from .interlibrary_views import add_interlibrary_routes
 
 __all__ = ["add_minside_routes"]
@@ -31,5 +31,10 @@ def add_minside_routes(app: web.Application) -> None:
     app.router.add_post("/minside/loans/{loan_id:[0-9]{1,18}}/renew", views.renew_loan)
     app.router.add_post("/minside/reservations/{reservation_id:[0-9]{1,18}}/cancel", views.cancel_own_reservation)
     app.router.add_get("/minside/my-data", views.my_data)
+    app.router.add_get("/minside/everywhere", everywhere.everywhere)
+    app.router.add_post(
+        "/minside/everywhere/{library_id:[a-z][a-z0-9-]{1,31}}/loans/{loan_id:[0-9]{1,18}}/renew",
+        everywhere.renew_at_other_library,
+    )
     app.router.add_post("/minside/logout", views.log_out)
     add_interlibrary_routes(app)

@@ -10,7 +10,7 @@ from local_library.interlibrary.models import BorrowedRequest
 from local_library.interlibrary.search import LibraryResult
 from local_library.interlibrary.words import word
 
-from .pages import BASE, PageContext, _message, _notice, _table, layout
+from .pages import BASE, PageContext, alert_message, alert_notice, layout, table
 
 INTERLIBRARY = f"{BASE}/interlibrary"
 
@@ -104,7 +104,7 @@ def _results(ctx: PageContext, results: list[LibraryResult], own_library: str, n
                 f"<td>{t(ctx, 'available' if hit.available else 'not_available')}</td><td>{action}</td></tr>"
             )
         headings = [t(ctx, "title"), t(ctx, "author"), t(ctx, "availability"), t(ctx, "action")]
-        sections.append(heading + _table(escape(name(result.library_id)), headings, rows))
+        sections.append(heading + table(escape(name(result.library_id)), headings, rows))
     return "\n".join(sections)
 
 
@@ -138,7 +138,7 @@ def _requests(ctx: PageContext, requests: list[BorrowedRequest], name: Callable[
         for request in requests
     )
     headings = [t(ctx, "title"), t(ctx, "from_library"), t(ctx, "status"), t(ctx, "details"), t(ctx, "action")]
-    return _table(t(ctx, "my_requests"), headings, rows)
+    return table(t(ctx, "my_requests"), headings, rows)
 
 
 def interlibrary_page(
@@ -154,7 +154,7 @@ def interlibrary_page(
 ) -> str:
     found = "" if results is None else _results(ctx, results, own_library, name)
     body = f"""<h1>{t(ctx, "heading")}</h1>
-{_message(message)}{_notice(notice)}
+{alert_message(message)}{alert_notice(notice)}
 <p>{t(ctx, "intro", library=ctx.library_name)}</p>
 <p><a href="{BASE}/me?lang={ctx.language}">{t(ctx, "back")}</a></p>
 {_search_form(ctx, search_text)}

@@ -53,11 +53,11 @@ class PageContext(LibraryPageContext):
         return escape(text(key, self.language, **values))
 
 
-def _message(message: str | None) -> str:
+def alert_message(message: str | None) -> str:
     return alert(message)
 
 
-def _notice(notice: str | None) -> str:
+def alert_notice(notice: str | None) -> str:
     return alert(notice, css_class="notice", role="status")
 
 
@@ -76,7 +76,7 @@ def layout(ctx: PageContext, title: str, body: str, *, logged_in: bool) -> str:
     )  # fmt: skip
 
 
-def _table(caption: str, headings: Iterable[str], rows: Iterable[str]) -> str:
+def table(caption: str, headings: Iterable[str], rows: Iterable[str]) -> str:
     head = "".join(f'<th scope="col">{heading}</th>' for heading in headings)
     return f"<table><caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
@@ -84,7 +84,7 @@ def _table(caption: str, headings: Iterable[str], rows: Iterable[str]) -> str:
 def login_page(ctx: PageContext, *, message: str | None = None, notice: str | None = None) -> str:
     language = ctx.language
     body = login_body(
-        heading=text("login_heading", language), messages=_message(message) + _notice(notice),
+        heading=text("login_heading", language), messages=alert_message(message) + alert_notice(notice),
         intro=text("login_intro", language, library=ctx.library_name), action=f"{BASE}/login", csrf=ctx.csrf,
         language=language,
         fields=[
@@ -102,7 +102,7 @@ def login_page(ctx: PageContext, *, message: str | None = None, notice: str | No
 def message_page(ctx: PageContext, message: str, *, logged_in: bool) -> str:
     """A refusal with nothing else to show (an expired form, an unknown item), and the way back."""
     body = f"""<h1>{ctx.t("site_title")}</h1>
-{_message(message)}
+{alert_message(message)}
 <p><a href="{BASE}/me?lang={ctx.language}">{ctx.t("back")}</a></p>"""
     return layout(ctx, text("site_title", ctx.language), body, logged_in=logged_in)
 
@@ -158,15 +158,14 @@ def _fee_row(ctx: PageContext, fee: Fee, *, with_status: bool) -> str:
 def _greeting(ctx: PageContext, patron: Patron) -> str:
     greeting = f"<p>{ctx.t('greeting', name=patron.name, card=patron.card_number or '')}</p>"
     if patron.blocked:
-        greeting += _message(text("card_blocked", ctx.language))
+        greeting += alert_message(text("card_blocked", ctx.language))
     return greeting
 
 
-def overview_page(
-    ctx: PageContext, data: Overview, today: Any, *, message: str | None = None, notice: str | None = None
-) -> str:
+def overview_tables(ctx: PageContext, data: Overview, today: Any) -> str:
+    """The patron's loans, reservations and fees at this library (the overview, and "All my loans")."""
     if data.loans:
-        loans = _table(
+        loans = table(
             ctx.t("loans"),
             [ctx.t("title"), ctx.t("material"), ctx.t("due_on"), ctx.t("renewals"), ctx.t("action")],
             (_open_loan_row(ctx, loan, today) for loan in data.loans),
@@ -174,7 +173,7 @@ def overview_page(
     else:
         loans = f"<p>{ctx.t('no_loans')}</p>"
     if data.reservations:
-        reservations = _table(
+        reservations = table(
             ctx.t("reservations"),
             [ctx.t("title"), ctx.t("status"), ctx.t("reference_number"), ctx.t("pickup_deadline"), ctx.t("action")],
             (_open_reservation_row(ctx, reservation) for reservation in data.reservations),
@@ -183,7 +182,7 @@ def overview_page(
         reservations = f"<p>{ctx.t('no_reservations')}</p>"
     if data.open_fees:
         fees = (
-            _table(
+            table(
                 ctx.t("fees"),
                 [ctx.t("fee_kind"), ctx.t("charged_on"), ctx.t("amount")],
                 (_fee_row(ctx, fee, with_status=False) for fee in data.open_fees),
@@ -192,17 +191,29 @@ def overview_page(
         )
     else:
         fees = f"<p>{ctx.t('no_fees')}</p>"
+    return f"""<h3>{ctx.t("loans")}</h3>
+{loans}
+<h3>{ctx.t("reservations")}</h3>
+{reservations}
+<h3>{ctx.t("fees")}</h3>
+{fees}"""
+
+
+def overview_page(
+    ctx: PageContext, data: Overview, today: Any, *, message: str | None = None, notice: str | None = None
+) -> str:
+    everywhere = (
+        f'<p><a href="{BASE}/everywhere?lang={ctx.language}">{ctx.t("everywhere_link")}</a></p>'
+        if data.patron.registry_patron_id is not None
+        else ""
+    )
+    tables = overview_tables(ctx, data, today).replace("<h3>", "<h2>").replace("</h3>", "</h2>")
     body = f"""<h1>{ctx.t("overview")}</h1>
-{_message(message)}{_notice(notice)}
+{alert_message(message)}{alert_notice(notice)}
 {_greeting(ctx, data.patron)}
 <p><a href="{BASE}/my-data?lang={ctx.language}">{ctx.t("my_data_link")}</a></p>
 <p><a href="{BASE}/interlibrary?lang={ctx.language}">{ctx.t("interlibrary_link")}</a></p>
-<h2>{ctx.t("loans")}</h2>
-{loans}
-<h2>{ctx.t("reservations")}</h2>
-{reservations}
-<h2>{ctx.t("fees")}</h2>
-{fees}"""
+{everywhere}{tables}"""
     return layout(ctx, text("overview", ctx.language), body, logged_in=True)
 
 
@@ -311,7 +322,7 @@ def _notice_row(ctx: PageContext, notice: dict[str, Any]) -> str:
 
 def _section(ctx: PageContext, heading_key: str, headings: list[str], rows: list[str], empty_key: str = "none") -> str:
     heading = ctx.t(heading_key)
-    content = _table(heading, headings, rows) if rows else f"<p>{ctx.t(empty_key)}</p>"
+    content = table(heading, headings, rows) if rows else f"<p>{ctx.t(empty_key)}</p>"
     return f"<h2>{heading}</h2>\n{content}"
 
 
@@ -348,7 +359,7 @@ def my_data_page(
 <p>{ctx.t("my_data_intro")}</p>
 <p>{ctx.t("national_id_not_here")}</p>
 <h2>{ctx.t("record")}</h2>
-{_table(ctx.t("record"), [ctx.t("field"), ctx.t("value")], _record_rows(ctx, data))}
+{table(ctx.t("record"), [ctx.t("field"), ctx.t("value")], _record_rows(ctx, data))}
 {_section(ctx, "loan_history", [ctx.t(key) for key in ("title", "material", "barcode", "checked_out_on", "due_on",
     "renewals", "reminders", "returned_on")], rows(_history_loan_row, data.loans), "no_loans")}
 {_section(ctx, "all_reservations", [ctx.t(key) for key in ("title", "placed_at", "status", "reference_number",

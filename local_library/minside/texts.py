@@ -249,6 +249,51 @@ TEXTS: dict[str, dict[Language, str]] = {
         "nb": "Du har et lokalt lånekort. Ingenting om deg er lagret i det nasjonale registeret.",
         "en": "You have a local card. Nothing about you is stored in the national registry.",
     },
+    # All my loans: every library the patron is linked to (local_library/federation/elsewhere.py).
+    "everywhere": {"nb": "Alle lånene mine", "en": "All my loans"},
+    "everywhere_link": {
+        "nb": "Se lån, reservasjoner og gebyrer hos alle bibliotekene dine",
+        "en": "See loans, reservations and fees at all your libraries",
+    },
+    "everywhere_intro": {
+        "nb": "Hvert bibliotek svarer selv, på dine vegne, akkurat nå. Ingenting av dette lagres her.",
+        "en": "Each library answers for itself, on your behalf, right now. None of this is stored here.",
+    },
+    "everywhere_local_card": {
+        "nb": "Med et lokalt lånekort har du lån bare hos dette biblioteket.",
+        "en": "With a local card you have loans at this library only.",
+    },
+    "everywhere_registry_away": {
+        "nb": "Det nasjonale registeret svarer ikke nå, så de andre bibliotekene dine kan ikke spørres. "
+        "Prøv igjen senere.",
+        "en": "The national registry is not answering now, so your other libraries cannot be asked. Try again later.",
+    },
+    "library_answered": {"nb": "Svarte nå.", "en": "Answered just now."},
+    "library_not_reachable": {
+        "nb": "Biblioteket kan ikke nås nå. Prøv igjen senere.",
+        "en": "The library cannot be reached now. Try again later.",
+    },
+    "library_timed_out": {
+        "nb": "Biblioteket svarte ikke i tide. Prøv igjen senere.",
+        "en": "The library did not answer in time. Try again later.",
+    },
+    "library_failed": {
+        "nb": "Biblioteket svarte med en feil. Prøv igjen senere.",
+        "en": "The library answered with an error. Try again later.",
+    },
+    "this_library": {"nb": "{library} (dette biblioteket)", "en": "{library} (this library)"},
+    "renewed_at": {
+        "nb": "«{title}» er fornyet hos {library}. Ny frist: {due}.",
+        "en": "“{title}” is renewed at {library}. New due date: {due}.",
+    },
+    "renewal_refused_at": {
+        "nb": "{library} fornyet ikke lånet: {reason}",
+        "en": "{library} did not renew the loan: {reason}",
+    },
+    "renewal_not_possible_now": {
+        "nb": "{library} kan ikke nås nå, så lånet er ikke fornyet. Prøv igjen senere.",
+        "en": "{library} cannot be reached now, so the loan is not renewed. Try again later.",
+    },
 }
 
 

@@ -65,6 +65,10 @@ class KeyLayout:
         """The registry's list of libraries: credential HMACs, certificate serials, revocations."""
         return self.registry_dir / "libraries.json"
 
+    def signing_keys(self, purpose: str) -> Path:
+        """The registry's rotating token-signing keys for one purpose (``plumbing.keys.signing``)."""
+        return self.registry_dir / "signing" / purpose
+
     def kek(self, version: int) -> Path:
         return self.registry_data_dir / f"kek-v{version}.key"
 

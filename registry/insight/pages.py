@@ -20,8 +20,9 @@ from plumbing.web.pages import (
     logout_form,
 )
 from registry.audit.log import AuditEntry
+from registry.federation.statements import STATEMENT_OPERATION_PREFIX
 from registry.insight.service import InsightData
-from registry.insight.texts import Language, operation, text
+from registry.insight.texts import Language, authenticated_by, operation, text
 from registry_contract.models import PostalAddress
 
 STYLE = """
@@ -112,10 +113,18 @@ def insight_page(
         _row(text("libraries", language), escape(", ".join(library(each) for each in record.libraries)) or none),
         _row(text("pin_set", language), t("pin_stored" if record.pin_set else "pin_missing")),
     ]
+
+    def what_and_why(entry: AuditEntry) -> tuple[str, str]:
+        if entry.operation.startswith(STATEMENT_OPERATION_PREFIX):
+            # A signed statement: the purpose holds the library asked and how the asking library knew it was you.
+            audience, _, method = entry.purpose.partition(" ")
+            return operation(entry.operation, language, library=library(audience)), authenticated_by(method, language)
+        return operation(entry.operation, language), entry.purpose
+
     accesses = "".join(
         f"<tr><td>{escape(entry.occurred_at.strftime('%Y-%m-%d %H:%M'))}</td>"
-        f"<td>{escape(who(entry))}</td><td>{escape(operation(entry.operation, language))}</td>"
-        f"<td>{escape(entry.purpose)}</td></tr>"
+        f"<td>{escape(who(entry))}</td><td>{escape(what_and_why(entry)[0])}</td>"
+        f"<td>{escape(what_and_why(entry)[1])}</td></tr>"
         for entry in reversed(data.accesses)
     )
     pending = "".join(

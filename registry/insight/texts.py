@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from plumbing.web.language import LANGUAGES, Language
 
-__all__ = ["LANGUAGES", "TEXTS", "Language", "operation", "text"]
+__all__ = ["LANGUAGES", "TEXTS", "Language", "authenticated_by", "operation", "text"]
 
 
 TEXTS: dict[str, dict[Language, str]] = {
@@ -140,6 +140,25 @@ OPERATIONS: dict[str, dict[Language, str]] = {
     "show_erasure_request": {"nb": "så på forespørselen om sletting", "en": "reviewed the erasure request"},
     "rejected_deletion": {"nb": "avviste forespørselen om sletting", "en": "rejected the deletion request"},
     "rejected_death_notice": {"nb": "avviste dødsfallsmeldingen", "en": "rejected the death notice"},
+    # Signed statements (registry/federation/statements.py): {library} is the library asked on the patron's behalf.
+    "statement_loans_read": {
+        "nb": "ba {library} om lånene dine på dine vegne",
+        "en": "asked {library} for your loans on your behalf",
+    },
+    "statement_loans_renew": {
+        "nb": "ba {library} fornye et lån på dine vegne",
+        "en": "asked {library} to renew a loan on your behalf",
+    },
+    "statement_requests_create": {
+        "nb": "ba {library} om et fjernlån på dine vegne",
+        "en": "asked {library} for an interlibrary loan on your behalf",
+    },
+}
+# How the asking library knew it was you, for statements (the audit entry's purpose names it).
+AUTHENTICATED_BY: dict[str, dict[Language, str]] = {
+    "minside": {"nb": "du var logget inn på Min side", "en": "you were logged in to My page"},
+    "kiosk": {"nb": "kort og PIN-kode på en selvbetjeningsautomat", "en": "card and PIN at a self-service machine"},
+    "desk_card": {"nb": "du viste kortet i skranken", "en": "you showed your card at the desk"},
 }
 
 
@@ -147,5 +166,9 @@ def text(key: str, language: Language, **values: object) -> str:
     return TEXTS[key][language].format(**values)
 
 
-def operation(name: str, language: Language) -> str:
-    return OPERATIONS.get(name, {}).get(language, name)
+def operation(name: str, language: Language, **values: object) -> str:
+    return OPERATIONS.get(name, {}).get(language, name).format(**values)
+
+
+def authenticated_by(method: str, language: Language) -> str:
+    return AUTHENTICATED_BY.get(method, {}).get(language, method)

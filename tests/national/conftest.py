@@ -61,7 +61,8 @@ def trusting_session(keys_dir: Path) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=context))
 
 
-NodeFactory = Callable[[str, str], Awaitable[Node]]
+NodeFactory = Callable[..., Awaitable[Node]]
+"""``start(library_id, registry_url, **settings)``: settings beyond the defaults (a policy file, say)."""
 
 
 @pytest.fixture
@@ -80,11 +81,11 @@ async def start_node(
     password_file = tmp_path / "admin-password"
     password_file.write_text(ADMIN_PASSWORD)
 
-    async def start(library_id: str, registry_url: str) -> Node:
+    async def start(library_id: str, registry_url: str, **settings: object) -> Node:
         library = await run_library(
             library_id, await make_library_database(), keys_dir, registry_url,
             bootstrap_admin_password_file=password_file, registry_sync_enabled=False, data_dir=tmp_path / library_id,
-            local_pin_pepper_path=tmp_path / f"{library_id}-pepper.key",
+            local_pin_pepper_path=tmp_path / f"{library_id}-pepper.key", **settings,
         )  # fmt: skip
         node = Node(library, trusting_session(keys_dir))
         nodes.append(node)
