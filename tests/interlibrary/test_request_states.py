@@ -14,6 +14,7 @@ import pytest
 
 from local_library.circulation.lending import check_out_to
 from local_library.circulation.reservations import reserve
+from local_library.daily.run import run_daily
 from local_library.interlibrary import borrowing, lending
 from local_library.interlibrary.queries import borrowed, lent
 from local_library.interlibrary.search import CatalogueQuery, federated_search
@@ -22,6 +23,7 @@ from plumbing.errors import DomainError
 from registry_contract.pins import PinHasher
 from tests.interlibrary.conftest import Node
 from tests.library.conftest import add_item, add_patron
+from tests.library.test_daily import RecordingSender
 
 
 async def _order(asker: Node, sandnes: Node, hasher: PinHasher) -> tuple[uuid.UUID, str, uuid.UUID]:
@@ -235,6 +237,21 @@ async def test_finished_requests_lose_their_patron_within_72_hours(
         assert gone.patron_id is None
         assert await anonymise_finished(conn, asker.clock) == 0
     assert await asker.pool.fetchval("SELECT count(*) FROM interlibrary_borrowing WHERE patron_id = $1", patron_id) == 0
+
+
+async def test_the_daily_run_anonymises_what_ended_the_day_before(
+    node_pair: tuple[Node, Node], hasher: PinHasher
+) -> None:
+    asker, sandnes = node_pair
+    request_id, _, patron_id = await _order(asker, sandnes, hasher)
+    async with asker.pool.acquire() as conn, conn.transaction():
+        await borrowing.cancel_order(conn, asker.clock, request_id, patron_id=patron_id)
+    sender = RecordingSender()
+    assert (await run_daily(asker.pool, asker.policy, asker.clock, sender)).interlibrary_requests_anonymised == 0
+    asker.clock.advance(days=1, seconds=1)
+    assert (await run_daily(asker.pool, asker.policy, asker.clock, sender)).interlibrary_requests_anonymised == 1
+    async with asker.pool.acquire() as conn:
+        assert (await borrowed(conn, request_id)).patron_id is None
 
 
 async def test_one_search_finds_copies_at_every_library_with_each_status(
