@@ -19,7 +19,7 @@ from local_library.federation.peer_client import PeerRefusedError
 from local_library.notices.outbox import enqueue_notice
 from local_library.patrons.models import Patron
 from local_library.patrons.queries import patron_by_id
-from local_library.policy import LibraryPolicy, pickup_deadline
+from local_library.policy import LibraryPolicy, pickup_deadline, reminders_due
 from local_library.registry_link.outbox import NeedsStaff
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError, ErrorKind
@@ -27,7 +27,7 @@ from plumbing.errors import DomainError, ErrorKind
 from .messages import PeerAnswer, PeerMessage
 from .models import BorrowedRequest
 from .outbox import QueuedMessage, enqueue_message
-from .queries import borrowed, insert_borrowed, update_borrowed
+from .queries import borrowed, insert_borrowed, overdue_lent, update_borrowed
 from .states import BORROWING_MOVES, BORROWING_ORDER, is_ahead, require_cancellable, require_move
 
 # A cancellation by the patron or by staff here is overtaken by the owner's shipment: the copy is on its way.
@@ -131,6 +131,36 @@ async def lend_to_patron(conn: DbConnection, clock: Clock, request_id: uuid.UUID
             "the owner's shipping message (with the due date) has not arrived yet; try again later",
         )
     return await update_borrowed(conn, request_id, clock.now(), state="lent", lent_on=clock.today())
+
+
+async def remind_overdue(conn: DbConnection, policy: LibraryPolicy, clock: Clock) -> int:
+    """Queue the reminders this library's schedule calls for by today on overdue interlibrary loans (the daily
+    run); how many were queued. Reminders only: the fees and blocks of the schedule stay with this library's
+    own loans, and the copy's replacement is a matter between the two libraries."""
+    today = clock.today()
+    queued = 0
+    for request in await overdue_lent(conn, today):
+        assert request.patron_id is not None  # lent requests keep their patron and due date
+        assert request.owner_due_on is not None
+        target = reminders_due(policy, request.owner_due_on, request.reminders_sent, today)
+        if target == request.reminders_sent:
+            continue
+        patron = await patron_by_id(conn, request.patron_id)
+        for number in range(request.reminders_sent + 1, target + 1):
+            queued += await enqueue_notice(
+                conn,
+                clock,
+                dedupe_key=f"interlibrary-reminder:{request.request_id}:{number}",
+                patron=patron,
+                kind="reminder",
+                allowed_channels=policy.reminders.channels,
+                content={
+                    "reminder_number": number, "title": request.title, "barcode": request.owner_barcode,
+                    "due_on": request.owner_due_on, "fee_ore": 0, "library": policy.name.en,
+                },
+            )  # fmt: skip
+        await update_borrowed(conn, request.request_id, clock.now(), reminders_sent=target)
+    return queued
 
 
 async def take_back_from_patron(conn: DbConnection, clock: Clock, request_id: uuid.UUID) -> BorrowedRequest:

@@ -25,6 +25,7 @@ class BorrowedRequest(BaseModel):
     owner_due_on: date | None
     lent_on: date | None
     renewals: int
+    reminders_sent: int
     pickup_deadline: date | None
     reference_number: str | None
     cancelled_by: str | None

@@ -12,8 +12,8 @@ from .models import BorrowedRequest, LentRequest
 
 _BORROWED = """
     SELECT request_id, patron_id, owner_library, owner_barcode, title, author, state, requested_at, updated_at,
-           owner_due_on, lent_on, renewals, pickup_deadline, reference_number, cancelled_by, cancel_reason,
-           finished_at
+           owner_due_on, lent_on, renewals, reminders_sent, pickup_deadline, reference_number, cancelled_by,
+           cancel_reason, finished_at
     FROM interlibrary_borrowing
 """
 _LENT = """
@@ -79,6 +79,14 @@ async def borrowed_of_patron(conn: DbConnection, patron_id: UUID) -> list[Borrow
 
 async def open_borrowed(conn: DbConnection) -> list[BorrowedRequest]:
     rows = await conn.fetch(_BORROWED + f" WHERE {_OPEN} ORDER BY requested_at")
+    return [BorrowedRequest.model_validate(dict(row)) for row in rows]
+
+
+async def overdue_lent(conn: DbConnection, today: date) -> list[BorrowedRequest]:
+    """Copies lent to our patrons past the owner's due date, locked for the caller's transaction."""
+    rows = await conn.fetch(
+        _BORROWED + " WHERE state = 'lent' AND owner_due_on < $1 ORDER BY request_id FOR UPDATE", today
+    )
     return [BorrowedRequest.model_validate(dict(row)) for row in rows]
 
 

@@ -27,6 +27,8 @@ CREATE TABLE interlibrary_borrowing (
     -- The patron's loan: lent_on and the due date (the owner's), renewals granted by the owner.
     lent_on date,
     renewals integer NOT NULL DEFAULT 0 CHECK (renewals >= 0),
+    -- Reminders sent to the patron for an overdue loan, by this library's reminder schedule.
+    reminders_sent integer NOT NULL DEFAULT 0 CHECK (reminders_sent >= 0),
     -- The pickup shelf, under this library's reservation rules.
     pickup_deadline date,
     reference_number text UNIQUE,

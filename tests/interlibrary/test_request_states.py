@@ -290,3 +290,27 @@ async def test_one_search_finds_copies_at_every_library_with_each_status(
             deadline_seconds=0.1,
         )  # fmt: skip
         assert [(result.library_id, result.status, result.hits) for result in partial] == [("sandnes", status, [])]
+
+
+async def test_an_overdue_interlibrary_loan_is_reminded_by_the_pickup_library(
+    node_pair: tuple[Node, Node], hasher: PinHasher
+) -> None:
+    asker, sandnes = node_pair
+    request_id, _, patron_id = await _order(asker, sandnes, hasher)
+    await asker.interlibrary.deliver()
+    async with sandnes.pool.acquire() as conn, conn.transaction():
+        shipped = await lending.ship(conn, sandnes.policy, sandnes.clock, request_id)
+    await sandnes.interlibrary.deliver()
+    async with asker.pool.acquire() as conn, conn.transaction():
+        await borrowing.receive_shipment(conn, asker.policy, asker.clock, request_id)
+        await borrowing.lend_to_patron(conn, asker.clock, request_id)
+        assert await borrowing.remind_overdue(conn, asker.policy, asker.clock) == 0  # not due yet
+    assert shipped.due_on is not None
+    asker.clock.advance(days=(shipped.due_on - asker.clock.today()).days + 7)  # Asker's first reminder step
+    async with asker.pool.acquire() as conn, conn.transaction():
+        assert await borrowing.remind_overdue(conn, asker.policy, asker.clock) == 1
+        assert await borrowing.remind_overdue(conn, asker.policy, asker.clock) == 0  # never twice for one step
+    reminders = await asker.pool.fetch(
+        "SELECT dedupe_key FROM notices WHERE kind = 'reminder' AND patron_id = $1", patron_id
+    )
+    assert [row["dedupe_key"] for row in reminders] == [f"interlibrary-reminder:{request_id}:1"]
