@@ -8,6 +8,7 @@ pickup shelf and the owner's due date (see the package docstring).
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 
@@ -30,6 +31,7 @@ from .outbox import QueuedMessage, enqueue_message
 from .queries import borrowed, insert_borrowed, overdue_lent, update_borrowed
 from .states import BORROWING_MOVES, BORROWING_ORDER, is_ahead, require_cancellable, require_move
 
+_REASON = re.compile(r"[a-z_]{1,64}")  # what a stored reason may look like (the table's check)
 # A cancellation by the patron or by staff here is overtaken by the owner's shipment: the copy is on its way.
 _CANCELLED_HERE = ("patron", "staff")
 
@@ -229,7 +231,7 @@ async def settle_answer_from_owner(
         if request.state == "requested":
             await update_borrowed(
                 conn, request.request_id, now, state="cancelled", cancelled_by="owner",
-                cancel_reason=answer.code if answer.code.isidentifier() else "refused_by_owner", finished_at=now,
+                cancel_reason=answer.code if _REASON.fullmatch(answer.code) else "refused_by_owner", finished_at=now,
             )  # fmt: skip
         return
     if queued.operation == "cancel_request" and answer.code == "interlibrary_not_cancellable":

@@ -12,6 +12,8 @@ from the record and applied once. The catalogue search is a read and records not
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiohttp import web
 from pydantic import StringConstraints
 
@@ -47,7 +49,7 @@ from .search import CatalogueHits, CatalogueQuery, mark_reservable, search_own_c
 
 routes = web.RouteTableDef()
 
-Reason = StringConstraints(pattern=r"^[a-z_]{1,64}$")
+Reason = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,64}$")]
 
 
 class OrderForPatron(RequestModel):
@@ -59,7 +61,7 @@ class OrderForPatron(RequestModel):
 
 
 class Refusal(RequestModel):
-    reason: str = "not_available"
+    reason: Reason = "not_available"
 
 
 @routes.get("/api/staff/interlibrary/requests")

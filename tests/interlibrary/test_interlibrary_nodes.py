@@ -134,3 +134,11 @@ async def test_staff_moves_out_of_order_are_refused_with_the_state(federation: F
     assert (status, problem["code"]) == (409, "interlibrary_already_requested")
     status, _ = await asker.running.call("POST", f"/api/staff/interlibrary/requests/{uuid.uuid4()}/cancel")
     assert status == 404
+    sandnes = federation.libraries["sandnes"]
+    refuse = f"/api/staff/interlibrary/incoming/{uuid.uuid4()}/refuse"
+    status, problem = await sandnes.running.call("POST", refuse, {"reason": "Not; a code"})
+    assert (status, problem["code"]) == (422, "validation_failed")
+    status, _ = await sandnes.running.call("POST", "/api/staff/interlibrary/incoming/not-a-uuid/ship")
+    assert status == 404
+    status, problem = await asker.running.call("GET", "/api/staff/interlibrary/search?text=x")
+    assert status == 422
