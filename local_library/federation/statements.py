@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from local_library.registry_link.errors import as_domain_error
 from plumbing.errors import DomainError, ErrorKind
 from plumbing.keys.signing import SignedTokenError, read_signed_token
 from registry_contract.client import RegistryError, RegistryUnavailableError
@@ -33,7 +34,10 @@ from registry_contract.statements import (
 )
 
 KeySource = Callable[[], Awaitable[PublishedKeys]]
-KEY_REFETCH_PAUSE_SECONDS = 10.0
+# A statement naming a key not seen yet makes the node read the published keys again (a rotation), at most this
+# often: callers are authenticated libraries, but a stream of made-up key ids must not become a stream of reads.
+KEY_REFETCH_PAUSE_SECONDS = 1.0
+KEYS_UNAVAILABLE = "the registry's statement keys cannot be read now; try again"
 
 
 @dataclass(frozen=True)
@@ -75,8 +79,10 @@ class StatementVerifier:
         *,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         monotonic: Callable[[], float] = time.monotonic,
+        refetch_pause_seconds: float = KEY_REFETCH_PAUSE_SECONDS,
     ) -> None:
         self._library_id = library_id
+        self._refetch_pause = refetch_pause_seconds
         self._key_source = key_source
         self._now = now
         self._monotonic = monotonic
@@ -86,18 +92,16 @@ class StatementVerifier:
 
     async def _published_keys(self, kid: object) -> dict[str, Any]:
         known = self._keys is not None and any(key.get("kid") == kid for key in self._keys["keys"])
-        due = self._fetched_at is None or self._monotonic() - self._fetched_at >= KEY_REFETCH_PAUSE_SECONDS
+        due = self._fetched_at is None or self._monotonic() - self._fetched_at >= self._refetch_pause
         if not known and due:
             async with self._lock:
                 self._fetched_at = self._monotonic()
                 try:
                     published = await self._key_source()
-                except (RegistryUnavailableError, RegistryError):
+                except (RegistryUnavailableError, RegistryError) as error:
+                    # Keys held before still verify; with none at all no statement can be checked now.
                     if self._keys is None:
-                        raise DomainError(
-                            ErrorKind.UNAVAILABLE, "statement_keys_unavailable",
-                            "the registry's statement keys cannot be read now", retry_after_seconds=5,
-                        ) from None  # fmt: skip
+                        raise as_domain_error(error, unavailable_message=KEYS_UNAVAILABLE) from None
                 else:
                     self._keys = published.model_dump(mode="json", exclude_none=True)
         if self._keys is None:
