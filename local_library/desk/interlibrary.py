@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import date
 from html import escape
 from typing import Any
 
@@ -81,7 +82,9 @@ _OUR_ACTIONS = {
 }
 
 
-def _our_row(ctx: DeskContext, request: BorrowedRequest, name: Names, patrons: dict[uuid.UUID, str]) -> str:
+def _our_row(
+    ctx: DeskContext, request: BorrowedRequest, name: Names, patrons: dict[uuid.UUID, str], today: date
+) -> str:
     path = f"requests/{request.request_id}"
     actions = " ".join(_button(ctx, path, action) for action in _OUR_ACTIONS.get(request.state, ()))
     patron = patrons.get(request.patron_id, "") if request.patron_id is not None else ""
@@ -90,6 +93,8 @@ def _our_row(ctx: DeskContext, request: BorrowedRequest, name: Names, patrons: d
         if request.state == "received"
         else ""
     )
+    if request.state == "received" and request.pickup_deadline is not None and request.pickup_deadline < today:
+        pickup += f" <strong>{ctx.t('ill_not_collected')}</strong>"  # staff send it home
     return (
         f'<tr><th scope="row">{escape(request.title)}</th><td>{escape(name(request.owner_library))}</td>'
         f"<td>{escape(patron)}</td><td>{_state(ctx, request.state)}</td><td>{pickup}</td>"
@@ -170,6 +175,7 @@ async def interlibrary_page(request: web.Request) -> web.Response:
         incoming, ours, waiting = await open_lent(conn), await open_borrowed(conn), await messages_waiting(conn)
         patrons = await patron_names(conn, [item.patron_id for item in ours if item.patron_id is not None])
     name = await _names(request, desk.language)
+    today = request.app[CLOCK].today()
     pull = [item for item in incoming if item.state == "requested"]
     away = [item for item in incoming if item.state != "requested"]
     said, refused = _outcome(desk, request.query)
@@ -186,7 +192,7 @@ async def interlibrary_page(request: web.Request) -> web.Response:
               empty=ctx.t("ill_none_pull")),
         table(ctx.t("ill_away"), headings["away"], [_away_row(ctx, item, name) for item in away],
               empty=ctx.t("ill_none_away")),
-        table(ctx.t("ill_ours"), headings["ours"], [_our_row(ctx, item, name, patrons) for item in ours],
+        table(ctx.t("ill_ours"), headings["ours"], [_our_row(ctx, item, name, patrons, today) for item in ours],
               empty=ctx.t("ill_none_ours")),
         table(ctx.t("ill_messages"), headings["messages"], [_message_row(ctx, entry, name) for entry in waiting],
               empty=ctx.t("ill_none_messages")),

@@ -31,6 +31,7 @@ INTERLIBRARY_TEXTS: dict[str, Words] = {
     "ill_due": {"nb": "Forfall", "en": "Due"},
     "ill_pickup": {"nb": "Hentes innen", "en": "Pick up by"},
     "ill_reference": {"nb": "Hentenr.", "en": "Ref."},
+    "ill_not_collected": {"nb": "Ikke hentet: send tilbake", "en": "Not collected: ship it back"},
     "ill_action": {"nb": "Handling", "en": "Action"},
     "ill_available": {"nb": "Ledig", "en": "Available"},
     "ill_yes": {"nb": "Ja", "en": "Yes"},

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from playwright.async_api import Browser, Page, expect
 
+from local_library import app_keys
 from tests.federation.conftest import set_federation_profile
-from tests.interlibrary.nodes import Federation, federation
+from tests.interlibrary.nodes import Federation, Library, federation
 from tests.national.conftest import ADMIN_PASSWORD, registry
 
 __all__ = ["federation", "registry", "set_federation_profile"]
@@ -102,3 +103,19 @@ async def test_a_patron_orders_on_min_side_and_the_desks_move_the_copy(
         minside.get_by_role("table", name="My requests").get_by_role("row", name="Markens grøde")
     ).to_contain_text("Ready for pickup")
     await _screenshot(minside, "07-minside-ready-en")
+
+    await _never_collected(asker_desk, asker)
+
+
+async def _never_collected(asker_desk: Page, asker: Library) -> None:
+    """The patron never comes: past the deadline the desk says so, and staff send the copy home."""
+    pool = asker.running.library.runner.app[app_keys.POOL]
+    await pool.execute("UPDATE interlibrary_borrowing SET pickup_deadline = pickup_deadline - 30")
+    await asker_desk.reload()
+    row = asker_desk.get_by_role("table", name="Våre låneres bestillinger").get_by_role("row", name="Markens grøde")
+    await expect(row).to_contain_text("Ikke hentet: send tilbake")
+    await _screenshot(asker_desk, "08-asker-desk-not-collected")
+    await row.get_by_role("button", name="Send tilbake").click()
+    await expect(
+        asker_desk.get_by_role("table", name="Våre låneres bestillinger").get_by_role("row", name="Markens grøde")
+    ).to_contain_text("Sendt tilbake til eieren")
