@@ -58,7 +58,7 @@ def _outcome(
         return refusal(refused if _CODE.fullmatch(refused) else "interlibrary_request_not_found", language), None
     by_id = {str(item.request_id): item for item in requests}
     ordered = by_id.get(query.get("ordered", ""))
-    if ordered is not None:
+    if ordered is not None and ordered.state == "requested":  # a reload later shows the state, not old news
         return None, interlibrary_pages.TEXTS["ordered"][language].format(title=ordered.title)
     if "cancelled" in query:
         return None, interlibrary_pages.TEXTS["cancelled"][language]
