@@ -1,7 +1,7 @@
 """The other library nodes as interlibrary requests reach them: the federation's peer client and directory.
 
 Messages go as library-to-library calls with the outbox's idempotency key to ``/peer/v1/interlibrary/…``
-(``peer_views`` answers them); catalogue searches go to ``/peer/v1/interlibrary/catalogue``. Only libraries
+(``peer_views`` answers them); catalogue searches are reads (GET) of ``/peer/v1/interlibrary/catalogue?text=…``. Only libraries
 the registry's directory lists as active, with a node URL and offering requests, are searched.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from local_library.federation.directory import CachedDirectory
 from local_library.federation.peer_client import PeerClient, PeerRefusedError, PeerUnavailableError
@@ -46,9 +47,8 @@ class FederationNetwork:
         )
 
     async def search(self, library_id: str, query: CatalogueQuery) -> list[CatalogueHit]:
-        # A read: the key only satisfies the call's form; the catalogue endpoint records nothing.
-        found = await self.client.call_library(
-            library_id, "POST", CATALOGUE_PATH, CatalogueHits, idempotency_key=str(uuid.uuid4()), body=query
+        found = await self.client.read_library(
+            library_id, f"{CATALOGUE_PATH}?{urlencode({'text': query.text})}", CatalogueHits
         )
         return found.hits
 

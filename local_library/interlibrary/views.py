@@ -7,7 +7,7 @@ ship them or say why not, and take the copy back in. The JSON answers are the do
 
 Peers: state changes are library endpoints (``federation.peer_server.library_endpoint``): each runs in the
 transaction that records its answer under the caller's idempotency key, so a message sent again is answered
-from the record and applied once. The catalogue search is a read and records nothing.
+from the record and applied once. The catalogue search is a read (`PeerClient.read_library`) and records nothing.
 """
 
 from __future__ import annotations
@@ -201,7 +201,7 @@ def _message_handler(operation: str) -> LibraryHandler:
 async def search_catalogue(request: web.Request) -> web.Response:
     """Our copies for another library's patron; what we do not send away is shown as not available."""
     peer_caller(request)  # authenticated by the listener's middleware
-    query = await parse_json_body(request, CatalogueQuery)
+    query = parse_query(request, CatalogueQuery)
     node = node_app(request)
     policy = node[app_keys.POLICY]
     async with node[app_keys.POOL].acquire() as conn:
@@ -217,5 +217,5 @@ INTERLIBRARY_PEER_ENDPOINTS: list[PeerEndpoint] = [
         )
         for operation in (*OPERATIONS_TO_OWNER, *OPERATIONS_TO_BORROWER, RENEW_OPERATION)
     ),
-    PeerEndpoint("POST", CATALOGUE_PATH, "search this library's copies for an interlibrary request", search_catalogue),
+    PeerEndpoint("GET", CATALOGUE_PATH, "search this library's copies for an interlibrary request", search_catalogue),
 ]
