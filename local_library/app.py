@@ -20,6 +20,9 @@ from local_library.federation.peer_client import PeerClient
 from local_library.federation.peer_routes import PEER_ENDPOINTS
 from local_library.federation.peer_server import create_peer_app
 from local_library.federation.statements import StatementVerifier
+from local_library.interlibrary.network import FederationNetwork
+from local_library.interlibrary.service import Interlibrary, run_delivery_loop
+from local_library.interlibrary.views import routes as interlibrary_routes
 from local_library.invoices.views import routes as invoice_routes
 from local_library.meraapent.access import DoorChecks, door_decision_in_norwegian, entry_key_from
 from local_library.meraapent.views import routes as door_routes
@@ -105,7 +108,7 @@ def create_app(settings: LibrarySettings) -> web.Application:
         yield
         await client.close()
 
-    app.cleanup_ctx.extend([database, registry_client, _federation, _registry_link, _patron_logins])
+    app.cleanup_ctx.extend([database, registry_client, _federation, _interlibrary, _registry_link, _patron_logins])
     if settings.daily_run_enabled:
         app.cleanup_ctx.append(daily_scheduler)
     app.router.add_get("/health", health)
@@ -119,6 +122,7 @@ def create_app(settings: LibrarySettings) -> web.Application:
         national_routes,
         door_routes,
         invoice_routes,
+        interlibrary_routes,
     ):
         app.router.add_routes(routes)
     add_minside_routes(app)
@@ -143,6 +147,26 @@ async def _federation(app: web.Application) -> AsyncIterator[None]:
     app[app_keys.PEER_STATEMENTS] = StatementVerifier(settings.library_id, app[app_keys.REGISTRY].statement_keys)
     yield
     await client.close()
+
+
+async def _interlibrary(app: web.Application) -> AsyncIterator[None]:
+    """Interlibrary requests over the federation, and the loop that delivers their messages when enabled."""
+    settings = app[app_keys.SETTINGS]
+    network = FederationNetwork(settings.library_id, app[app_keys.PEER_DIRECTORY], app[app_keys.PEER_CLIENT])
+    interlibrary = Interlibrary(
+        settings.library_id, app[app_keys.POOL], app[app_keys.POLICY], app[app_keys.CLOCK], network
+    )
+    app[app_keys.INTERLIBRARY] = interlibrary
+    loop = (
+        asyncio.create_task(run_delivery_loop(interlibrary, settings.interlibrary_delivery_interval_seconds))
+        if settings.interlibrary_delivery_enabled
+        else None
+    )
+    yield
+    if loop is not None:
+        loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop
 
 
 async def start_peer_listener(app: web.Application) -> tuple[web.AppRunner, int]:

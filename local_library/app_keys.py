@@ -16,6 +16,7 @@ from local_library.federation.callers import PeerCaller
 from local_library.federation.directory import CachedDirectory
 from local_library.federation.peer_client import PeerClient
 from local_library.federation.statements import StatementVerifier
+from local_library.interlibrary.service import Interlibrary
 from local_library.meraapent.access import DoorChecks
 from local_library.notices.senders import NoticeSender
 from local_library.policy import LibraryPolicy
@@ -48,6 +49,9 @@ DOOR_CHECKS = web.AppKey("door_checks", DoorChecks)
 """Door checks for unstaffed hours (HTTPS doors here, SIP2 door terminals), built when the node starts."""
 REGISTRY_LINK = web.AppKey("registry_link", RegistryLink)
 """Outbox delivery and feed following: pool, registry client, outbox cipher, sync lock; built at start."""
+
+INTERLIBRARY = web.AppKey("interlibrary", Interlibrary)
+"""Interlibrary requests: renewals asked of the owner, federated search, the peer outbox; built at start."""
 
 MINSIDE_SITE = web.AppKey("minside_site", Site)
 DESK_SITE = web.AppKey("desk_site", Site)

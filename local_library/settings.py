@@ -56,6 +56,12 @@ class LibrarySettings(ListenerSettings):
         default=True, description="deliver queued registry writes and follow the change feed in the background"
     )
     registry_sync_interval_seconds: float = Field(default=5.0, gt=0, description="pause between sync rounds")
+    interlibrary_delivery_enabled: bool = Field(
+        default=True, description="deliver queued interlibrary messages to other library nodes in the background"
+    )
+    interlibrary_delivery_interval_seconds: float = Field(
+        default=5.0, gt=0, description="pause between interlibrary delivery rounds"
+    )
     registry_desk_wait_seconds: float = Field(
         default=2.0, ge=0, description="how long a desk request waits for its own writes to reach the registry"
     )

@@ -1,7 +1,8 @@
 """Loading the catalogue from CSV: every good row once (idempotent by barcode), every bad row reported by line.
 
 The header names the columns: ``barcode,title,material,audience,purchase_price_ore`` (the price may be
-empty). A bad row does not stop the import: staff fix the reported lines and import the file again, and the
+empty), and may add ``author`` and ``isbn`` (searched by other libraries' patrons ordering a copy). A bad
+row does not stop the import: staff fix the reported lines and import the file again, and the
 rows already loaded are recognised by barcode and left alone.
 """
 
@@ -20,6 +21,7 @@ from .models import ImportReport, NewItem, RowProblem
 from .queries import insert_item_if_new
 
 CSV_COLUMNS = ("barcode", "title", "material", "audience", "purchase_price_ore")
+OPTIONAL_CSV_COLUMNS = ("author", "isbn")
 MAX_IMPORT_ROWS = 100_000
 
 
@@ -61,8 +63,11 @@ def _parse_row(
         report.problems.append(RowProblem(line, "more fields than the header names"))
         return None
     values = {column: (row.get(column) or "").strip() for column in CSV_COLUMNS}
+    optional = {column: (row.get(column) or "").strip() or None for column in OPTIONAL_CSV_COLUMNS}
     try:
-        item = NewItem.model_validate({**values, "purchase_price_ore": values["purchase_price_ore"] or None})
+        item = NewItem.model_validate(
+            {**values, **optional, "purchase_price_ore": values["purchase_price_ore"] or None}
+        )
         item.check_against(policy)
     except ValidationError as error:
         fields = "; ".join(

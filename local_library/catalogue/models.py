@@ -12,6 +12,9 @@ from local_library.request_model import RequestModel
 
 Barcode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{1,64}$")]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Author = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Isbn = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^([0-9]{9}[0-9X]|[0-9]{13})$")]
+"""An ISBN-10 or ISBN-13 without hyphens, as catalogues store it."""
 
 
 class NewItem(RequestModel):
@@ -22,6 +25,8 @@ class NewItem(RequestModel):
     material: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
     audience: Audience
     purchase_price_ore: int | None = Field(default=None, ge=0, le=10_000_000)
+    author: Author | None = None
+    isbn: Isbn | None = None
 
     def check_against(self, policy: LibraryPolicy) -> None:
         """Refuse a material type the library's policy does not lend (``unknown_material``)."""

@@ -9,7 +9,7 @@ from plumbing.errors import DomainError, ErrorKind
 
 from .models import Item, NewItem
 
-_ITEM_COLUMNS = "item_id, barcode, title, material, audience, purchase_price_ore"
+_ITEM_COLUMNS = "item_id, barcode, title, material, audience, purchase_price_ore, author, isbn"
 
 
 def item_from_row(row: asyncpg.Record) -> Item:
@@ -20,6 +20,8 @@ def item_from_row(row: asyncpg.Record) -> Item:
         material=row["material"],
         audience=row["audience"],
         purchase_price_ore=row["purchase_price_ore"],
+        author=row["author"],
+        isbn=row["isbn"],
     )
 
 
@@ -27,8 +29,8 @@ async def insert_item_if_new(conn: DbConnection, item: NewItem) -> bool:
     """Insert ``item`` unless its barcode exists; whether it was inserted."""
     inserted = await conn.fetchval(
         """
-        INSERT INTO items (barcode, title, material, audience, purchase_price_ore)
-        VALUES ($1, $2, $3, $4, $5)
+        INSERT INTO items (barcode, title, material, audience, purchase_price_ore, author, isbn)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
         ON CONFLICT (barcode) DO NOTHING
         RETURNING item_id
         """,
@@ -37,6 +39,8 @@ async def insert_item_if_new(conn: DbConnection, item: NewItem) -> bool:
         item.material,
         item.audience,
         item.purchase_price_ore,
+        item.author,
+        item.isbn,
     )
     return inserted is not None
 

@@ -13,6 +13,7 @@ import asyncpg
 
 from local_library.catalogue.queries import item_by_barcode
 from local_library.clock import Clock
+from local_library.interlibrary.queries import item_out_on_interlibrary_loan
 from local_library.notices.outbox import enqueue_notice
 from local_library.patrons.models import Patron
 from local_library.patrons.queries import patron_by_card, patron_by_id, set_block
@@ -57,6 +58,10 @@ async def check_out_to(conn: DbConnection, policy: LibraryPolicy, clock: Clock, 
     item = await item_by_barcode(conn, barcode, for_update=True)
     if await lock_open_loan(conn, item.item_id) is not None:
         raise _item_on_loan()
+    if await item_out_on_interlibrary_loan(conn, item.item_id):
+        raise DomainError(
+            ErrorKind.CONFLICT, "item_on_interlibrary_loan", "this copy is promised or lent to another library"
+        )
     queue = await open_reservations_of_item(conn, item.item_id)
     if queue and queue[0].patron_id != patron.patron_id:
         raise DomainError(ErrorKind.CONFLICT, "held_for_another", "this item is held for another patron's reservation")

@@ -13,6 +13,7 @@ import asyncpg
 from local_library.catalogue.models import Item
 from local_library.catalogue.queries import item_by_barcode, item_by_id
 from local_library.clock import Clock
+from local_library.interlibrary.queries import item_out_on_interlibrary_loan
 from local_library.notices.outbox import enqueue_notice
 from local_library.patrons.queries import patron_by_card, patron_by_id
 from local_library.policy import LibraryPolicy, can_reserve, pickup_deadline
@@ -51,8 +52,8 @@ async def reserve(
             reservation_id = await insert_reservation(conn, item.item_id, patron.patron_id, clock.now())
     except asyncpg.UniqueViolationError:
         raise DomainError(ErrorKind.CONFLICT, "already_reserved", "the patron has reserved this item already") from None
-    if loan is None:
-        await hold_for_next_in_queue(conn, policy, clock, item)
+    if loan is None and not await item_out_on_interlibrary_loan(conn, item.item_id):
+        await hold_for_next_in_queue(conn, policy, clock, item)  # a copy away at another library waits for its return
     return await reservation_by_id(conn, reservation_id)
 
 

@@ -19,6 +19,8 @@ from local_library.circulation.overdue import queue_pre_due_notice, raise_claim,
 from local_library.circulation.queries import open_loan_ids
 from local_library.circulation.reservations import expire_pickups
 from local_library.clock import Clock
+from local_library.interlibrary.borrowing import remind_overdue
+from local_library.interlibrary.service import anonymise_finished
 from local_library.meraapent.entry_log import expire_entry_log
 from local_library.migrations import MIGRATIONS_PACKAGE
 from local_library.notices.outbox import deliver_pending_notices
@@ -44,6 +46,8 @@ class DailyReport:
     claims: int = 0
     door_entries_expired: int = 0
     guardians_removed: int = 0
+    interlibrary_requests_anonymised: int = 0
+    interlibrary_reminders: int = 0
     notices_sent: int = 0
     notices_failed: int = 0
     problems: list[str] = field(default_factory=list)
@@ -59,6 +63,9 @@ async def run_daily(pool: asyncpg.Pool, policy: LibraryPolicy, clock: Clock, sen
             report.door_entries_expired = await expire_entry_log(conn, policy, clock)
         async with conn.transaction():
             report.guardians_removed = await remove_outgrown_guardians(conn, policy, clock)
+            report.interlibrary_requests_anonymised = await anonymise_finished(conn, clock)
+        async with conn.transaction():
+            report.interlibrary_reminders = await remind_overdue(conn, policy, clock)
         for loan_id in await open_loan_ids(conn):
             await _loan_day(conn, policy, clock, loan_id, report)
         async with conn.transaction():

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from local_library.app_keys import DESK_SITE
 
-from . import circulation, registry, site
+from . import circulation, interlibrary, registry, site
 from .everywhere import add_everywhere_routes
 from .patrons import add_patron_routes
 
@@ -32,4 +32,5 @@ def add_desk_routes(app: web.Application) -> None:
     circulation.add_circulation_routes(app)
     add_patron_routes(app)
     registry.add_registry_routes(app)
+    interlibrary.add_interlibrary_routes(app)
     add_everywhere_routes(app)

@@ -31,6 +31,7 @@ BASE = "/staff"
 CIRCULATION = f"{BASE}/"
 PATRONS = f"{BASE}/patrons"
 REGISTRY = f"{BASE}/registry"
+INTERLIBRARY = f"{BASE}/interlibrary"
 LOGIN = f"{BASE}/login"
 LOGOUT = f"{BASE}/logout"
 
@@ -112,7 +113,7 @@ def post_button(ctx: DeskContext, action: str, label: str, *, fields: dict[str, 
 
 
 _SECTIONS = (("circulation", CIRCULATION, "nav_circulation"), ("patrons", PATRONS, "nav_patrons"),
-             ("registry", REGISTRY, "nav_registry"))  # fmt: skip
+             ("interlibrary", INTERLIBRARY, "nav_interlibrary"), ("registry", REGISTRY, "nav_registry"))  # fmt: skip
 
 
 def _navigation(ctx: DeskContext, section: str | None) -> str:

@@ -23,6 +23,7 @@ TEXTS: dict[str, Words] = {
     "nav_circulation": {"nb": "Utlån", "en": "Circulation"},
     "nav_patrons": {"nb": "Lånere", "en": "Patrons"},
     "nav_registry": {"nb": "Registerstatus", "en": "Registry status"},
+    "nav_interlibrary": {"nb": "Fjernlån", "en": "Interlibrary loans"},
     "logged_in_as": {"nb": "Innlogget: {username} ({role})", "en": "Logged in: {username} ({role})"},
     "role_desk": {"nb": "skranke", "en": "desk"},
     "role_admin": {"nb": "administrator", "en": "admin"},

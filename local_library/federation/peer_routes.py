@@ -13,6 +13,7 @@ from local_library.federation.peer_server import (
     patron_endpoint,
     peer_caller,
 )
+from local_library.interlibrary.views import INTERLIBRARY_PEER_ENDPOINTS
 from local_library.web import path_int
 
 
@@ -47,4 +48,5 @@ PEER_ENDPOINTS: list[PeerEndpoint] = [
         "POST", "/peer/v1/patron/loans/{loan_id}/renew", "renew one of the patron's loans under this library's rules",
         "loans:renew", renew_patron_loan,
     ),
+    *INTERLIBRARY_PEER_ENDPOINTS,
 ]  # fmt: skip

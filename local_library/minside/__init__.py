@@ -13,6 +13,7 @@ from aiohttp import web
 from local_library.app_keys import MINSIDE_REGISTRY_INSIGHT_URL, MINSIDE_SITE, SETTINGS
 
 from . import everywhere, new_card, views
+from .interlibrary_views import add_interlibrary_routes
 
 __all__ = ["add_minside_routes"]
 
@@ -38,3 +39,4 @@ def add_minside_routes(app: web.Application) -> None:
     )
     app.router.add_post("/minside/logout", views.log_out)
     new_card.add_new_card_routes(app)
+    add_interlibrary_routes(app)

@@ -224,6 +224,7 @@ def overview_page(
 {_greeting(ctx, data.patron)}
 <p><a href="{BASE}/my-data?lang={ctx.language}">{ctx.t("my_data_link")}</a></p>
 <p><a href="{BASE}/card?lang={ctx.language}">{escape(card_text("card_page_link", ctx.language))}</a></p>
+<p><a href="{BASE}/interlibrary?lang={ctx.language}">{ctx.t("interlibrary_link")}</a></p>
 {everywhere}{tables}
 {invoices_table(ctx, data.invoices)}"""
     return layout(ctx, text("overview", ctx.language), body, logged_in=True)

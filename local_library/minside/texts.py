@@ -242,6 +242,10 @@ TEXTS: dict[str, dict[Language, str]] = {
         "nb": "Se hva det nasjonale registeret lagrer om deg",
         "en": "See what the national registry stores about you",
     },
+    "interlibrary_link": {
+        "nb": "Bestill fra andre bibliotek og følg bestillingene dine",
+        "en": "Order from other libraries and follow your requests",
+    },
     "local_only_text": {
         "nb": "Du har et lokalt lånekort. Ingenting om deg er lagret i det nasjonale registeret.",
         "en": "You have a local card. Nothing about you is stored in the national registry.",

@@ -55,3 +55,19 @@ async def test_a_file_without_the_columns_is_refused(conn: DbConnection, asker_p
     with pytest.raises(DomainError) as refused:
         await import_items_csv(conn, asker_policy, "barcode,title\nX-1,Sult\n")
     assert refused.value.code == "csv_header"
+
+
+async def test_author_and_isbn_columns_are_optional_and_checked(
+    conn: DbConnection, asker_policy: LibraryPolicy
+) -> None:
+    text = (
+        "barcode,title,material,audience,purchase_price_ore,author,isbn\n"
+        "H-1,Sult,book,adult,,Knut Hamsun,9788205000000\n"
+        "H-2,Pan,book,adult,,,\n"
+        "H-3,Victoria,book,adult,,Knut Hamsun,978-82\n"
+    )
+    report = await import_items_csv(conn, asker_policy, text)
+    assert (report.added, [problem.line for problem in report.problems]) == (2, [4])
+    sult, pan = await item_by_barcode(conn, "H-1"), await item_by_barcode(conn, "H-2")
+    assert (sult.author, sult.isbn) == ("Knut Hamsun", "9788205000000")
+    assert (pan.author, pan.isbn) == (None, None)
