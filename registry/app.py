@@ -20,6 +20,7 @@ from plumbing.http.problems import problem_middleware
 from plumbing.http.sites import start_site, url_host
 from plumbing.keys.files import load_or_create_key_file
 from plumbing.keys.layout import KeyLayout
+from plumbing.keys.signing import SigningKeyRing
 from plumbing.tls import public_server_context, registry_admin_desk_context, registry_node_api_context
 from plumbing.web.sessions import load_or_create_session_key
 from registry import app_keys
@@ -35,6 +36,7 @@ from registry.erasure.reconcile import reconcile_regularly
 from registry.health.calendar import keep_crl_fresh
 from registry.insight.site import create_public_app
 from registry.migrations import MIGRATIONS_PACKAGE
+from registry.oidc.provider import ID_TOKEN_SIGNING_PURPOSE, Provider
 from registry.patrons.core import RegistryCore
 from registry.routes import add_routes
 from registry.settings import RegistrySettings
@@ -157,10 +159,17 @@ async def start_registry(settings: RegistrySettings) -> RunningRegistry:
     runner = ListenerRunner(app, read_timeout_seconds=settings.read_timeout_seconds)
     await runner.setup()
     libraries = app[app_keys.LIBRARY_DIRECTORY]
+    oidc_provider = Provider(
+        core_provider=lambda: app[app_keys.CORE],
+        signing_keys=SigningKeyRing.open(layout.signing_keys(ID_TOKEN_SIGNING_PURPOSE)),
+        pairwise_key=load_or_create_key_file(layout.oidc_pairwise_key),
+        issuer=settings.oidc_issuer or "",
+    )
     public_app = create_public_app(
         lambda: app[app_keys.CORE],
         session_key=load_or_create_session_key(layout.insight_session_key),
         controller=settings.operator_name,
+        oidc_provider=oidc_provider,
         library_names=libraries.display_name,
     )
     send_hsts(public_app)
@@ -196,6 +205,8 @@ async def start_registry(settings: RegistrySettings) -> RunningRegistry:
         await runner.cleanup()
         raise
     host = url_host(settings.host)
+    # Known only now when the port was picked at start (port 0).
+    oidc_provider.issuer = settings.oidc_issuer or f"https://{host}:{public_port}"
     return RunningRegistry(
         runner=runner,
         public_runner=public_runner,

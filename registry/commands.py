@@ -1,5 +1,5 @@
 """Registry maintenance commands (``natreg registry …``, ``natreg admin …``): audit verification, key rotation,
-bulk import, deletion requests.
+bulk import, deletion requests, library services for the patron login.
 
 Each resolves the database like the service does (configured URL, or the embedded server) and runs its
 work with the same domain code the API and the administrators' desk use.
@@ -8,6 +8,7 @@ work with the same domain code the API and the administrators' desk use.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,6 +17,7 @@ import asyncpg
 
 from plumbing.db.pool import service_database
 from plumbing.keys.layout import KeyLayout
+from plumbing.web.language import Language
 from registry.audit.log import ChainVerdict, seal_all, verify_chain
 from registry.bulk_import.importer import ImportReport, import_patrons
 from registry.crypto.keyring import KeyRing
@@ -23,6 +25,7 @@ from registry.crypto.rotation import RotationReport, rotate_data_keys
 from registry.erasure import admin
 from registry.erasure.ledger_file import ErasureLedgerFile
 from registry.migrations import MIGRATIONS_PACKAGE
+from registry.oidc.clients import RegisteredService, ServiceClient, all_clients, disable_service, register_service
 from registry.patrons.core import RegistryCore
 from registry.settings import RegistrySettings
 from registry_contract.pins import PinHasher
@@ -112,3 +115,25 @@ async def import_file(settings: RegistrySettings, path: Path, *, library_id: str
             allow_synthetic=settings.allow_synthetic_national_ids,
             default_library=library_id,
         )
+
+
+async def add_library_service(
+    settings: RegistrySettings, *, client_id: str, names: dict[Language, str], redirect_uris: list[str],
+    claims: list[str] | None, public: bool,
+) -> RegisteredService:  # fmt: skip
+    """Register a library service for the patron login (``registry.oidc``); its secret is in the answer, once."""
+    async with registry_pool(settings) as pool, pool.acquire() as connection, connection.transaction():
+        return await register_service(
+            connection, client_id=client_id, names=names, redirect_uris=redirect_uris, claims=claims, public=public,
+            now=dt.datetime.now(dt.UTC),
+        )  # fmt: skip
+
+
+async def list_library_services(settings: RegistrySettings) -> list[ServiceClient]:
+    async with registry_pool(settings) as pool, pool.acquire() as connection:
+        return await all_clients(connection)
+
+
+async def disable_library_service(settings: RegistrySettings, client_id: str) -> None:
+    async with registry_pool(settings) as pool, pool.acquire() as connection, connection.transaction():
+        await disable_service(connection, client_id, dt.datetime.now(dt.UTC))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from plumbing.web.language import LANGUAGES, Language
+from registry.oidc.texts import OPERATIONS as SERVICE_OPERATIONS
 
 __all__ = ["LANGUAGES", "TEXTS", "Language", "operation", "text"]
 
@@ -140,6 +141,7 @@ OPERATIONS: dict[str, dict[Language, str]] = {
     "show_erasure_request": {"nb": "så på forespørselen om sletting", "en": "reviewed the erasure request"},
     "rejected_deletion": {"nb": "avviste forespørselen om sletting", "en": "rejected the deletion request"},
     "rejected_death_notice": {"nb": "avviste dødsfallsmeldingen", "en": "rejected the death notice"},
+    **SERVICE_OPERATIONS,
 }
 
 
