@@ -72,6 +72,11 @@ def login_page(
     return layout(language, text("log_in", language), body, controller=controller)
 
 
+def _local_time(moment: dt.datetime) -> str:
+    """A moment as a patron in Norway reads it: on the wall clock in Oslo."""
+    return moment.astimezone(CALENDAR).strftime("%Y-%m-%d %H:%M")
+
+
 def _address(address: PostalAddress) -> str:
     return escape(", ".join([*address.lines, f"{address.postal_code} {address.city}", address.country]))
 
@@ -121,7 +126,7 @@ def insight_page(
         _row(text("pin_set", language), t("pin_stored" if record.pin_set else "pin_missing")),
     ]
     accesses = "".join(
-        f"<tr><td>{escape(entry.occurred_at.strftime('%Y-%m-%d %H:%M'))}</td>"
+        f"<tr><td>{escape(_local_time(entry.occurred_at))}</td>"
         f"<td>{escape(who(entry))}</td><td>{escape(operation(entry.operation, language))}</td>"
         f"<td>{escape(entry.purpose)}</td></tr>"
         for entry in reversed(data.accesses)
@@ -166,9 +171,6 @@ def privacy_page(language: Language, *, controller: str) -> str:
 def services_section(language: Language, services: Sequence[ServiceUse]) -> str:
     """The insight page's table of services, times on the Norwegian wall clock."""
 
-    def local(moment: dt.datetime) -> str:
-        return moment.astimezone(CALENDAR).strftime("%Y-%m-%d %H:%M")
-
     heading = escape(service_text("services_heading", language))
     if not services:
         return f"<h2>{heading}</h2>\n<p>{escape(service_text('services_none', language))}</p>"
@@ -179,8 +181,8 @@ def services_section(language: Language, services: Sequence[ServiceUse]) -> str:
 
     rows = "".join(
         f"<tr><td>{escape(use.names[language])}</td><td>{escape(claims_of(use))}</td>"
-        f"<td>{escape(local(use.agreed_at))}</td>"
-        f"<td>{escape(local(use.last_login_at) if use.last_login_at else service_text('never', language))}</td>"
+        f"<td>{escape(_local_time(use.agreed_at))}</td>"
+        f"<td>{escape(_local_time(use.last_login_at) if use.last_login_at else service_text('never', language))}</td>"
         f"<td>{use.logins}</td></tr>"
         for use in services
     )
