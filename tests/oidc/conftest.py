@@ -4,15 +4,17 @@ administrator's command, and a relying party built on authlib's standard OAuth 2
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import html
 import re
 import secrets
 import ssl
 import tempfile
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -26,11 +28,20 @@ from registry.app import RunningRegistry
 from registry.commands import add_library_service
 from registry.oidc.clients import RegisteredService
 from registry.settings import RegistrySettings
+from registry_contract.ages import age_on
 from tests.insight.conftest import PIN, RegisteredPatron, patron, registry
 
 __all__ = ["PIN", "RegisteredPatron", "patron", "registry"]
 
 EBOOK_CALLBACK = "https://ebok.example/callback"
+
+
+def is_at_least(patron: RegisteredPatron, years: int) -> bool:
+    """The age flag a service should get (the synthetic patrons are born in any year)."""
+    today = dt.datetime.now(ZoneInfo("Europe/Oslo")).date()
+    return age_on(patron.record.birth_date, today) >= years
+
+
 FILM_CALLBACK = "https://film.example/return"
 
 
@@ -61,6 +72,12 @@ class RelyingParty:
     service: RegisteredService
     redirect_uri: str
     ca_file: Path
+    sessions: list[OAuth2Session] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Close the keep-alive connections of every session, before the registry stops."""
+        for session in self.sessions:
+            session.close()
 
     def session(self) -> OAuth2Session:
         session = OAuth2Session(
@@ -71,6 +88,7 @@ class RelyingParty:
         session.verify = str(self.ca_file)
         # Otherwise requests lets a CA bundle named in the environment win over the session's own.
         session.trust_env = False
+        self.sessions.append(session)
         return session
 
     async def get_json(self, url: str) -> dict[str, Any]:
@@ -114,8 +132,12 @@ class RelyingParty:
 
 
 @pytest.fixture
-def ebook_party(registry: RunningRegistry, ebook: RegisteredService, keys_dir: Path) -> RelyingParty:
-    return RelyingParty(registry, ebook, EBOOK_CALLBACK, KeyLayout(keys_dir).ca_certificate)
+async def ebook_party(
+    registry: RunningRegistry, ebook: RegisteredService, keys_dir: Path
+) -> AsyncIterator[RelyingParty]:
+    party = RelyingParty(registry, ebook, EBOOK_CALLBACK, KeyLayout(keys_dir).ca_certificate)
+    yield party
+    await asyncio.to_thread(party.close)
 
 
 # The patron's browser, without the browser: the same forms posted over real HTTPS.
@@ -163,3 +185,32 @@ async def patron_browser(keys_dir: Path) -> AsyncIterator[PatronBrowser]:
     browser = PatronBrowser(KeyLayout(keys_dir).ca_certificate)
     yield browser
     await browser.http.close()
+
+
+async def log_in_and_consent(
+    party: RelyingParty, browser: PatronBrowser, patron: RegisteredPatron, url: str,
+    *, consent_expected: bool | None = None,
+) -> str:  # fmt: skip
+    """The patron's way from the service's authorization URL back to its redirect URI; the final address.
+
+    ``consent_expected``: whether the consent page must (True) or must not (False) come; None: either.
+    """
+    login_page = await browser.get(url)
+    assert login_page.status == 200, login_page.text
+    answer = await browser.log_in(party.registry, login_page, patron.record.card_number, PIN)
+    asked = answer.status == 200
+    if consent_expected is not None:
+        assert asked == consent_expected, answer.text
+    if asked:
+        assert f"Gi {party.service.client.names['nb']} tilgang?" in answer.text
+        answer = await browser.consent(party.registry, answer)
+    assert answer.status == 303, answer.text
+    assert answer.location is not None
+    assert answer.location.startswith(party.redirect_uri + "?")
+    return answer.location
+
+
+async def code_for(party: RelyingParty, browser: PatronBrowser, patron: RegisteredPatron) -> tuple[str, str, str]:
+    session = party.session()
+    url, verifier, nonce = await party.start(session)
+    return await log_in_and_consent(party, browser, patron, url), verifier, nonce

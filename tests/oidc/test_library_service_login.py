@@ -21,7 +21,10 @@ from tests.oidc.conftest import (
     PatronBrowser,
     RegisteredPatron,
     RelyingParty,
+    code_for,
     hidden_fields,
+    is_at_least,
+    log_in_and_consent,
     register,
 )
 
@@ -29,29 +32,6 @@ from tests.oidc.conftest import (
 def _query(location: str | None) -> dict[str, str]:
     assert location is not None
     return {name: values[0] for name, values in parse_qs(urlsplit(location).query).items()}
-
-
-async def _log_in_and_consent(
-    party: RelyingParty, browser: PatronBrowser, patron: RegisteredPatron, url: str,
-    *, consent_expected: bool | None = None,
-) -> str:  # fmt: skip
-    """The patron's way from the service's authorization URL back to its redirect URI; the final address.
-
-    ``consent_expected``: whether the consent page must (True) or must not (False) come; None: either.
-    """
-    login_page = await browser.get(url)
-    assert login_page.status == 200, login_page.text
-    answer = await browser.log_in(party.registry, login_page, patron.record.card_number, PIN)
-    asked = answer.status == 200
-    if consent_expected is not None:
-        assert asked == consent_expected, answer.text
-    if asked:
-        assert f"Gi {party.service.client.names['nb']} tilgang?" in answer.text
-        answer = await browser.consent(party.registry, answer)
-    assert answer.status == 303, answer.text
-    assert answer.location is not None
-    assert answer.location.startswith(party.redirect_uri + "?")
-    return answer.location
 
 
 async def test_discovery_document_names_code_flow_pkce_and_pairwise_subjects(ebook_party: RelyingParty) -> None:
@@ -74,7 +54,7 @@ async def test_login_consent_and_minimal_claims(
 ) -> None:
     session = ebook_party.session()
     url, verifier, nonce = await ebook_party.start(session, state="state-1")
-    callback = await _log_in_and_consent(ebook_party, patron_browser, patron, url, consent_expected=True)
+    callback = await log_in_and_consent(ebook_party, patron_browser, patron, url, consent_expected=True)
     answered = _query(callback)
     assert answered["state"] == "state-1"
     assert answered["iss"] == ebook_party.registry.public_url
@@ -83,7 +63,7 @@ async def test_login_consent_and_minimal_claims(
     claims = await ebook_party.id_token_claims(token["id_token"], nonce)
     # The home library and an age flag; no name, birth date, card number or national ID.
     assert claims["home_library"] == "asker"
-    assert claims["age_over_18"] is True
+    assert claims["age_over_18"] is is_at_least(patron, 18)
     assert set(claims) == {"iss", "sub", "aud", "azp", "iat", "exp", "auth_time", "nonce", "home_library",
                            "age_over_18"}  # fmt: skip
     assert patron.record.card_number not in str(claims)
@@ -92,7 +72,8 @@ async def test_login_consent_and_minimal_claims(
     # The access token reads the same claims at userinfo.
     userinfo = await asyncio.to_thread(session.get, (await ebook_party.discovery())["userinfo_endpoint"])
     assert userinfo.status_code == 200
-    assert userinfo.json() == {"sub": claims["sub"], "home_library": "asker", "age_over_18": True}
+    assert userinfo.json() == {"sub": claims["sub"], "home_library": "asker",
+                               "age_over_18": is_at_least(patron, 18)}  # fmt: skip
 
 
 async def test_consent_is_remembered_and_the_subject_is_stable_per_service_but_differs_between_services(
@@ -103,23 +84,21 @@ async def test_consent_is_remembered_and_the_subject_is_stable_per_service_but_d
     for consent_expected in (True, False):
         session = ebook_party.session()
         url, verifier, nonce = await ebook_party.start(session)
-        callback = await _log_in_and_consent(
-            ebook_party, patron_browser, patron, url, consent_expected=consent_expected
-        )
+        callback = await log_in_and_consent(ebook_party, patron_browser, patron, url, consent_expected=consent_expected)
         token = await ebook_party.fetch_token(session, callback, code_verifier=verifier)
         subjects.append((await ebook_party.id_token_claims(token["id_token"], nonce))["sub"])
     assert subjects[0] == subjects[1]
 
     film = await register(registry_database_url, keys_dir, "film", [FILM_CALLBACK], claims=["age_over_15"])
-    film_party = RelyingParty(registry, film, FILM_CALLBACK, ebook_party.ca_file)
+    film_party = RelyingParty(registry, film, FILM_CALLBACK, ebook_party.ca_file, ebook_party.sessions)
     session = film_party.session()
     url, verifier, nonce = await film_party.start(session)
-    callback = await _log_in_and_consent(film_party, patron_browser, patron, url)
+    callback = await log_in_and_consent(film_party, patron_browser, patron, url)
     token = await film_party.fetch_token(session, callback, code_verifier=verifier)
     film_claims = await film_party.id_token_claims(token["id_token"], nonce)
     assert film_claims["sub"] != subjects[0]
     # Only what the film service was registered for.
-    assert film_claims["age_over_15"] is True
+    assert film_claims["age_over_15"] is is_at_least(patron, 15)
     assert "home_library" not in film_claims
 
 
@@ -156,17 +135,11 @@ async def test_a_request_without_pkce_goes_back_to_the_service_as_an_error(
     assert _query((await patron_browser.get(plain)).location)["error"] == "invalid_request"
 
 
-async def _code_for(party: RelyingParty, browser: PatronBrowser, patron: RegisteredPatron) -> tuple[str, str, str]:
-    session = party.session()
-    url, verifier, nonce = await party.start(session)
-    return await _log_in_and_consent(party, browser, patron, url), verifier, nonce
-
-
 @pytest.mark.parametrize("verifier_sent", ["missing", "wrong"])
 async def test_a_missing_or_wrong_pkce_verifier_is_refused_and_spends_the_code(
     ebook_party: RelyingParty, patron_browser: PatronBrowser, patron: RegisteredPatron, verifier_sent: str
 ) -> None:
-    callback, verifier, _ = await _code_for(ebook_party, patron_browser, patron)
+    callback, verifier, _ = await code_for(ebook_party, patron_browser, patron)
     session = ebook_party.session()
     extra = {} if verifier_sent == "missing" else {"code_verifier": verifier[:-4] + "abcd"}
     with pytest.raises(OAuthError) as refused:
@@ -181,7 +154,7 @@ async def test_a_missing_or_wrong_pkce_verifier_is_refused_and_spends_the_code(
 async def test_a_replayed_code_is_refused_and_revokes_what_it_gave(
     ebook_party: RelyingParty, patron_browser: PatronBrowser, patron: RegisteredPatron, registry_database_url: str
 ) -> None:
-    callback, verifier, _ = await _code_for(ebook_party, patron_browser, patron)
+    callback, verifier, _ = await code_for(ebook_party, patron_browser, patron)
     session = ebook_party.session()
     await ebook_party.fetch_token(session, callback, code_verifier=verifier)
     userinfo_endpoint = (await ebook_party.discovery())["userinfo_endpoint"]
@@ -200,7 +173,7 @@ async def test_a_replayed_code_is_refused_and_revokes_what_it_gave(
 async def test_two_redemptions_at_once_give_tokens_once(
     ebook_party: RelyingParty, patron_browser: PatronBrowser, patron: RegisteredPatron
 ) -> None:
-    callback, verifier, _ = await _code_for(ebook_party, patron_browser, patron)
+    callback, verifier, _ = await code_for(ebook_party, patron_browser, patron)
     outcomes = await asyncio.gather(
         *(ebook_party.fetch_token(ebook_party.session(), callback, code_verifier=verifier) for _ in range(4)),
         return_exceptions=True,
@@ -213,7 +186,7 @@ async def test_a_code_for_another_redirect_uri_or_client_or_an_expired_one_is_re
     registry: RunningRegistry, registry_database_url: str, keys_dir: Path, ebook_party: RelyingParty,
     patron_browser: PatronBrowser, patron: RegisteredPatron,
 ) -> None:  # fmt: skip
-    callback, verifier, _ = await _code_for(ebook_party, patron_browser, patron)
+    callback, verifier, _ = await code_for(ebook_party, patron_browser, patron)
     other_uri = ebook_party.session()
     other_uri.redirect_uri = "https://ebok.example/other"
     with pytest.raises(OAuthError) as refused:
@@ -221,13 +194,13 @@ async def test_a_code_for_another_redirect_uri_or_client_or_an_expired_one_is_re
     assert refused.value.error == "invalid_grant"
 
     film = await register(registry_database_url, keys_dir, "film", [EBOOK_CALLBACK])
-    film_party = RelyingParty(registry, film, EBOOK_CALLBACK, ebook_party.ca_file)
-    callback, verifier, _ = await _code_for(ebook_party, patron_browser, patron)
+    film_party = RelyingParty(registry, film, EBOOK_CALLBACK, ebook_party.ca_file, ebook_party.sessions)
+    callback, verifier, _ = await code_for(ebook_party, patron_browser, patron)
     with pytest.raises(OAuthError) as stolen:
         await film_party.fetch_token(film_party.session(), callback, code_verifier=verifier)
     assert stolen.value.error == "invalid_grant"
 
-    callback, verifier, _ = await _code_for(ebook_party, patron_browser, patron)
+    callback, verifier, _ = await code_for(ebook_party, patron_browser, patron)
     connection = await asyncpg.connect(registry_database_url)
     try:
         await connection.execute(
@@ -244,7 +217,7 @@ async def test_a_code_for_another_redirect_uri_or_client_or_an_expired_one_is_re
 async def test_a_wrong_client_secret_is_refused(
     ebook_party: RelyingParty, patron_browser: PatronBrowser, patron: RegisteredPatron
 ) -> None:
-    callback, verifier, _ = await _code_for(ebook_party, patron_browser, patron)
+    callback, verifier, _ = await code_for(ebook_party, patron_browser, patron)
     session = ebook_party.session()
     session.client_secret = "not-the-secret"
     with pytest.raises(OAuthError) as refused:
@@ -258,8 +231,8 @@ async def test_a_public_client_logs_in_with_pkce_alone(
 ) -> None:  # fmt: skip
     app = await register(registry_database_url, keys_dir, "ebok-app", ["http://127.0.0.1:7/callback"], public=True)
     assert app.secret is None
-    party = RelyingParty(registry, app, "http://127.0.0.1:7/callback", ebook_party.ca_file)
-    callback, verifier, nonce = await _code_for(party, patron_browser, patron)
+    party = RelyingParty(registry, app, "http://127.0.0.1:7/callback", ebook_party.ca_file, ebook_party.sessions)
+    callback, verifier, nonce = await code_for(party, patron_browser, patron)
     token = await party.fetch_token(party.session(), callback, code_verifier=verifier)
     assert (await party.id_token_claims(token["id_token"], nonce))["home_library"] == "asker"
 
@@ -342,7 +315,7 @@ async def _operations(database_url: str, patron: RegisteredPatron) -> list[str]:
 async def test_every_login_is_in_the_audit_trail_and_on_the_insight_page(
     ebook_party: RelyingParty, patron_browser: PatronBrowser, patron: RegisteredPatron, registry_database_url: str
 ) -> None:
-    callback, verifier, _ = await _code_for(ebook_party, patron_browser, patron)
+    callback, verifier, _ = await code_for(ebook_party, patron_browser, patron)
     await ebook_party.fetch_token(ebook_party.session(), callback, code_verifier=verifier)
     operations = await _operations(registry_database_url, patron)
     assert {"authenticate", "service_consent", "service_login"} <= set(operations)
