@@ -19,11 +19,13 @@ from local_library.catalogue.importing import import_items_csv
 from local_library.policy import load_builtin_policy
 from local_library.settings import LibrarySettings
 from local_library.sip2.terminals import create_terminal, terminal_by_name
+from natreg.demo_services import ensure_demo_service, how_to_try
 from natreg.services import stop_signal
 from plumbing.db.embedded import EmbeddedPostgres, database_dsn, ensure_database
 from plumbing.keys.files import write_new_file
 from plumbing.keys.layout import KeyLayout
 from plumbing.keys.pki import add_administrator, init_keys, load_administrator_entries, set_library_display_names
+from registry import app_keys as registry_app_keys
 from registry.app import RunningRegistry, start_registry
 from registry.settings import RegistrySettings
 from registry_contract.client import RegistryClient
@@ -137,6 +139,9 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
         print(f"registry   insight page for patrons {registry.public_url}")
         print(f"registry   administrators' desk {registry.admin_url}/")
         print(f"           import {admin_pkcs12} in the browser, password {admin_password}")
+        await ensure_demo_service(registry.runner.app[registry_app_keys.POOL])
+        for line in how_to_try(registry.public_url, options.keys_dir):
+            print(line)
         for offset, library_id in enumerate(DEMO_LIBRARIES):
             library_settings = LibrarySettings(
                 library_id=library_id,
