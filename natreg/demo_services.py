@@ -44,7 +44,8 @@ def how_to_try(public_url: str, keys_dir: Path) -> list[str]:
         f"library-service login (OpenID Connect) {public_url}/.well-known/openid-configuration",
         f"           try it as the service {DEMO_SERVICE!r}: open {public_url}/oidc/authorize?{query}",
         "           and log in with a national card's number and PIN (register one at a staff desk first);",
-        f"           the browser then cannot open {DEMO_REDIRECT_URI}?code=CODE (nothing listens there):",
+        f"           the browser then cannot open {DEMO_REDIRECT_URI}?code=CODE (nothing listens there);",
+        "           within a minute (codes are short-lived and single-use):",
         f"           curl --cacert {keys_dir / 'ca' / 'ca.crt'} -d grant_type=authorization_code"
         f" -d client_id={DEMO_SERVICE} --data-urlencode redirect_uri={DEMO_REDIRECT_URI}"
         f" -d code_verifier={verifier} -d code=CODE"
