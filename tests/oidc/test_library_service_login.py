@@ -328,3 +328,19 @@ async def test_every_login_is_in_the_audit_trail_and_on_the_insight_page(
     assert "Tjenester du har logget inn på" in page.text
     assert "ebok (nb)" in page.text
     assert "innlogging på tjenesten" in page.text
+
+
+async def test_the_service_login_and_the_insight_login_share_one_login_budget_per_address(
+    ebook_party: RelyingParty, patron_browser: PatronBrowser, patron: RegisteredPatron
+) -> None:
+    public = ebook_party.registry.public_url
+    insight = await patron_browser.get(public + "/?lang=nb")
+    for _ in range(10):  # the per-address burst (plumbing.ratelimit.PER_SOURCE)
+        fields = {**hidden_fields(insight.text), "card_number": patron.record.card_number, "pin": "9071"}
+        assert (await patron_browser.post(public + "/login", fields)).status in {401, 429}
+    url, _, _ = await ebook_party.start(ebook_party.session())
+    login_page = await patron_browser.get(url)
+    answer = await patron_browser.log_in(ebook_party.registry, login_page, patron.record.card_number, PIN)
+    assert answer.status == 429
+    assert "For mange innloggingsforsøk herfra" in answer.text
+    assert answer.location is None
