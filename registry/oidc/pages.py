@@ -91,7 +91,9 @@ def consent_page(
     return _layout(language, title, body, controller=controller, switch_href=switch)
 
 
-def refused_page(language: Language, message_key: str, *, controller: str) -> str:
+def refused_page(language: Language, message_key: str, *, parameters: Mapping[str, str], controller: str) -> str:
+    """A request that cannot be answered at its redirect URI: the patron is told, and sent nowhere."""
     title = text("request_refused_title", language)
     body = f"<h1>{escape(title)}</h1>\n{alert(text(message_key, language))}"
-    return _layout(language, title, body, controller=controller, switch_href=f"?lang={other_language(language)}")
+    switch = _switch_href("/oidc/authorize", parameters, language)
+    return _layout(language, title, body, controller=controller, switch_href=switch)

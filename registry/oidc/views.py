@@ -92,9 +92,12 @@ def _language(request: web.Request, parameters: Form) -> Language:
     return request.app[SITE].language(request, parameters.get("lang") or wished)
 
 
-def _refused_request(request: web.Request, error: RequestNotTrustedError, language: Language) -> web.Response:
+def _refused_request(
+    request: web.Request, error: RequestNotTrustedError, parameters: Form, language: Language
+) -> web.Response:
     site = request.app[SITE]
-    page = pages.refused_page(language, error.code, controller=request.app[CONTROLLER])
+    carried = {name: parameters[name] for name in authorization.REQUEST_PARAMETERS if parameters.get(name)}
+    page = pages.refused_page(language, error.code, parameters=carried, controller=request.app[CONTROLLER])
     return site.page(page, language, status=400)
 
 
@@ -109,7 +112,7 @@ async def _parsed(request: web.Request, parameters: Form, language: Language) ->
         async with request.app[PROVIDER].core.pool.acquire() as connection:
             return await authorization.parse_request(connection, parameters)
     except RequestNotTrustedError as error:
-        return _refused_request(request, error, language)
+        return _refused_request(request, error, parameters, language)
     except AuthorizationError as error:
         return _back_to_service(request, error)
 
