@@ -151,7 +151,7 @@ def insight_page(
 {f"<ul>{pending}</ul>" if pending else f"<p>{t('no_requests')}</p>"}
 <form method="post" action="/me/deletion-request">{hidden}
 <p>{t("deletion_explained")}</p><button type="submit">{t("request_deletion")}</button></form>
-{services_section(language, data.services)}
+{services_section(language, data.services, hidden)}
 <h2>{t("access_log")}</h2>
 <table><caption>{t("access_log")}</caption>
 <thead><tr><th scope="col">{t("when")}</th><th scope="col">{t("who")}</th><th scope="col">{t("what")}</th>
@@ -168,8 +168,9 @@ def privacy_page(language: Language, *, controller: str) -> str:
     return layout(language, text("privacy", language), body, controller=controller)
 
 
-def services_section(language: Language, services: Sequence[ServiceUse]) -> str:
-    """The insight page's table of services, times on the Norwegian wall clock."""
+def services_section(language: Language, services: Sequence[ServiceUse], hidden: str) -> str:
+    """The insight page's table of services, times on the Norwegian wall clock; each can be withdrawn (``hidden``:
+    the form's token and language fields)."""
 
     heading = escape(service_text("services_heading", language))
     if not services:
@@ -179,16 +180,26 @@ def services_section(language: Language, services: Sequence[ServiceUse]) -> str:
         given = [CLAIMS[name].consent_text[language] for name in use.claims if name in CLAIMS]
         return "; ".join([service_text("consent_pseudonym", language), *given])
 
+    def withdraw_form(use: ServiceUse) -> str:
+        label = service_text("withdraw_for", language, service=use.names[language])
+        return (
+            f'<form method="post" action="/me/services/withdraw">{hidden}'
+            f'<input type="hidden" name="service" value="{escape(use.client_id)}">'
+            f'<button type="submit" aria-label="{escape(label)}">{escape(service_text("withdraw", language))}'
+            "</button></form>"
+        )
+
+    never = service_text("never", language)
     rows = "".join(
         f"<tr><td>{escape(use.names[language])}</td><td>{escape(claims_of(use))}</td>"
         f"<td>{escape(_local_time(use.agreed_at))}</td>"
-        f"<td>{escape(_local_time(use.last_login_at) if use.last_login_at else service_text('never', language))}</td>"
-        f"<td>{use.logins}</td></tr>"
+        f"<td>{escape(_local_time(use.last_login_at) if use.last_login_at else never)}</td>"
+        f"<td>{use.logins}</td><td>{withdraw_form(use)}</td></tr>"
         for use in services
     )
     columns = "".join(
         f'<th scope="col">{escape(service_text(key, language))}</th>'
-        for key in ("service", "service_given", "service_agreed", "service_last_login", "service_logins")
+        for key in ("service", "service_given", "service_agreed", "service_last_login", "service_logins", "withdraw")
     )
     return f"""<h2>{heading}</h2>
 <table><caption>{heading}</caption>

@@ -13,7 +13,7 @@ from typing import Any
 from plumbing.db.types import DbConnection
 from registry.audit.log import AuditEntry, entries_for_patron
 from registry.crypto.envelope import decrypt_field
-from registry.oidc.clients import ServiceUse, services_used
+from registry.oidc.clients import ServiceUse, services_used, withdraw_consent
 from registry.patrons import store
 from registry.patrons.authentication import authenticate
 from registry.patrons.core import Caller, RegistryCore
@@ -145,3 +145,15 @@ async def export(core: RegistryCore, patron_id: uuid.UUID) -> dict[str, Any]:
 
 async def request_deletion(core: RegistryCore, patron_id: uuid.UUID) -> ErasureRequestReceipt:
     return await file_erasure_request(core, PATRON_SELF, patron_id, "deletion", "the patron's request")
+
+
+async def withdraw_service(core: RegistryCore, patron_id: uuid.UUID, client_id: str) -> None:
+    """The patron withdraws a library service's access: its tokens end, the next login asks for consent again."""
+
+    async def work(connection: DbConnection) -> None:
+        if await withdraw_consent(connection, patron_id, client_id):
+            await core.audit(
+                connection, PATRON_SELF, "service_consent_withdrawn", f"the patron withdrew {client_id}", patron_id
+            )
+
+    await core.in_transaction(work)

@@ -88,6 +88,7 @@ def create_public_app(
     app.router.add_post("/me/reveal", views.reveal)
     app.router.add_get("/me/export.json", views.export_json)
     app.router.add_post("/me/deletion-request", views.request_deletion)
+    app.router.add_post("/me/services/withdraw", views.withdraw_service)
     app.router.add_post("/logout", views.log_out)
     app.router.add_get("/privacy", views.privacy)
     app[OIDC_PROVIDER] = oidc_provider

@@ -159,3 +159,8 @@ async def services_used(connection: DbConnection, patron_id: uuid.UUID) -> list[
         )
         for row in await store.services_of(connection, patron_id)
     ]
+
+
+async def withdraw_consent(connection: DbConnection, patron_id: uuid.UUID, client_id: str) -> bool:
+    """The patron takes back what they agreed to give a service; False if there was nothing to take back."""
+    return await store.withdraw_consent(connection, patron_id, client_id)

@@ -65,6 +65,17 @@ async def save_consent(
     )  # fmt: skip
 
 
+async def withdraw_consent(connection: DbConnection, patron_id: uuid.UUID, client_id: str) -> bool:
+    """Forget the patron's consent for the service and end the access it holds (the next login asks again)."""
+    await connection.execute(
+        "DELETE FROM oidc_access_tokens WHERE patron_id = $1 AND client_id = $2", patron_id, client_id
+    )
+    withdrawn = await connection.fetchval(
+        "DELETE FROM oidc_consents WHERE patron_id = $1 AND client_id = $2 RETURNING true", patron_id, client_id
+    )
+    return bool(withdrawn)
+
+
 async def count_login(connection: DbConnection, patron_id: uuid.UUID, client_id: str, at: dt.datetime) -> None:
     await connection.execute(
         "UPDATE oidc_consents SET last_login_at = $3, logins = logins + 1 WHERE patron_id = $1 AND client_id = $2",

@@ -58,6 +58,12 @@ TEXTS: dict[str, dict[Language, str]] = {
     "service_logins": {"nb": "Antall innlogginger", "en": "Logins"},
     "service_agreed": {"nb": "Godkjent", "en": "Agreed"},
     "never": {"nb": "aldri", "en": "never"},
+    "withdraw": {"nb": "Trekk tilbake tilgangen", "en": "Withdraw access"},
+    "withdraw_for": {"nb": "Trekk tilbake tilgangen for {service}", "en": "Withdraw access for {service}"},
+    "service_withdrawn": {
+        "nb": "Tilgangen er trukket tilbake. Neste gang du logger inn på tjenesten, blir du spurt igjen.",
+        "en": "Access withdrawn. The next time you log in to the service, you will be asked again.",
+    },
 }
 
 # Audit operations of the library-service login, as a patron should read them on the insight page.
@@ -65,6 +71,10 @@ OPERATIONS: dict[str, dict[Language, str]] = {
     "service_consent": {"nb": "du ga tjenesten tilgang", "en": "you gave the service access"},
     "service_login": {"nb": "innlogging på tjenesten", "en": "logged in to the service"},
     "service_userinfo": {"nb": "tjenesten hentet opplysningene den får", "en": "the service fetched what it may know"},
+    "service_consent_withdrawn": {
+        "nb": "du trakk tilbake tjenestens tilgang",
+        "en": "you withdrew the service's access",
+    },
     "service_code_replayed": {
         "nb": "en brukt innloggingskode ble forsøkt igjen (avvist)",
         "en": "a used login code was tried again (refused)",

@@ -124,6 +124,16 @@ async def test_log_in_to_an_ebook_service_consent_once_and_see_it_on_the_insight
     accesses = page.get_by_role("table", name="Hvem har sett eller endret opplysningene")
     await expect(accesses.get_by_text("innlogging på tjenesten").first).to_be_visible()
     await page.screenshot(path=SCREENSHOTS / "5-insight-services.png", full_page=True)
+
+    # Withdrawn on the insight page: the next login asks again.
+    await page.get_by_role("button", name="Trekk tilbake tilgangen for ebok (nb)").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Tilgangen er trukket tilbake.")
+    await expect(page.get_by_text("Du har ikke logget inn på noen tjenester med lånekortet.")).to_be_visible()
+    await page.goto(base + "/start?lang=nb")
+    await page.get_by_label("Lånekortnummer (10 siffer)").fill(patron.record.card_number)
+    await page.get_by_label("PIN-kode (4 siffer)").fill(PIN)
+    await page.get_by_role("button", name="Logg inn").click()
+    await expect(page.get_by_role("heading", name="Gi ebok (nb) tilgang?")).to_be_visible()
     await context.close()
 
 
