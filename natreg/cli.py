@@ -11,7 +11,7 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from natreg.library_services import add_service_commands
 from plumbing.errors import DomainError
@@ -30,11 +30,41 @@ from plumbing.keys.pki import (
     set_library_display_names,
 )
 
+if TYPE_CHECKING:  # the registry's modules load only for the commands that need them
+    from registry.population.backfill import BackfillStep
+
 Command = Callable[[argparse.Namespace], int]
 
 
 def _keys_dir(arguments: argparse.Namespace) -> Path:
     return Path(arguments.keys_dir)
+
+
+def _publish_to_registry_database(keys_dir: Path) -> int:
+    """Record a change of the key folder's library list or CRL in the registry's database, where every
+    registry instance reads it (within a second); without a reachable database, say what to do."""
+    from registry.commands import publish_key_folder, registry_database_configured  # noqa: PLC0415 - as below
+    from registry.settings import RegistrySettings  # noqa: PLC0415
+
+    settings = RegistrySettings(keys_dir=keys_dir)
+    if not registry_database_configured(settings):
+        print(
+            "no registry database here (NATREG_REGISTRY_DATABASE_URL): registries that read this key folder take "
+            "the change within a second; elsewhere run `natreg keys publish` where the database is reachable"
+        )
+        return 0
+    try:
+        version = asyncio.run(publish_key_folder(settings))
+    except (OSError, DomainError) as error:
+        print(f"the key folder changed, but the registry database could not be reached ({type(error).__name__}); "
+              "run `natreg keys publish` once it can", file=sys.stderr)  # fmt: skip
+        return 1
+    print(f"recorded in the registry database (library directory version {version}); every registry enforces it")
+    return 0
+
+
+def keys_publish(arguments: argparse.Namespace) -> int:
+    return _publish_to_registry_database(_keys_dir(arguments))
 
 
 def keys_init(arguments: argparse.Namespace) -> int:
@@ -53,14 +83,14 @@ def keys_add_library(arguments: argparse.Namespace) -> int:
     add_library(_keys_dir(arguments), arguments.library_id, server_names=arguments.server_name, names=names)
     layout = KeyLayout(_keys_dir(arguments))
     print(f"issued keys for library {arguments.library_id!r} in {layout.library_dir(arguments.library_id)}")
-    return 0
+    return _publish_to_registry_database(_keys_dir(arguments))
 
 
 def keys_name_library(arguments: argparse.Namespace) -> int:
     names = display_names(arguments.name, arguments.name_en)
     changed = set_library_display_names(_keys_dir(arguments), arguments.library_id, names)
     print(f"library {arguments.library_id!r} is now shown as {arguments.name!r}" if changed else "nothing to change")
-    return 0
+    return _publish_to_registry_database(_keys_dir(arguments)) if changed else 0
 
 
 def keys_add_admin(arguments: argparse.Namespace) -> int:
@@ -75,13 +105,13 @@ def keys_add_admin(arguments: argparse.Namespace) -> int:
 def keys_revoke_admin(arguments: argparse.Namespace) -> int:
     revoke_administrator(_keys_dir(arguments), arguments.name)
     print(f"revoked administrator {arguments.name!r}; the administrators' desk refuses the certificate from now on")
-    return 0
+    return _publish_to_registry_database(_keys_dir(arguments))
 
 
 def keys_revoke(arguments: argparse.Namespace) -> int:
     revoke_library(_keys_dir(arguments), arguments.library_id)
-    print(f"revoked library {arguments.library_id!r}; the registry refuses it from its next request")
-    return 0
+    print(f"revoked library {arguments.library_id!r}; every registry instance refuses it within a second")
+    return _publish_to_registry_database(_keys_dir(arguments))
 
 
 def keys_refresh_crl(arguments: argparse.Namespace) -> int:
@@ -100,7 +130,8 @@ def keys_renew(arguments: argparse.Namespace) -> int:
         print(f"renewed {line}")
     if not renewed:
         print(f"nothing to do: no certificate expires within {arguments.within_days} days")
-    return 0
+        return 0
+    return _publish_to_registry_database(_keys_dir(arguments))
 
 
 def keys_new_kek(arguments: argparse.Namespace) -> int:
@@ -125,11 +156,10 @@ def keys_rotate_signing(arguments: argparse.Namespace) -> int:
 
 
 def registry_serve(arguments: argparse.Namespace) -> int:
-    from natreg.services import serve_registry  # noqa: PLC0415 - keeps `natreg keys` free of server imports
+    from natreg.workers import default_workers, serve_registry_workers  # noqa: PLC0415 - keeps `natreg keys` light
     from registry.settings import RegistrySettings  # noqa: PLC0415
 
-    asyncio.run(serve_registry(RegistrySettings()))
-    return 0
+    return serve_registry_workers(RegistrySettings(), arguments.workers or default_workers())
 
 
 def registry_audit_verify(arguments: argparse.Namespace) -> int:
@@ -142,6 +172,19 @@ def registry_audit_verify(arguments: argparse.Namespace) -> int:
         return 0
     print(f"audit log BROKEN at entry {verdict.first_broken_sequence_number}: {verdict.problem}")
     return 1
+
+
+def registry_population_backfill(arguments: argparse.Namespace) -> int:
+    from registry.commands import population_backfill  # noqa: PLC0415 - as above
+    from registry.settings import RegistrySettings  # noqa: PLC0415
+
+    def progress(step: BackfillStep) -> None:
+        print(f"checked {step.checked} of {step.total} patrons: {step.updated} updated, "
+              f"{step.death_notices} death notices", flush=True)  # fmt: skip
+
+    final = asyncio.run(population_backfill(RegistrySettings(), restart=arguments.restart, progress=progress))
+    print(f"backfill done: {final.checked} patrons checked against the population register")
+    return 0
 
 
 def registry_rotate_keys(arguments: argparse.Namespace) -> int:
@@ -328,9 +371,19 @@ def demo(arguments: argparse.Namespace) -> int:
         public_port=arguments.public_port,
         admin_port=arguments.admin_port,
         first_library_port=arguments.first_library_port,
+        population_port=arguments.population_port,
     )
     asyncio.run(run_demo(options))
     return 0
+
+
+def _bench_workers(text: str | None) -> tuple[int, ...]:
+    """``--workers 1,2``; default: 1 and one per core (just 1 on a single core)."""
+    from natreg.workers import default_workers  # noqa: PLC0415 - as above
+
+    if text:
+        return tuple(dict.fromkeys(int(part) for part in text.split(",")))
+    return tuple(dict.fromkeys((1, default_workers())))
 
 
 def bench(arguments: argparse.Namespace) -> int:
@@ -338,7 +391,7 @@ def bench(arguments: argparse.Namespace) -> int:
 
     options = BenchOptions(
         patrons=arguments.patrons, rounds=arguments.rounds, duration=arguments.duration, warmup=arguments.warmup,
-        import_rows=arguments.import_rows, pin_patrons=arguments.pin_patrons,
+        import_rows=arguments.import_rows, pin_patrons=arguments.pin_patrons, workers=_bench_workers(arguments.workers),
     )  # fmt: skip
     command = " ".join(["natreg", *sys.argv[1:]]) if sys.argv[1:2] == ["bench"] else "natreg bench"
     json_out = Path(arguments.json_out) if arguments.json_out else None
@@ -395,6 +448,7 @@ def _add_bench_command(commands: Subcommands) -> None:
     bench_command.add_argument("--warmup", type=float, default=1.0, help="seconds of warm-up before each")
     bench_command.add_argument("--import-rows", type=int, default=20_000, help="patrons imported per round")
     bench_command.add_argument("--pin-patrons", type=int, default=2_000, help="patrons given a PIN")
+    bench_command.add_argument("--workers", help="registry worker counts to measure, e.g. 1,2 (default: 1 and cores)")
     bench_command.add_argument("--json-out", help="write the full report as JSON here")
     bench_command.add_argument("--markdown-out", help="write the Markdown tables here")
 
@@ -449,6 +503,10 @@ def _add_names_and_administrators(
     revoke_admin = add(keys, "revoke-admin", keys_revoke_admin, "revoke a registry administrator's certificate")
     keys_dir_option(revoke_admin)
     revoke_admin.add_argument("name")
+    publish = add(
+        keys, "publish", keys_publish, "record the key folder's library list and CRL in the registry database"
+    )
+    keys_dir_option(publish)
 
 
 def _add_key_rotations(keys: Subcommands, keys_dir_option: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -460,6 +518,40 @@ def _add_key_rotations(keys: Subcommands, keys_dir_option: Callable[[argparse.Ar
     rotate_signing.add_argument("purpose", help="which ring, e.g. statements or id-tokens")
     rotate_signing.add_argument(
         "--prune-after-minutes", type=float, help="also remove keys superseded longer ago than this (token lifetime)"
+    )
+
+
+def _add_population_commands(registry: Subcommands) -> None:
+    population = registry.add_parser("population", help="the population register").add_subparsers(
+        dest="population_command", required=True
+    )
+    backfill = add(
+        population, "backfill", registry_population_backfill,
+        "check every patron against the population register's bulk lookup (resumable)",
+    )  # fmt: skip
+    backfill.add_argument("--restart", action="store_true", help="start again from the first patron")
+
+
+def _add_demo_command(commands: Subcommands, keys_dir_option: Callable[[argparse.ArgumentParser], None]) -> None:
+    demo_command = add(commands, "demo", demo, "run the registry and the asker and sandnes nodes")
+    keys_dir_option(demo_command)
+    demo_command.add_argument("--data-dir", default=".natreg", help="local data folder (default .natreg/)")
+    demo_command.add_argument(
+        "--database-url",
+        default=os.environ.get("NATREG_DATABASE_URL"),
+        help="an external PostgreSQL server (any database URL on it); default: the embedded one",
+    )
+    demo_command.add_argument("--host", default="127.0.0.1")
+    # Port 0 picks a free port (the printed URLs tell which), so a second demo or a test run can start beside one.
+    demo_command.add_argument("--registry-port", type=int, default=8443)
+    demo_command.add_argument("--health-port", type=int, default=8080)
+    demo_command.add_argument("--public-port", type=int, default=8444)
+    demo_command.add_argument("--admin-port", type=int, default=8445)
+    demo_command.add_argument(
+        "--first-library-port", type=int, default=8501, help="asker's port, sandnes' is the next (0: free ports)"
+    )
+    demo_command.add_argument(
+        "--population-port", type=int, default=8610, help="the stand-in population register (0: a free port)"
     )
 
 
@@ -498,11 +590,13 @@ def build_parser() -> argparse.ArgumentParser:
     registry = commands.add_parser("registry", help="the central registry").add_subparsers(
         dest="registry_command", required=True
     )
-    add(registry, "serve", registry_serve, "serve the registry (settings from NATREG_REGISTRY_* variables)")
+    serve = add(registry, "serve", registry_serve, "serve the registry (settings from NATREG_REGISTRY_* variables)")
+    serve.add_argument("--workers", type=int, help="processes on the same ports (default: one per core)")
     audit = registry.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
     add(audit, "verify", registry_audit_verify, "check the audit log's hash chain; name the first broken entry")
     rotate = add(registry, "rotate-keys", registry_rotate_keys, "re-wrap every data key under the newest KEK")
     rotate.add_argument("--batch-size", type=int, default=1000)
+    _add_population_commands(registry)
     importer = add(registry, "import", registry_import, "load patrons from a .csv or .jsonl file")
     importer.add_argument("file")
     importer.add_argument("--library", help="library to link rows that name none")
@@ -512,23 +606,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_library_commands(commands)
 
-    demo_command = add(commands, "demo", demo, "run the registry and the asker and sandnes nodes")
-    keys_dir_option(demo_command)
-    demo_command.add_argument("--data-dir", default=".natreg", help="local data folder (default .natreg/)")
-    demo_command.add_argument(
-        "--database-url",
-        default=os.environ.get("NATREG_DATABASE_URL"),
-        help="an external PostgreSQL server (any database URL on it); default: the embedded one",
-    )
-    demo_command.add_argument("--host", default="127.0.0.1")
-    # Port 0 picks a free port (the printed URLs tell which), so a second demo or a test run can start beside one.
-    demo_command.add_argument("--registry-port", type=int, default=8443)
-    demo_command.add_argument("--health-port", type=int, default=8080)
-    demo_command.add_argument("--public-port", type=int, default=8444)
-    demo_command.add_argument("--admin-port", type=int, default=8445)
-    demo_command.add_argument(
-        "--first-library-port", type=int, default=8501, help="asker's port, sandnes' is the next (0: free ports)"
-    )
+    _add_demo_command(commands, keys_dir_option)
     _add_bench_command(commands)
     return parser
 

@@ -19,7 +19,8 @@ from local_library.catalogue.importing import import_items_csv
 from local_library.policy import load_builtin_policy
 from local_library.settings import LibrarySettings
 from local_library.sip2.terminals import create_terminal, terminal_by_name
-from natreg.demo_services import ensure_demo_service, how_to_try
+from natreg.demo_services import demo_service
+from natreg.population_standin import PopulationStandIn, RunningStandIn, start_standin, trusted_certificate_der
 from natreg.services import stop_signal
 from plumbing.db.embedded import EmbeddedPostgres, database_dsn, ensure_database
 from plumbing.keys.files import write_new_file
@@ -27,10 +28,15 @@ from plumbing.keys.layout import KeyLayout
 from plumbing.keys.pki import add_administrator, init_keys, load_administrator_entries, set_library_display_names
 from registry import app_keys as registry_app_keys
 from registry.app import RunningRegistry, start_registry
+from registry.population.settings import PopulationRegisterSettings
 from registry.settings import RegistrySettings
 from registry_contract.client import RegistryClient
 
 DEMO_LIBRARIES = ("asker", "sandnes")
+DEMO_POPULATION_PORT = 8610
+"""The stand-in population register (feed, bulk lookup and token endpoint on one listener, plain HTTP)."""
+# The demo registry reads the stand-in's feed this often, so an event typed into its form shows soon.
+DEMO_POPULATION_POLL_SECONDS = 3
 DEMO_ADMINISTRATOR = "demo-admin"
 
 
@@ -45,6 +51,7 @@ class DemoOptions:
     public_port: int
     first_library_port: int
     admin_port: int = 8445
+    population_port: int = DEMO_POPULATION_PORT
 
 
 async def stock_demo_catalogue(library: RunningLibrary) -> None:
@@ -98,6 +105,13 @@ def demo_administrator(keys_dir: Path) -> tuple[Path, str]:
     return layout.administrator_pkcs12(DEMO_ADMINISTRATOR), password_file.read_text().strip()
 
 
+async def start_demo_population_register(options: DemoOptions) -> RunningStandIn:
+    """The stand-in register, trusting the registry's business certificate; its people live in memory only."""
+    layout = KeyLayout(options.keys_dir)
+    state = PopulationStandIn(trusted_certificate_der(layout.registry_business_certificate))
+    return await start_standin(state, options.host, options.population_port)
+
+
 async def run_demo(options: DemoOptions) -> None:
     with stop_signal() as stop:
         await _run_demo(options, stop)
@@ -118,7 +132,9 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
         server_dsn = embedded.dsn()
     registry: RunningRegistry | None = None
     libraries: list[RunningLibrary] = []
+    population: RunningStandIn | None = None
     try:
+        population = await start_demo_population_register(options)
         registry_settings = RegistrySettings(
             keys_dir=options.keys_dir,
             data_dir=options.data_dir,
@@ -128,6 +144,11 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
             public_port=options.public_port,
             admin_port=options.admin_port,
             allow_synthetic_national_ids=True,
+            population=PopulationRegisterSettings(
+                api_url=population.api_url,
+                token_url=population.token_url,
+                poll_interval_seconds=DEMO_POPULATION_POLL_SECONDS,
+            ),
         )
         await ensure_database(server_dsn, registry_settings.database_name)
         registry = await start_registry(
@@ -139,9 +160,11 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
         print(f"registry   insight page for patrons {registry.public_url}")
         print(f"registry   administrators' desk {registry.admin_url}/")
         print(f"           import {admin_pkcs12} in the browser, password {admin_password}")
-        await ensure_demo_service(registry.runner.app[registry_app_keys.POOL])
-        for line in how_to_try(registry.public_url, options.keys_dir):
+        for line in await demo_service(
+            registry.runner.app[registry_app_keys.POOL], registry.public_url, options.keys_dir
+        ):
             print(line)
+        print(f"population register (stand-in) {population.url}/   record a death, a move, a name change there")
         for offset, library_id in enumerate(DEMO_LIBRARIES):
             library_settings = LibrarySettings(
                 library_id=library_id,
@@ -184,5 +207,7 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
             await library.stop()
         if registry is not None:
             await registry.stop()
+        if population is not None:
+            await population.stop()
         if embedded is not None:
             embedded.stop()

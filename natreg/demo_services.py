@@ -51,3 +51,9 @@ def how_to_try(public_url: str, keys_dir: Path) -> list[str]:
         f" -d code_verifier={verifier} -d code=CODE"
         f" {public_url}/oidc/token",
     ]
+
+
+async def demo_service(pool: asyncpg.Pool, public_url: str, keys_dir: Path) -> list[str]:
+    """Register the demo's service (once) and say how to try it."""
+    await ensure_demo_service(pool)
+    return how_to_try(public_url, keys_dir)

@@ -38,6 +38,8 @@ from registry.insight.site import create_public_app
 from registry.migrations import MIGRATIONS_PACKAGE
 from registry.oidc.provider import ID_TOKEN_SIGNING_PURPOSE, Provider
 from registry.patrons.core import RegistryCore
+from registry.population.client import population_register_client
+from registry.population.follower import follow_regularly
 from registry.routes import add_routes
 from registry.settings import RegistrySettings
 from registry_contract.pins import PinHasher
@@ -64,6 +66,15 @@ def create_app(settings: RegistrySettings) -> web.Application:
         app[app_keys.POOL] = pool
         yield
         await pool.close()
+
+    async def library_directory(app: web.Application) -> AsyncIterator[None]:
+        directory = app[app_keys.LIBRARY_DIRECTORY]
+        # Before any listener accepts a request: the directory as the database has it.
+        await directory.synchronise(app[app_keys.POOL])
+        listen_url = settings.listen_database_url or database_url
+        listen = None if listen_url == "off" else lambda: asyncpg.connect(listen_url)
+        async with _background(directory.follow(app[app_keys.POOL], listen)):
+            yield
 
     async def last_seen_writes(app: web.Application) -> AsyncIterator[None]:
         yield
@@ -103,10 +114,20 @@ def create_app(settings: RegistrySettings) -> web.Application:
         async with _background(reconcile):
             yield
 
+    async def population_register_job(app: web.Application) -> AsyncIterator[None]:
+        register = population_register_client(settings.population, layout)
+        async with _background(follow_regularly(app[app_keys.CORE], register, settings.population)):
+            yield
+        await register.close()
+
     app[app_keys.SEALER_STATE] = SealerState()
-    app.cleanup_ctx.extend([database, last_seen_writes, patron_core, audit_sealer, erasure_ledger_upkeep])
+    app.cleanup_ctx.extend(
+        [database, library_directory, last_seen_writes, patron_core, audit_sealer, erasure_ledger_upkeep]
+    )
     if settings.crl_refresh_interval_seconds > 0:
         app.cleanup_ctx.append(crl_upkeep)
+    if settings.population.enabled:
+        app.cleanup_ctx.append(population_register_job)
     add_routes(app)
     return app
 
@@ -147,11 +168,11 @@ class RunningRegistry:
         await self.runner.cleanup()
 
 
-async def start_registry(settings: RegistrySettings) -> RunningRegistry:
+async def start_registry(settings: RegistrySettings, *, reuse_port: bool = False) -> RunningRegistry:
     """Start the node API (mutual TLS), the plain health listener, the public insight site (HTTPS) and the
     administrators' desk (mutual TLS, administrators' certificates only).
 
-    Port 0 picks free ports.
+    Port 0 picks free ports. ``reuse_port``: one of several worker processes on the same ports.
     """
     secure_service_folders(settings.data_dir, settings.keys_dir, [settings.erasure_ledger_file])
     app = create_app(settings)
@@ -183,21 +204,36 @@ async def start_registry(settings: RegistrySettings) -> RunningRegistry:
     admin_runner = ListenerRunner(admin_app, read_timeout_seconds=settings.read_timeout_seconds)
     try:
         api_port = await start_site(
-            runner, ListenerSite(runner, settings.host, settings.port, ssl_context=registry_node_api_context(layout))
+            runner,
+            ListenerSite(
+                runner,
+                settings.host,
+                settings.port,
+                ssl_context=registry_node_api_context(layout),
+                reuse_port=reuse_port,
+            ),
         )
-        health_port = await start_site(runner, ListenerSite(runner, settings.host, settings.health_port))
+        health_port = await start_site(
+            runner, ListenerSite(runner, settings.host, settings.health_port, reuse_port=reuse_port)
+        )
         await public_runner.setup()
         public_context = public_server_context(
             settings.public_tls_cert_path or layout.registry_server_certificate,
             settings.public_tls_key_path or layout.registry_server_key,
         )
         public_port = await start_site(
-            public_runner, ListenerSite(public_runner, settings.host, settings.public_port, ssl_context=public_context)
+            public_runner,
+            ListenerSite(
+                public_runner, settings.host, settings.public_port, ssl_context=public_context, reuse_port=reuse_port
+            ),
         )
         await admin_runner.setup()
         admin_context = registry_admin_desk_context(layout)
         admin_port = await start_site(
-            admin_runner, ListenerSite(admin_runner, settings.host, settings.admin_port, ssl_context=admin_context)
+            admin_runner,
+            ListenerSite(
+                admin_runner, settings.host, settings.admin_port, ssl_context=admin_context, reuse_port=reuse_port
+            ),
         )
     except BaseException:
         await admin_runner.cleanup()

@@ -10,23 +10,29 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import asyncpg
 
 from plumbing.db.pool import service_database
+from plumbing.errors import DomainError, ErrorKind
 from plumbing.keys.layout import KeyLayout
+from plumbing.progress import Progress
 from plumbing.web.language import Language
 from registry.audit.log import ChainVerdict, seal_all, verify_chain
+from registry.auth.directory_store import directory_version
+from registry.auth.libraries import import_key_folder
 from registry.bulk_import.importer import ImportReport, import_patrons
 from registry.crypto.keyring import KeyRing
-from registry.crypto.rotation import RotationReport, rotate_data_keys
+from registry.crypto.rotation import RotationReport, data_keys_to_rewrap, rotate_data_keys
 from registry.erasure import admin
 from registry.erasure.ledger_file import ErasureLedgerFile
 from registry.migrations import MIGRATIONS_PACKAGE
 from registry.oidc.clients import RegisteredService, ServiceClient, all_clients, disable_service, register_service
 from registry.patrons.core import RegistryCore
+from registry.population.backfill import BackfillStep, backfill
+from registry.population.client import population_register_client
 from registry.settings import RegistrySettings
 from registry_contract.pins import PinHasher
 
@@ -49,8 +55,15 @@ async def verify_audit_log(settings: RegistrySettings) -> ChainVerdict:
 
 async def rotate_keys(settings: RegistrySettings, *, batch_size: int) -> RotationReport:
     keyring = load_keyring(settings)
+    progress = Progress("data keys re-wrapped")
     async with registry_pool(settings) as pool:
-        return await rotate_data_keys(pool, keyring, batch_size=batch_size)
+        total = await data_keys_to_rewrap(pool, keyring)
+        try:
+            return await rotate_data_keys(
+                pool, keyring, batch_size=batch_size, on_batch=lambda done: progress.update(done, done / max(total, 1))
+            )
+        finally:
+            progress.finish()
 
 
 @contextlib.asynccontextmanager
@@ -106,15 +119,53 @@ async def reapply_erasures(settings: RegistrySettings, administrator: str) -> li
 async def import_file(settings: RegistrySettings, path: Path, *, library_id: str | None) -> ImportReport:
     keyring = load_keyring(settings)
     pin_hasher = _pin_hasher(settings, keyring)
+    progress = Progress("rows")
     async with registry_pool(settings) as pool:
-        return await import_patrons(
-            pool,
-            keyring,
-            pin_hasher,
-            path,
-            allow_synthetic=settings.allow_synthetic_national_ids,
-            default_library=library_id,
+        try:
+            return await import_patrons(
+                pool,
+                keyring,
+                pin_hasher,
+                path,
+                allow_synthetic=settings.allow_synthetic_national_ids,
+                default_library=library_id,
+                progress=progress.update,
+            )
+        finally:
+            progress.finish()
+
+
+def registry_database_configured(settings: RegistrySettings) -> bool:
+    """Whether this host has the registry's database: a configured URL, or the embedded server's data."""
+    return settings.database_url is not None or (settings.data_dir / "pgdata").exists()
+
+
+async def publish_key_folder(settings: RegistrySettings) -> int:
+    """Bring the key folder's library list and CRL into the registry's database; return the directory version.
+
+    Every running registry instance enforces the result within a second (``registry.auth.libraries``).
+    """
+    async with registry_pool(settings) as pool, pool.acquire() as connection:
+        await import_key_folder(connection, KeyLayout(settings.keys_dir))
+        return await directory_version(connection)
+
+
+async def population_backfill(
+    settings: RegistrySettings, *, restart: bool, progress: Callable[[BackfillStep], None]
+) -> BackfillStep:
+    """Check every patron against the population register's bulk lookup (resumes where a run stopped)."""
+    if not settings.population.enabled:
+        raise DomainError(
+            ErrorKind.INVALID,
+            "population_register_not_configured",
+            "set NATREG_REGISTRY_POPULATION_API_URL and NATREG_REGISTRY_POPULATION_TOKEN_URL first",
         )
+    register = population_register_client(settings.population, KeyLayout(settings.keys_dir))
+    try:
+        async with registry_core(settings) as core:
+            return await backfill(core, register, settings.population, restart=restart, progress=progress)
+    finally:
+        await register.close()
 
 
 async def add_library_service(

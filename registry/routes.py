@@ -40,7 +40,8 @@ ENDPOINTS = [
         refusals={
             409: ("national_id_already_registered",),
             422: (*NATIONAL_ID_REFUSALS, "pin_format", "pin_too_simple", "idempotency_key_invalid",
-                  "idempotency_key_reused", "home_library_not_linked", "contact_method_unreachable"),
+                  "idempotency_key_reused", "home_library_not_linked", "contact_method_unreachable",
+                  "birth_date_and_gender_required"),
             428: ("idempotency_key_required",),
         },
         also_answers={200: "a retry with the same Idempotency-Key: the patron registered by the first request"},
@@ -72,7 +73,9 @@ ENDPOINTS = [
         "PATCH", "/v1/patrons/{patron_id}", patrons.update_contact, "correct contact fields (optimistic concurrency)",
         models.PatronRecord, models.ContactUpdate, headers=("If-Match", PURPOSE),
         refusals={
-            412: ("version_mismatch",), 422: ("if_match_invalid", "contact_method_unreachable"),
+            412: ("version_mismatch",),
+            422: ("if_match_invalid", "contact_method_unreachable", "address_from_population_register",
+                  "address_protected"),
             428: ("if_match_required",),
         },
     ),

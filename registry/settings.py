@@ -9,6 +9,7 @@ from pydantic_settings import SettingsConfigDict
 
 from plumbing.http.listener_settings import ListenerSettings
 from registry.patrons.lookup_limits import LookupLimit
+from registry.population.settings import PopulationRegisterSettings
 
 
 class RegistrySettings(ListenerSettings):
@@ -32,6 +33,11 @@ class RegistrySettings(ListenerSettings):
         description="append-only copy of the erasure ledger, kept apart from database backups "
         "(default: <data_dir>/erasure-ledger.jsonl)",
     )
+    listen_database_url: str | None = Field(
+        default=None,
+        description="where the registry LISTENs for library directory changes: straight to PostgreSQL when "
+        "database_url goes through PgBouncer in transaction mode (default: database_url; 'off': poll only)",
+    )
     max_body_bytes: int = 64 * 1024
     allow_synthetic_national_ids: bool = Field(
         default=False, description="accept synthetic test numbers (month + 80); for test systems only"
@@ -50,6 +56,11 @@ class RegistrySettings(ListenerSettings):
     )
     erasure_ledger_reconcile_interval_seconds: float = Field(
         default=300, ge=0, description="how often the ledger file and table are reconciled; 0: at start only"
+    )
+
+    population: PopulationRegisterSettings = Field(
+        default_factory=PopulationRegisterSettings,
+        description="following the population register (its own NATREG_REGISTRY_POPULATION_* variables)",
     )
 
     unlinked_lookups_per_window: int = Field(

@@ -29,6 +29,7 @@ from registry_contract.field_types import (
     TypedPin,
 )
 
+AddressSource = Literal["library", "population_register", "protected"]
 ChangeKind = Literal["registered", "updated", "linked", "unlinked", "card_replaced", "deleted", "opted_out", "deceased"]
 
 
@@ -191,6 +192,11 @@ class PatronRecord(WireModel):
     libraries: list[str]
     pin_set: bool
     version: int
+    address_source: AddressSource = Field(
+        default="library",
+        description="'population_register': the first address is the registered one and cannot be changed by a "
+        "library; 'protected': the register protects the address, so none is kept or shown",
+    )
 
 
 class PatronPreview(WireModel):

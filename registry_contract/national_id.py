@@ -5,6 +5,11 @@ and whose last digit the gender, and two mod-11 check digits. Variants:
 
 * D-number (foreign nationals): 40 added to the day, so the first digit is raised by 4.
 * H-number (health-service help numbers): 40 added to the month, so the third digit is raised by 4.
+* Numbers issued from 2032 (Skatteetaten's "nytt fødselsnummer"): the individual number no longer encodes
+  gender or century, and the first check digit may complete the weighted sum to any of four remainders
+  (0-3) instead of 0 only. Such a number still starts with a valid day and month, but its birth date and gender
+  come from the population register or the desk (``birth_date`` and ``gender`` are None). A number that passes
+  the old rules is read the old way: it cannot be told apart from a 2032 number of the same digits.
 * Synthetic test numbers (Skatteetaten's Tenor test data): 80 added to the month. They belong to nobody, so they
   are the only numbers allowed in fixtures, the benchmark and demo data; production refuses them unless a test
   setting says otherwise.
@@ -27,6 +32,7 @@ from plumbing.errors import DomainError, ErrorKind
 from registry_contract.field_types import Gender
 
 __all__ = [
+    "BIRTH_DATE_AND_GENDER_REQUIRED",
     "SYNTHETIC_BIRTH_DATE_MAX",
     "SYNTHETIC_BIRTH_DATE_MIN",
     "Gender",
@@ -34,6 +40,7 @@ __all__ = [
     "NationalIdError",
     "NationalIdErrorCode",
     "NationalIdKind",
+    "birth_date_and_gender",
     "generate_synthetic_national_id",
     "generate_synthetic_national_ids",
     "parse_national_id",
@@ -60,6 +67,10 @@ _DigitsWithSums: TypeAlias = tuple[str, int, int]
 
 _WEIGHTS_K1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _WEIGHTS_K2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+
+# From 2032 the first check digit may leave a remainder of 0, 1, 2 or 3 (Skatteetaten, "nytt fødselsnummer").
+_MAX_2032_FIRST_CHECK_REMAINDER = 3
+_ANY_LEAP_YEAR = 2000
 
 _D_NUMBER_DAY_OFFSET = 40
 _H_NUMBER_MONTH_OFFSET = 40
@@ -107,8 +118,10 @@ class NationalId:
     """
 
     digits: str
-    birth_date: date = field(init=False, compare=False)
-    gender: Gender = field(init=False, compare=False)
+    birth_date: date | None = field(init=False, compare=False)
+    """None for a number issued under the 2032 rules: the register or the desk gives it."""
+    gender: Gender | None = field(init=False, compare=False)
+    """None for a number issued under the 2032 rules: the register or the desk gives it."""
     kind: NationalIdKind = field(init=False, compare=False)
     synthetic: bool = field(init=False, compare=False)
 
@@ -151,6 +164,28 @@ def parse_national_id(text: str, *, allow_synthetic: bool = False) -> NationalId
     if national_id.synthetic and not allow_synthetic:
         raise NationalIdError("national_id_synthetic_not_allowed")
     return national_id
+
+
+BIRTH_DATE_AND_GENDER_REQUIRED = "birth_date_and_gender_required"
+
+
+def birth_date_and_gender(
+    national_id: NationalId, birth_date: date | None, gender: Gender | None
+) -> tuple[date, Gender]:
+    """The birth date and gender to record: as given (desk, register), else as the number encodes them.
+
+    A number issued under the 2032 rules encodes neither, so they must be given; the refusal has one code in
+    both services.
+    """
+    birth_date = birth_date or national_id.birth_date
+    gender = gender or national_id.gender
+    if birth_date is None or gender is None:
+        raise DomainError(
+            ErrorKind.INVALID,
+            BIRTH_DATE_AND_GENDER_REQUIRED,
+            "This national ID number does not encode birth date and gender (issued from 2032); give them.",
+        )
+    return birth_date, gender
 
 
 def generate_synthetic_national_id(
@@ -217,12 +252,13 @@ def _unique_synthetic_national_ids(count: int, rng: random.Random) -> Iterator[s
         yield digits
 
 
-def _decode(digits: str) -> tuple[date, Gender, NationalIdKind, bool]:
+def _decode(digits: str) -> tuple[date | None, Gender | None, NationalIdKind, bool]:
     if not isinstance(digits, str) or _DIGITS.fullmatch(digits) is None:
         raise NationalIdError("national_id_format")
-    first_check = _check_digit(_weighted_sum(digits[:9], _WEIGHTS_K1))
+    # The second check digit covers the first and is computed the same way under both rules.
     second_check = _check_digit(_weighted_sum(digits[:10], _WEIGHTS_K2))
-    if first_check != int(digits[9]) or second_check != int(digits[10]):
+    first_check_remainder = (_weighted_sum(digits[:9], _WEIGHTS_K1) + int(digits[9])) % 11
+    if second_check != int(digits[10]) or first_check_remainder > _MAX_2032_FIRST_CHECK_REMAINDER:
         raise NationalIdError("national_id_checksum")
 
     day, month = int(digits[0:2]), int(digits[2:4])
@@ -241,14 +277,16 @@ def _decode(digits: str) -> tuple[date, Gender, NationalIdKind, bool]:
         month -= _H_NUMBER_MONTH_OFFSET
         kind = "h_number"
 
-    year = _birth_year(int(digits[4:6]), int(digits[6:9]))
-    if year is None:
-        raise NationalIdError("national_id_date")
+    year = _birth_year(int(digits[4:6]), int(digits[6:9])) if first_check_remainder == 0 else None
+    # Under the old rules the century is known, so the date is checked with its year (29 February of 1900 is
+    # refused); under the 2032 rules day and month must be a date of some year.
     try:
-        birth_date = date(year, month, day)
+        birth_date = date(year or _ANY_LEAP_YEAR, month, day)
     except ValueError:
         # "from None": the original error names the impossible day or month, i.e. digits of the number.
         raise NationalIdError("national_id_date") from None
+    if year is None:
+        return None, None, kind, synthetic
     gender: Gender = "male" if int(digits[8]) % 2 else "female"
     return birth_date, gender, kind, synthetic
 

@@ -187,8 +187,9 @@ PERMITTED_FIELDS: tuple[PermittedField, ...] = (
     ),
 )
 
-TECHNICAL_RECORD_FIELDS: tuple[str, ...] = ("patron_id", "version")
-"""On the record beside the permitted fields: a random ID and the version for optimistic concurrency."""
+TECHNICAL_RECORD_FIELDS: tuple[str, ...] = ("patron_id", "version", "address_source")
+"""On the record beside the permitted fields: a random ID, the version for optimistic concurrency, and where
+the addresses come from (the population register's address cannot be overwritten; a protected one is not kept)."""
 
 _TIMESTAMP = "timestamp with time zone"
 
@@ -201,6 +202,10 @@ TECHNICAL_COLUMNS: tuple[tuple[Column, str], ...] = (
     (Column("patrons", "pin_online_failed_attempts", "integer"), "PIN delay at the online door"),
     (Column("patrons", "pin_online_last_failed_at", _TIMESTAMP), "PIN delay at the online door"),
     (Column("patrons", "version", "integer"), "optimistic concurrency (the ETag)"),
+    (
+        Column("patrons", "address_source", "text"),
+        "where the first address comes from: a library, the population register, or none kept (protected)",
+    ),
     (Column("patrons", "created_at", _TIMESTAMP), "when the record was made"),
     (Column("patrons", "updated_at", _TIMESTAMP), "when the record last changed"),
     (Column("patron_libraries", "patron_id", "uuid"), "the link's patron"),

@@ -14,20 +14,21 @@ import socket
 from collections.abc import Iterator
 
 from local_library.settings import LibrarySettings
-from natreg.demo import DEMO_LIBRARIES
+from natreg.demo import DEMO_LIBRARIES, DEMO_POPULATION_PORT
 from registry.settings import RegistrySettings
 
 LOOPBACK = "127.0.0.1"
 
 
 def documented_fixed_ports() -> list[int]:
-    """The registry's four listeners and the demo libraries' HTTPS and SIP2 ports, from the settings' defaults."""
+    """The registry's four listeners, the demo libraries' HTTPS and SIP2 ports (from the settings' defaults) and
+    the demo's stand-in population register."""
     listeners = ("port", "health_port", "public_port", "admin_port")
     registry = [RegistrySettings.model_fields[name].default for name in listeners]
     first_library: int = LibrarySettings.model_fields["port"].default
     first_sip2: int = LibrarySettings.model_fields["sip2_port"].default
     libraries = [first + offset for first in (first_library, first_sip2) for offset in range(len(DEMO_LIBRARIES))]
-    return sorted({*registry, *libraries})
+    return sorted({*registry, *libraries, DEMO_POPULATION_PORT})
 
 
 @contextlib.contextmanager

@@ -38,7 +38,7 @@ from registry_contract.models import (
     RegisterPatron,
     refuse_unreachable_contact,
 )
-from registry_contract.national_id import parse_national_id
+from registry_contract.national_id import birth_date_and_gender, parse_national_id
 from registry_contract.pins import PinHasher, refuse_unfit_pin
 
 
@@ -75,7 +75,9 @@ class ErasureFiling(RequestModel):
 
 def _birth_date(national_id: str) -> dt.date:
     # The registry decides whether synthetic test numbers are acceptable; here only the structure matters.
-    return parse_national_id(national_id, allow_synthetic=True).birth_date
+    # A number issued under the 2032 rules encodes no birth date; the desk must then give it (one refusal code).
+    birth_date, _gender = birth_date_and_gender(parse_national_id(national_id, allow_synthetic=True), None, None)
+    return birth_date
 
 
 async def register_national(

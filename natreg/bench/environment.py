@@ -1,28 +1,28 @@
-"""What the benchmark runs against: its own embedded PostgreSQL, key material, the registry and a trivial
-mutual-TLS JSON server, all in a temporary folder that is removed afterwards."""
+"""What the benchmark runs against: its own embedded PostgreSQL, key material, and per worker count the
+registry (``natreg registry serve --workers N``) and the trivial mutual-TLS JSON server with as many
+workers on the same event loop (uvloop), all in a temporary folder that is removed afterwards."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
+import signal
+import socket
+import sys
 import tempfile
-import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
-from aiohttp import web
 
 from plumbing.db.embedded import EmbeddedPostgres, ensure_database
 from plumbing.db.migrations import apply_migrations
 from plumbing.db.pool import create_pool
-from plumbing.http.sites import start_site
 from plumbing.keys.layout import KeyLayout
 from plumbing.keys.pki import init_keys
-from plumbing.tls import registry_node_api_context
-from registry.app import RunningRegistry, start_registry
 from registry.crypto.keyring import KeyRing
 from registry.migrations import MIGRATIONS_PACKAGE
 from registry.settings import RegistrySettings
@@ -44,9 +44,6 @@ class BenchEnvironment:
     keys_dir: Path
     keyring: KeyRing
     settings: RegistrySettings
-    registry: RunningRegistry | None = None
-    trivial_url: str | None = None
-    runners: list[web.AppRunner] = field(default_factory=list)
 
     def database_cpu_seconds(self) -> float:
         """CPU time of the PostgreSQL server and every backend now running (from /proc)."""
@@ -71,10 +68,6 @@ def traversable_temp_dir() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="natreg-bench-"))
     folder.chmod(0o755)
     return folder
-
-
-async def trivial_json(_: web.Request) -> web.Response:
-    return web.json_response({"status": "ok", "library": "bench", "time": time.time()})
 
 
 @contextlib.asynccontextmanager
@@ -114,23 +107,106 @@ async def bench_environment() -> AsyncIterator[BenchEnvironment]:
         try:
             yield environment
         finally:
-            for runner in reversed(environment.runners):
-                await runner.cleanup()
             await pool.close()
     finally:
         postgres.stop()
         shutil.rmtree(root, ignore_errors=True)
 
 
-async def start_servers(environment: BenchEnvironment) -> None:
-    """The registry (real Argon2 defaults) and the trivial JSON handler behind the same TLS context."""
-    environment.registry = await start_registry(environment.settings)
-    environment.runners.append(environment.registry.runner)
-    app = web.Application()
-    app.router.add_get("/trivial", trivial_json)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    environment.runners.append(runner)
-    context = registry_node_api_context(KeyLayout(environment.keys_dir))
-    port = await start_site(runner, web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context))
-    environment.trivial_url = f"https://127.0.0.1:{port}"
+def process_tree_cpu_seconds(root: int) -> float:
+    """CPU time of ``root`` and every process below it (from /proc); processes that ended are not counted."""
+    parents: dict[int, int] = {}
+    cpu: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = int(fields[11]) + int(fields[12])
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(cpu.get(pid, 0) for pid in tree) / _CLOCK_TICKS
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class ServerSet:
+    """The registry and the trivial baseline, each as ``workers`` uvloop processes on one port."""
+
+    workers: int
+    registry: asyncio.subprocess.Process
+    trivial: asyncio.subprocess.Process
+    api_url: str
+    trivial_url: str
+
+    def cpu_seconds(self) -> float:
+        return process_tree_cpu_seconds(self.registry.pid) + process_tree_cpu_seconds(self.trivial.pid)
+
+    async def stop(self) -> None:
+        for process in (self.registry, self.trivial):
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+        for process in (self.registry, self.trivial):
+            try:
+                await asyncio.wait_for(process.wait(), 60)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+async def _started(process: asyncio.subprocess.Process, workers: int, what: str) -> None:
+    """Wait until every worker says it listens (the load's keep-alive connections spread over all of them)."""
+    assert process.stdout is not None
+    ready = 0
+    async with asyncio.timeout(120):
+        while ready < workers:
+            line = await process.stdout.readline()
+            if not line:
+                raise RuntimeError(f"the benchmark's {what} did not start (exit status {await process.wait()})")
+            ready += line.startswith(f"{what} worker".encode())
+
+
+async def start_server_set(environment: BenchEnvironment, workers: int) -> ServerSet:
+    """``natreg registry serve --workers N`` on the bench database, and the trivial handler with as many."""
+    ports = [_free_port() for _ in range(5)]
+    settings = environment.settings
+    variables = os.environ | {
+        "NATREG_REGISTRY_DATABASE_URL": environment.dsn,
+        "NATREG_REGISTRY_KEYS_DIR": str(environment.keys_dir),
+        "NATREG_REGISTRY_DATA_DIR": str(environment.root / f"registry-{workers}"),
+        "NATREG_REGISTRY_ALLOW_SYNTHETIC_NATIONAL_IDS": "true",
+        "NATREG_REGISTRY_PIN_HASH_CONCURRENCY": str(settings.pin_hash_concurrency),
+        "NATREG_REGISTRY_PORT": str(ports[0]),
+        "NATREG_REGISTRY_HEALTH_PORT": str(ports[1]),
+        "NATREG_REGISTRY_PUBLIC_PORT": str(ports[2]),
+        "NATREG_REGISTRY_ADMIN_PORT": str(ports[3]),
+        "NATREG_LOG_LEVEL": "WARNING",
+    }
+    registry = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "natreg.cli", "--log-level", "WARNING", "registry", "serve", "--workers", str(workers),
+        env=variables, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    trivial = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "natreg.bench.trivial", str(environment.keys_dir), str(ports[4]), str(workers),
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    servers = ServerSet(workers, registry, trivial, f"https://127.0.0.1:{ports[0]}", f"https://127.0.0.1:{ports[4]}")
+    try:
+        await _started(registry, workers, "registry")
+        await _started(trivial, workers, "trivial")
+    except BaseException:
+        await servers.stop()
+        raise
+    return servers

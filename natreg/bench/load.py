@@ -20,6 +20,7 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+import uvloop
 
 from plumbing.keys.layout import KeyLayout
 from plumbing.tls import library_client_context
@@ -284,7 +285,8 @@ async def run_job(job: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> int:
     job = json.loads(sys.stdin.read())
-    print(json.dumps(asyncio.run(run_job(job))), flush=True)
+    # The same event loop as the servers it loads (and a faster client leaves more CPU to them).
+    print(json.dumps(uvloop.run(run_job(job))), flush=True)
     return 0
 
 

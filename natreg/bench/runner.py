@@ -16,16 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import uvloop
+
 from natreg.bench import data
 from natreg.bench.environment import (
     HOME_LIBRARIES,
     LINKING_LIBRARY,
     READING_LIBRARY,
     BenchEnvironment,
+    ServerSet,
     bench_environment,
-    start_servers,
+    start_server_set,
 )
 from natreg.bench.report import Measurement, build_report, markdown
+from plumbing.progress import Progress
 from registry.audit.log import seal_all
 from registry.bulk_import.importer import import_patrons
 from registry.crypto.envelope import blind_index
@@ -50,6 +54,8 @@ class BenchOptions:
     lookups_beside_pins: int = 4
     page_size: int = 500
     seed: int = 20_260_601
+    # Registry (and trivial baseline) worker processes to measure with, in this order.
+    workers: tuple[int, ...] = (1,)
 
 
 @dataclass
@@ -77,6 +83,7 @@ class Bench:
         self.measurements: list[Measurement] = []
         self.national_ids = data.national_ids(options.patrons + options.rounds * options.import_rows, options.seed)
         self.imported = 0
+        self.servers: ServerSet | None = None
 
     def log(self, message: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
@@ -134,10 +141,14 @@ class Bench:
         pin_hasher = PinHasher(self.environment.keyring.pin_pepper)
         cpu, database_cpu = _cpu_seconds(), self.environment.database_cpu_seconds()
         began = time.perf_counter()
-        report = await import_patrons(
-            self.environment.pool, self.environment.keyring, pin_hasher, path, allow_synthetic=True,
-            default_library=None,
-        )  # fmt: skip
+        progress = Progress(f"{name} rows")
+        try:
+            report = await import_patrons(
+                self.environment.pool, self.environment.keyring, pin_hasher, path, allow_synthetic=True,
+                default_library=None, progress=progress.update,
+            )  # fmt: skip
+        finally:
+            progress.finish()
         # The import is done when its audit entries are in the hash chain, so sealing is inside the window.
         async with self.environment.pool.acquire() as connection:
             await seal_all(connection, self.environment.keyring.audit_key)
@@ -232,10 +243,10 @@ class Bench:
         async with asyncio.timeout(self.options.warmup + self.options.duration + 120):
             while line := (await process.stdout.readline()).decode().strip():
                 if line == "START":
-                    cpu, database_cpu = time.process_time(), self.environment.database_cpu_seconds()
+                    cpu, database_cpu = self._server_cpu_seconds(), self.environment.database_cpu_seconds()
                 elif line == "STOP":
                     cpu, database_cpu = (
-                        time.process_time() - cpu,
+                        self._server_cpu_seconds() - cpu,
                         self.environment.database_cpu_seconds() - database_cpu,
                     )
                 else:
@@ -254,51 +265,59 @@ class Bench:
         self.measurements.extend(measurements.values())
         return measurements
 
-    async def round(self, number: int, workload: Workload) -> None:
-        options, environment = self.options, self.environment
-        assert environment.registry is not None
-        assert environment.trivial_url is not None
-        api, concurrency = environment.registry.api_url, options.concurrency
+    def _server_cpu_seconds(self) -> float:
+        """CPU of the registry's and the trivial server's processes (only one of them is loaded at a time)."""
+        return self.servers.cpu_seconds() if self.servers is not None else time.process_time()
+
+    async def round(self, number: int, workload: Workload, *, with_import: bool) -> None:
+        options, servers = self.options, self.servers
+        assert servers is not None
+        api, concurrency = servers.api_url, options.concurrency
+        at = f"@{servers.workers}"
         by_card = [f"/v1/patrons/by-card/{card}" for card in workload.card_numbers]
         nid_bodies = [{"national_id": national_id} for national_id in workload.national_ids]
-        self.log(f"round {number}: lookups")
+        self.log(f"round {number} with {servers.workers} worker(s): lookups")
         await self.run_load(number, [{
-            "name": "raw_select", "kind": "sql_select", "concurrency": concurrency, "keys": workload.card_serials,
+            "name": "raw_select" + at, "kind": "sql_select", "concurrency": concurrency, "keys": workload.card_serials,
             "query": f"SELECT {store.PATRON_COLUMNS} FROM patrons p WHERE {store.BY_CARD_SERIAL}",  # noqa: S608 - fixed
         }])  # fmt: skip
-        trivial = {"kind": "get", "concurrency": concurrency, "base_url": environment.trivial_url,
+        trivial = {"kind": "get", "concurrency": concurrency, "base_url": servers.trivial_url,
                    "keys": ["/trivial"] * concurrency}  # fmt: skip
-        await self.run_load(number, [{"name": "trivial_mtls", **trivial}])
-        await self.run_load(number, [{"name": "lookup_card", "kind": "get", "concurrency": concurrency,
+        await self.run_load(number, [{"name": "trivial_mtls" + at, **trivial}])
+        await self.run_load(number, [{"name": "lookup_card" + at, "kind": "get", "concurrency": concurrency,
                                       "base_url": api, "keys": by_card}])  # fmt: skip
-        await self.run_load(number, [{"name": "trivial_mtls_2", **trivial}])
-        await self.run_load(number, [{"name": "lookup_national_id", "kind": "post", "concurrency": concurrency,
+        await self.run_load(number, [{"name": "trivial_mtls_2" + at, **trivial}])
+        await self.run_load(number, [{"name": "lookup_national_id" + at, "kind": "post", "concurrency": concurrency,
                                       "base_url": api, "path": "/v1/patrons/lookup", "keys": nid_bodies}])  # fmt: skip
         self.log(f"round {number}: PIN checks")
         beside = {"kind": "get", "concurrency": options.lookups_beside_pins, "base_url": api, "keys": by_card}
-        await self.run_load(number, [{"name": "lookup_idle", **beside}])
+        await self.run_load(number, [{"name": "lookup_idle" + at, **beside}])
         pins = [{"card_number": card, "pin": BENCH_PIN} for card in workload.pin_cards]
         await self.run_load(number, [
-            {"name": "pin_auth", "kind": "post", "concurrency": concurrency, "base_url": api,
+            {"name": "pin_auth" + at, "kind": "post", "concurrency": concurrency, "base_url": api,
              "path": "/v1/patrons/authenticate", "keys": pins},
-            {"name": "lookup_beside_pins", **beside},
+            {"name": "lookup_beside_pins" + at, **beside},
         ])  # fmt: skip
         self.log(f"round {number}: link writes")
-        share = len(workload.link_patrons) // options.rounds
+        # Each round of each worker count links patrons of its own (a patron is linked once).
+        share = len(workload.link_patrons) // (options.rounds * len(options.workers))
+        slot = options.workers.index(servers.workers) * options.rounds + number - 1
         links = [
             {"path": f"/v1/patrons/{patron}/link",
              "body": {"proof": {"kind": "card_and_pin", "card_number": card, "pin": BENCH_PIN}}}
-            for patron, card in workload.link_patrons[(number - 1) * share : number * share]
+            for patron, card in workload.link_patrons[slot * share : (slot + 1) * share]
         ]  # fmt: skip
-        await self.run_load(number, [{"name": "trivial_mtls_3", **trivial}])
-        await self.run_load(number, [{"name": "link_write", "kind": "put_once", "concurrency": concurrency,
+        await self.run_load(number, [{"name": "trivial_mtls_3" + at, **trivial}])
+        await self.run_load(number, [{"name": "link_write" + at, "kind": "put_once", "concurrency": concurrency,
                                       "base_url": api, "keys": links, "caller": LINKING_LIBRARY}])  # fmt: skip
         self.log(f"round {number}: change feed")
-        await self.run_load(number, [{"name": "raw_keyset", "kind": "sql_keyset", "concurrency": concurrency,
+        await self.run_load(number, [{"name": "raw_keyset" + at, "kind": "sql_keyset", "concurrency": concurrency,
                                       "library": READING_LIBRARY, "page_size": options.page_size}])  # fmt: skip
         # The baseline reads READING_LIBRARY's feed; the registry serves the calling library (the same one) its own.
-        await self.run_load(number, [{"name": "change_feed", "kind": "feed", "concurrency": concurrency,
+        await self.run_load(number, [{"name": "change_feed" + at, "kind": "feed", "concurrency": concurrency,
                                       "base_url": api, "page_size": options.page_size}])  # fmt: skip
+        if not with_import:
+            return
         self.log(f"round {number}: bulk import of {options.import_rows} patrons")
         self.measurements.append(await self.raw_copy(options.import_rows, number))
         self.measurements.append(await self.bulk_import(options.import_rows, number))
@@ -334,9 +353,14 @@ async def run_bench(options: BenchOptions, command: str) -> dict[str, Any]:
         async with environment.pool.acquire() as connection:
             await connection.execute("VACUUM ANALYZE")
         workload = await bench.workload()
-        await start_servers(environment)
-        for number in range(1, options.rounds + 1):
-            await bench.round(number, workload)
+        for workers in options.workers:
+            bench.servers = await start_server_set(environment, workers)
+            try:
+                for number in range(1, options.rounds + 1):
+                    await bench.round(number, workload, with_import=workers == options.workers[0])
+            finally:
+                await bench.servers.stop()
+                bench.servers = None
         async with environment.pool.acquire() as connection:
             await seal_all(connection, environment.keyring.audit_key)
             audit_rows = await connection.fetchval("SELECT count(*) FROM audit_log")
@@ -349,7 +373,7 @@ async def run_bench(options: BenchOptions, command: str) -> dict[str, Any]:
 
 def run(options: BenchOptions, *, command: str, json_out: Path | None, markdown_out: Path | None) -> int:
     """Run the benchmark, print the Markdown table, write the files asked for; 1 if any measurement had errors."""
-    report = asyncio.run(run_bench(options, command))
+    report = uvloop.run(run_bench(options, command))
     table = markdown(report)
     print(table)
     if json_out is not None:

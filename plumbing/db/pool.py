@@ -58,13 +58,23 @@ class DeadlinePool(_Pool):
         return _AcquireWithinDeadline(self, self.acquire_timeout_seconds if timeout is None else timeout)
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """The pool's reset on release, on purpose doing nothing.
+
+    natreg keeps no session state on a pooled connection (no SET but SET LOCAL, no session advisory locks, no
+    LISTEN, no cursors outside a transaction), which is also what PgBouncer's transaction mode requires. So
+    asyncpg's default reset query (``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``), a round
+    trip on every release, finds nothing to reset. An open transaction is still rolled back by asyncpg first.
+    """
+
+
 async def create_pool(
     dsn: str, *, min_size: int = 1, max_size: int = 10, acquire_timeout_seconds: float = ACQUIRE_TIMEOUT_SECONDS
 ) -> asyncpg.Pool:
     """Open a pool and prove it works with ``SELECT 1`` before the service accepts requests."""
     pool = DeadlinePool(
         dsn, min_size=min_size, max_size=max_size, max_queries=50_000, max_inactive_connection_lifetime=300.0,
-        loop=None, connection_class=asyncpg.Connection, record_class=asyncpg.Record,
+        loop=None, connection_class=asyncpg.Connection, record_class=asyncpg.Record, reset=_keep_session,
     )  # fmt: skip
     pool.acquire_timeout_seconds = acquire_timeout_seconds
     await pool

@@ -105,10 +105,20 @@ class ListenerRunner(web.AppRunner):
 class ListenerSite(web.BaseSite):
     """A TCP listener (TLS if given a context) whose TLS handshake must finish within the read timeout."""
 
-    def __init__(self, runner: ListenerRunner, host: str, port: int, *, ssl_context: SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        runner: ListenerRunner,
+        host: str,
+        port: int,
+        *,
+        ssl_context: SSLContext | None = None,
+        reuse_port: bool = False,
+    ) -> None:
         super().__init__(runner, ssl_context=ssl_context)
         self._host = host
         self._port = port
+        # Several worker processes bind the same port; the kernel spreads new connections over them.
+        self._reuse_port = reuse_port
         self._handshake_timeout = runner.read_timeout_seconds
 
     @property
@@ -125,4 +135,5 @@ class ListenerSite(web.BaseSite):
             ssl=self._ssl_context,
             backlog=self._backlog,
             ssl_handshake_timeout=self._handshake_timeout if self._ssl_context else None,
+            reuse_port=self._reuse_port or None,
         )

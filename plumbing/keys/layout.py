@@ -56,6 +56,16 @@ class KeyLayout:
         return self.registry_dir / "server.crt"
 
     @property
+    def registry_business_key(self) -> Path:
+        """The RSA key that signs grants to the population register's token endpoint (Maskinporten)."""
+        return self.registry_dir / "population" / "business.key"
+
+    @property
+    def registry_business_certificate(self) -> Path:
+        """The business certificate ("virksomhetssertifikat") sent along with every grant (``x5c``)."""
+        return self.registry_dir / "population" / "business.crt"
+
+    @property
     def registry_data_dir(self) -> Path:
         """Data keys (KEKs, blind-index key, PIN pepper, audit key, credential key)."""
         return self.registry_dir / "data"

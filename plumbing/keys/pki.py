@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from plumbing.keys.business_certificate import create_business_certificate
 from plumbing.keys.files import (
     KeyMaterialError,
     ensure_private_dir,
@@ -47,6 +48,7 @@ __all__ = [
     "init_keys",
     "load_administrator_entries",
     "load_library_entries",
+    "publish_revocations",
     "revoke_administrator",
     "revoke_library",
 ]
@@ -313,6 +315,21 @@ def revoked_serials(layout: KeyLayout) -> frozenset[int]:
     return frozenset(entry.serial_number for entry in crl)
 
 
+def publish_revocations(root: Path, serials: Iterable[int]) -> bool:
+    """Make sure the CRL lists every one of ``serials`` (added to those already on it); True if re-signed.
+
+    The registry's database holds the revocations every instance enforces; an instance (or command) that
+    holds the CA key writes the CRL file the TLS handshake checks from that same list.
+    """
+    layout = KeyLayout(root)
+    wanted = set(serials)
+    current = revoked_serials(layout) if layout.crl.exists() else frozenset()
+    if wanted <= current:
+        return False
+    _write_crl(layout, current | wanted)
+    return True
+
+
 def credential_hmac(credential_key: bytes, library_id: str, credential: str) -> str:
     """The stored form of a library credential: a keyed hash, so the library list is useless if copied."""
     message = f"{library_id}\x00{credential}".encode()
@@ -493,6 +510,8 @@ def init_keys(
             server_names=server_names,
         )
         created.append(f"registry server certificate in {layout.registry_dir}")
+    if create_business_certificate(layout):
+        created.append(f"business certificate for the population register in {layout.registry_business_key.parent}")
     data_keys = [layout.kek(1)] if not any(layout.registry_data_dir.glob("kek-v*.key")) else []
     data_keys += [layout.data_key(name) for name in DATA_KEY_NAMES if not layout.data_key(name).exists()]
     for path in data_keys:
@@ -533,6 +552,7 @@ def certificate_files(layout: KeyLayout) -> list[CertificateFile]:
     candidates: list[tuple[str, Path, LibraryEntry | None]] = [
         ("CA", layout.ca_certificate, None),
         ("registry server", layout.registry_server_certificate, None),
+        ("population register business", layout.registry_business_certificate, None),
     ]
     for library_id, entry in sorted(load_library_entries(layout).items()):
         if entry.revoked:

@@ -87,7 +87,7 @@ def _kind(kind: str, language: Language) -> str:
 def _filed_by(summary_library: str | None, filed_via: str, language: Language, names: LibraryNames) -> str:
     if summary_library:
         return escape(names(summary_library, language))
-    return escape(text("insight_page", language) if filed_via == "insight_page" else filed_via)
+    return escape(text(filed_via, language) if filed_via in ("insight_page", "population_register") else filed_via)
 
 
 def requests_page(

@@ -97,7 +97,7 @@ def create_admin_desk_app(
     )
     send_hsts(app)
     app[ADMIN_DESK_CORE_PROVIDER] = core_provider
-    app[ADMIN_DESK_ADMINISTRATORS] = AdministratorDirectory(layout)
+    app[ADMIN_DESK_ADMINISTRATORS] = AdministratorDirectory(layout, revoked_in_database=libraries.is_revoked)
     app[ADMIN_DESK_LIBRARIES] = libraries
     app[ADMIN_DESK_KEY_LAYOUT] = layout
     app[ADMIN_DESK_FORMS] = SessionStore(form_key)

@@ -38,6 +38,7 @@ TEXTS: dict[str, dict[Language, str]] = {
     "approved": {"nb": "godkjent", "en": "approved"},
     "rejected": {"nb": "avvist", "en": "rejected"},
     "insight_page": {"nb": "låneren selv (innsynssiden)", "en": "the patron (insight page)"},
+    "population_register": {"nb": "Folkeregisteret", "en": "the population register"},
     "erased": {"nb": "(slettet)", "en": "(erased)"},
     "open": {"nb": "Åpne", "en": "Open"},
     "days_hours": {"nb": "{days} d {hours} t", "en": "{days} d {hours} h"},

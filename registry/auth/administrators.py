@@ -8,6 +8,7 @@ keep-alive connection, and a library's certificate (from the same CA) is refused
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from plumbing.errors import DomainError, ErrorKind
@@ -32,8 +33,13 @@ def _refused(code: str, message: str) -> DomainError:
 class AdministratorDirectory:
     """Authenticates the desk's callers against the current administrators' list and CRL."""
 
-    def __init__(self, layout: KeyLayout) -> None:
+    def __init__(
+        self, layout: KeyLayout, *, revoked_in_database: Callable[[int], bool] = lambda _serial: False
+    ) -> None:
         self._layout = layout
+        # The registry database's revocations (`natreg keys revoke-admin` records them there too), so a
+        # revocation reaches instances whose key folder has not got the new CRL.
+        self._revoked_in_database = revoked_in_database
         self._stamps: FileStamps = ()
         self._entries: dict[str, AdministratorEntry] = {}
         self._revoked: frozenset[int] = frozenset()
@@ -59,7 +65,11 @@ class AdministratorDirectory:
         if not peer.is_administrator:
             raise _refused("not_an_administrator", "this certificate is not an administrator's")
         entry = self._entries.get(peer.common_name)
-        if peer.serial in self._revoked or (entry is not None and entry.revoked):
+        if (
+            peer.serial in self._revoked
+            or self._revoked_in_database(peer.serial)
+            or (entry is not None and entry.revoked)
+        ):
             raise _refused("administrator_revoked", "this administrator's certificate has been revoked")
         if entry is None or entry.certificate_serial != peer.serial:
             raise _refused("certificate_not_current", "this certificate is not the administrator's current one")

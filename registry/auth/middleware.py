@@ -12,7 +12,7 @@ from aiohttp import web
 
 from plumbing.errors import DomainError, ErrorKind
 from plumbing.http.problems import Handler
-from registry.app_keys import CALLER, LAST_SEEN, LIBRARY_DIRECTORY
+from registry.app_keys import CALLER, LAST_SEEN, LIBRARY_DIRECTORY, POOL
 
 # /crl: the CRL is public by design; relying parties fetch it from the URL in every certificate.
 UNAUTHENTICATED_PATHS = frozenset({"/health", "/openapi.json", "/crl"})
@@ -38,7 +38,9 @@ async def authentication_middleware(request: web.Request, handler: Handler) -> w
     if not arrived_over_tls(request):
         raise DomainError(ErrorKind.NOT_FOUND, "not_found", "this listener serves only /health and /openapi.json")
     directory = request.app[LIBRARY_DIRECTORY]
-    caller = directory.authenticate(peer_certificate_der(request), request.headers.get("Authorization"))
+    caller = await directory.authenticate_current(
+        request.app[POOL], peer_certificate_der(request), request.headers.get("Authorization")
+    )
     request[CALLER] = caller
     request.app[LAST_SEEN].seen(caller.library_id)
     return await handler(request)

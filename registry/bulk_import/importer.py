@@ -8,19 +8,25 @@ Validation and encryption are CPU work that scales with the rows (about a tenth 
 file larger than one batch is prepared in worker processes, batches in flight while the previous one is
 written; a small file is prepared in this process. Only the database steps (already registered?, card
 serials, COPY, the audit chain) run here, in file order.
+
+The file is read as it is loaded, never whole: at most (workers + 2) batches of rows are held at once, so
+memory does not grow with the file (a 3 M-row file loads in the same memory as a small one; only the
+report's line numbers of skipped and refused rows grow). ``progress`` is told the rows done and the part
+of the file read after every batch.
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import concurrent.futures
 import csv
 import dataclasses
-import io
+import itertools
 import json
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +43,7 @@ from registry.crypto.keyring import KeyRing
 from registry.patrons import store
 from registry_contract.field_types import LibraryId, Pin
 from registry_contract.models import ContactFields
-from registry_contract.national_id import NationalId, parse_national_id
+from registry_contract.national_id import NationalId, birth_date_and_gender, parse_national_id
 from registry_contract.pins import PinHasher, refuse_unfit_pin
 
 BATCH_SIZE = 5000
@@ -75,11 +81,11 @@ class _ReadyRow:
     libraries: list[str]
 
 
-def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def _csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     """CSV columns: national_id, name, phone_numbers, email, preferred_contact, home_library, libraries, pin,
     and per address N (1-2): addressN_lines, addressN_postal_code, addressN_city[, addressN_country].
     List cells separate items with "|"."""
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(lines)
     for raw in reader:
         line = reader.line_num
         cells = {key.strip(): (value or "").strip() for key, value in raw.items() if key}
@@ -107,17 +113,44 @@ def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
         yield line, document
 
 
-def _raw_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+class _FileLines:
+    """The file's lines as text, read as they are asked for, counting the bytes consumed (for progress)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.size = path.stat().st_size
+        self.bytes_read = 0
+
+    def check_encoding(self) -> None:
+        """Refuse a file that is not UTF-8 before anything is loaded (one pass, in bounded memory)."""
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        with self.path.open("rb") as file:
+            try:
+                while chunk := file.read(1 << 20):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                raise ValueError(f"{self.path.name}: not UTF-8 text") from None
+
+    def __iter__(self) -> Iterator[str]:
+        with self.path.open("rb") as file:
+            for number, raw in enumerate(file):
+                self.bytes_read += len(raw)
+                text = raw.decode("utf-8")
+                yield text.removeprefix("\ufeff") if number == 0 else text
+
+
+def _raw_records(lines: _FileLines) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line number, CSV document or unparsed JSONL text): JSON is decoded in a worker process."""
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() == ".csv":
-        yield from _csv_rows(text)
-    elif path.suffix.lower() in {".jsonl", ".ndjson"}:
-        for number, line in enumerate(text.splitlines(), start=1):
+    suffix = lines.path.suffix.lower()
+    if suffix == ".csv":
+        yield from _csv_rows(lines)
+    elif suffix in {".jsonl", ".ndjson"}:
+        for number, line in enumerate(lines, start=1):
             if line.strip():
                 yield number, line
     else:
-        raise ValueError(f"{path.name}: use a .csv or .jsonl file")
+        raise ValueError(f"{lines.path.name}: use a .csv or .jsonl file")
 
 
 def _decode_json_line(line: int, text: str) -> dict[str, Any] | RowError:
@@ -161,6 +194,8 @@ class _Preparation:
             return RowError(line, "row_invalid", f"{where}: {first['msg']}" if where else first["msg"])
         try:
             national_id = parse_national_id(row.national_id, allow_synthetic=self.allow_synthetic)
+            # An import file has no birth date or gender columns: a 2032 number waits for the register.
+            birth_date_and_gender(national_id, None, None)
         except DomainError as error:
             return RowError(line, error.code, error.message)
         libraries = list(dict.fromkeys(row.libraries or ([self.default_library] if self.default_library else [])))
@@ -177,10 +212,11 @@ class _Preparation:
     def _encrypt(
         self, row: ImportRow, national_id: NationalId, index: bytes, libraries: list[str]
     ) -> store.NewPatronRow:
+        birth_date, gender = birth_date_and_gender(national_id, None, None)
         fields = store.PersonalFields(
             national_id=national_id.digits,
-            birth_date=national_id.birth_date,
-            gender=national_id.gender,
+            birth_date=birth_date,
+            gender=gender,
             name=row.name,
             addresses=list(row.addresses),
             phone_numbers=row.phone_numbers,
@@ -239,15 +275,22 @@ def _keyring_parts(keyring: KeyRing) -> dict[str, Any]:
     }
 
 
-def _batches(path: Path) -> Iterator[list[tuple[int, dict[str, Any] | str]]]:
-    batch: list[tuple[int, dict[str, Any] | str]] = []
-    for record in _raw_records(path):
+Batch = list[tuple[int, dict[str, Any] | str]]
+# Told after every batch: rows done (loaded, skipped and refused) and the part of the file read (0-1).
+ProgressCallback = Callable[[int, float], None]
+
+
+def _batches(lines: _FileLines) -> Iterator[tuple[Batch, float]]:
+    """Batches of records, each with the part of the file read once it was formed."""
+    batch: Batch = []
+    for record in _raw_records(lines):
         batch.append(record)
         if len(batch) >= BATCH_SIZE:
-            yield batch
+            # (A file that grows while it is read would pass 1: the size is known only at the start.)
+            yield batch, min(lines.bytes_read / max(lines.size, 1), 1.0)
             batch = []
     if batch:
-        yield batch
+        yield batch, 1.0
 
 
 async def import_patrons(
@@ -259,28 +302,33 @@ async def import_patrons(
     allow_synthetic: bool,
     default_library: str | None,
     workers: int | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ImportReport:
     """Load every good row of ``path``; ``workers`` processes prepare the rows (default: one per core)."""
     preparation = _Preparation(keyring, allow_synthetic, default_library)
-    importer = _Importer(pool, keyring, pin_hasher)
-    batches = _batches(path)
+    importer = _Importer(pool, keyring, pin_hasher, progress=progress)
+    lines = _FileLines(path)
+    lines.check_encoding()
+    batches = _batches(lines)
     first = next(batches, None)
     if first is None:
         return importer.report
     second = next(batches, None)
     if second is None:
-        await importer.load_batch(preparation.prepare(first))
+        await importer.load_batch(preparation.prepare(first[0]), first[1])
         return importer.report
     worker_count = workers or os.cpu_count() or 1
     loop = asyncio.get_running_loop()
     with worker_pool(keyring, allow_synthetic, default_library, worker_count) as executor:
-        in_flight: list[asyncio.Future[list[_Candidate | RowError]]] = []
-        for batch in (first, second, *batches):
-            in_flight.append(loop.run_in_executor(executor, _prepare_in_worker, batch))
+        in_flight: list[tuple[asyncio.Future[list[_Candidate | RowError]], float]] = []
+        # Batches are read only as the ones before them are written (never the whole file at once).
+        for batch, read in itertools.chain((first, second), batches):
+            in_flight.append((loop.run_in_executor(executor, _prepare_in_worker, batch), read))
             if len(in_flight) > worker_count + BATCHES_AHEAD:
-                await importer.load_batch(await in_flight.pop(0))
-        for prepared in in_flight:
-            await importer.load_batch(await prepared)
+                prepared, done_at = in_flight.pop(0)
+                await importer.load_batch(await prepared, done_at)
+        for prepared, done_at in in_flight:
+            await importer.load_batch(await prepared, done_at)
     return importer.report
 
 
@@ -290,8 +338,16 @@ class _Importer:
     keyring: KeyRing
     pin_hasher: PinHasher
     report: ImportReport = field(default_factory=ImportReport)
+    progress: ProgressCallback | None = None
+    rows_done: int = 0
 
-    async def load_batch(self, outcomes: list[_Candidate | RowError]) -> None:
+    async def load_batch(self, outcomes: list[_Candidate | RowError], file_read: float) -> None:
+        await self._load(outcomes)
+        self.rows_done += len(outcomes)
+        if self.progress is not None:
+            self.progress(self.rows_done, file_read)
+
+    async def _load(self, outcomes: list[_Candidate | RowError]) -> None:
         report = self.report
         candidates: list[_Candidate] = []
         seen: set[bytes] = set()

@@ -66,5 +66,11 @@ async def rotate_data_keys(
         batches += 1
         if on_batch is not None:
             on_batch(rewrapped)
-    remaining = await pool.fetchval("SELECT count(*) FROM patrons WHERE kek_version < $1", active)
-    return RotationReport(rewrapped=rewrapped, remaining=int(remaining), active_version=active)
+    remaining = await data_keys_to_rewrap(pool, keyring)
+    return RotationReport(rewrapped=rewrapped, remaining=remaining, active_version=active)
+
+
+async def data_keys_to_rewrap(pool: asyncpg.Pool, keyring: KeyRing) -> int:
+    """Patrons whose data key is still under an older key version (what a rotation has left to do)."""
+    remaining = await pool.fetchval("SELECT count(*) FROM patrons WHERE kek_version < $1", keyring.active_kek_version)
+    return int(remaining)

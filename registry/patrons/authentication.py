@@ -72,10 +72,19 @@ async def authenticate(
         await core.pin_hasher.check_pin(credentials.pin, None)
         if door == "online" and reserved.code in ONLINE_REFUSALS_LOOK_LIKE_A_WRONG_PIN:
             # Throttled like a real card after the same number of failures, so throttling does not tell either.
-            throttled = core.unknown_cards.refusal(credentials.card_number, now)
+            # Counted in the database, so every registry instance throttles the number after as many tries.
+            card_key = store.unknown_card_key(core.keyring, credentials.card_number)
+
+            async def throttle_unknown_card(connection: DbConnection) -> DomainError | None:
+                failed, last_failed_at = await store.unknown_card_failures(connection, card_key)
+                throttled = lockout.refusal(lockout.decide(lockout.ONLINE_DOOR, failed, last_failed_at, now))
+                if throttled is None:
+                    await store.count_unknown_card_failure(connection, card_key, now)
+                return throttled
+
+            throttled = await core.in_transaction(throttle_unknown_card)
             if throttled is not None:
                 raise throttled
-            core.unknown_cards.record_failure(credentials.card_number, now)
             raise wrong_pin()
         raise reserved
     patron_id, pin_hash = reserved

@@ -13,6 +13,7 @@ from registry.feed.store import record_change
 from registry.patrons import store
 from registry.patrons.core import Caller, RegistryCore, check_version, linked_row, record_for
 from registry_contract.models import ContactUpdate, PatronRecord, refuse_unreachable_contact
+from registry_contract.registered_address import refuse_changing_registered_address
 
 
 async def update_contact(
@@ -26,6 +27,8 @@ async def update_contact(
         check_version(row, expected_version)
         current = store.decrypt_record(core.keyring, row)
         changed = {field: getattr(update, field) for field in update.model_fields_set}
+        if "addresses" in changed:
+            refuse_changing_registered_address(current.address_source, current.addresses, changed["addresses"])
         merged = current.model_copy(update=changed)
         refuse_unreachable_contact(merged.preferred_contact, merged.addresses, merged.phone_numbers, merged.email)
         values = {column: getattr(merged, column) for column in changed}

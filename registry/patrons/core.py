@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TypeVar
 
 import asyncpg
@@ -27,7 +27,6 @@ from registry.crypto.keyring import KeyRing
 from registry.erasure.ledger_file import ErasureLedgerFile
 from registry.patrons import store
 from registry.patrons.lookup_limits import LookupLimit
-from registry_contract import lockout
 from registry_contract.models import PatronRecord
 from registry_contract.pins import PinHasher
 from registry_contract.refusals import patron_not_found
@@ -58,7 +57,6 @@ class RegistryCore:
     allow_synthetic_national_ids: bool
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     ledger_file: ErasureLedgerFile | None = None
-    unknown_cards: lockout.UnknownCardAttempts = field(default_factory=lockout.UnknownCardAttempts)
     """Online failures on numbers without a PIN to count them on (``registry_contract.lockout``)."""
     lookup_limit: LookupLimit = DEFAULT_LOOKUP_LIMIT
 

@@ -13,7 +13,7 @@ from registry.feed.store import record_change
 from registry.patrons import idempotency, store
 from registry.patrons.core import Caller, RegistryCore, home_library_not_linked, record_for
 from registry_contract.models import PatronRecord, RegisterPatron
-from registry_contract.national_id import parse_national_id
+from registry_contract.national_id import birth_date_and_gender, parse_national_id
 from registry_contract.pins import refuse_unfit_pin
 
 
@@ -41,11 +41,12 @@ async def register_patron(
         earlier = await idempotency.find_outcome(connection, library_id, key, "register", fingerprint)
         if earlier is not None and earlier.patron_id is not None:
             return await record_for(core, connection, earlier.patron_id), False
+    birth_date, gender = birth_date_and_gender(national_id, request.birth_date, request.gender)
     pin_hash = await core.pin_hasher.hash_pin(request.pin)
     fields = store.PersonalFields(
         national_id=national_id.digits,
-        birth_date=request.birth_date or national_id.birth_date,
-        gender=request.gender or national_id.gender,
+        birth_date=birth_date,
+        gender=gender,
         name=request.name,
         addresses=request.addresses,
         phone_numbers=request.phone_numbers,

@@ -7,6 +7,8 @@ connection first; the caller (an operation in this package) owns the transaction
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,7 +40,7 @@ _RECORD_CIPHERTEXTS = ", ".join(f"p.{column}_ciphertext" for column in ENCRYPTED
 
 PATRON_COLUMNS = f"""
     p.patron_id, p.card_serial, p.wrapped_data_key, {_RECORD_CIPHERTEXTS},
-    p.home_library, p.pin_hash IS NOT NULL AS pin_set, p.version,
+    p.home_library, p.pin_hash IS NOT NULL AS pin_set, p.version, p.address_source,
     ARRAY(SELECT l.library_id FROM patron_libraries l WHERE l.patron_id = p.patron_id ORDER BY l.library_id)
         AS libraries
 """  # noqa: S608 - column names from the declaration, no input
@@ -220,6 +222,7 @@ def decrypt_record(keyring: KeyRing, row: asyncpg.Record) -> PatronRecord:
         libraries=list(row["libraries"]),
         pin_set=row["pin_set"],
         version=row["version"],
+        address_source=row["address_source"],
     )
 
 
@@ -288,6 +291,12 @@ async def update_encrypted_fields(
         "WHERE patron_id = $1",
         *arguments,
     )
+
+
+async def set_address_source(connection: DbConnection, patron_id: uuid.UUID, source: str) -> None:
+    """Where the first address comes from (``registry_contract.models.AddressSource``); the caller counts the
+    new version."""
+    await connection.execute("UPDATE patrons SET address_source = $2 WHERE patron_id = $1", patron_id, source)
 
 
 # Cards ------------------------------------------------------------------------------------------------------
@@ -438,4 +447,32 @@ async def pending_erasure_request(connection: DbConnection, patron_id: uuid.UUID
         "WHERE patron_id = $1 AND kind = $2 AND status = 'pending'",
         patron_id,
         kind,
+    )
+
+
+UNKNOWN_CARD_MEMORY = dt.timedelta(days=1)
+
+
+def unknown_card_key(keyring: KeyRing, card_number: str) -> bytes:
+    """What ``unknown_card_failures`` is keyed by: an HMAC of the card number, in its own domain."""
+    return hmac.digest(keyring.blind_index_key, b"natreg unknown card\x00" + card_number.encode(), hashlib.sha256)
+
+
+async def unknown_card_failures(connection: DbConnection, card_key: bytes) -> tuple[int, dt.datetime | None]:
+    row = await connection.fetchrow(
+        "SELECT failed_attempts, last_failed_at FROM unknown_card_failures WHERE card_key = $1 FOR UPDATE", card_key
+    )
+    return (0, None) if row is None else (row["failed_attempts"], row["last_failed_at"])
+
+
+async def count_unknown_card_failure(connection: DbConnection, card_key: bytes, at: dt.datetime) -> None:
+    await connection.execute("DELETE FROM unknown_card_failures WHERE last_failed_at < $1", at - UNKNOWN_CARD_MEMORY)
+    await connection.execute(
+        """
+        INSERT INTO unknown_card_failures (card_key, failed_attempts, last_failed_at) VALUES ($1, 1, $2)
+        ON CONFLICT (card_key) DO UPDATE SET failed_attempts = unknown_card_failures.failed_attempts + 1,
+                                             last_failed_at = $2
+        """,
+        card_key,
+        at,
     )

@@ -30,7 +30,7 @@ def _run_demo_and_stop_it(keys_dir: Path, data_dir: Path) -> None:
         sys.executable, "-m", "natreg.cli", "demo",
         "--keys-dir", str(keys_dir), "--data-dir", str(data_dir),
         "--registry-port", "0", "--health-port", "0", "--first-library-port", "0", "--public-port", "0",
-        "--admin-port", "0",
+        "--admin-port", "0", "--population-port", "0",
     ]  # fmt: skip
     environment = {**os.environ, "NATREG_LOG_LEVEL": "WARNING"}
     lines: list[str] = []
@@ -57,6 +57,9 @@ def _run_demo_and_stop_it(keys_dir: Path, data_dir: Path) -> None:
             assert Path(pkcs12.group(1)).is_file()
             assert Path(pkcs12.group(1)).with_name("admin.p12-password").read_text().strip() == pkcs12.group(2)
             assert "/staff/ (log in as 'admin' with that password)" in output
+            population = re.search(r"population register \(stand-in\) http://\S+?:(\d+)/", output)
+            assert population is not None, output
+            assert int(population.group(1)) not in documented_fixed_ports()
             ports = {
                 name: int(port)
                 for name, port in re.findall(

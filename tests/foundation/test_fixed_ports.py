@@ -18,7 +18,7 @@ def test_the_ports_held_are_the_ones_the_demo_listens_on() -> None:
         first + offset for first in (demo.first_library_port, DEMO_SIP2_PORT) for offset in range(len(DEMO_LIBRARIES))
     }
     registry = {demo.registry_port, demo.health_port, demo.public_port, demo.admin_port}
-    assert {*registry, *libraries} == set(documented_fixed_ports())
+    assert {*registry, *libraries, demo.population_port} == set(documented_fixed_ports())
 
 
 @pytest.mark.parametrize("port", documented_fixed_ports())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,6 +14,7 @@ from plumbing.keys.pki import init_keys, revoke_library
 from plumbing.tls import library_client_context
 from registry.app import RunningRegistry
 from registry_contract.client import RegistryClient, RegistryError, RegistryUnavailableError
+from tests.keep_alive import basic_authorization, library_connection, raw_whoami, refused_within_a_second
 from tests.servers import run_registry
 
 
@@ -115,35 +114,15 @@ async def test_revoked_certificate_is_refused_at_the_handshake(registry_database
         await running.stop()
 
 
-async def _raw_request(writer: asyncio.StreamWriter, reader: asyncio.StreamReader, authorization: str) -> bytes:
-    writer.write(
-        (
-            "GET /v1/whoami HTTP/1.1\r\nHost: localhost\r\n"
-            f"Authorization: {authorization}\r\nConnection: keep-alive\r\n\r\n"
-        ).encode()
-    )
-    await writer.drain()
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = next(
-        int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
-    )
-    return head + await reader.readexactly(length)
-
-
 async def test_revocation_applies_on_an_open_keep_alive_connection(
     registry: RunningRegistry, own_keys_dir: Path
 ) -> None:
-    context = library_client_context(KeyLayout(own_keys_dir), "asker")
-    host, port = registry.api_url.removeprefix("https://").split(":")
-    token = base64.b64encode(f"asker:{_credential(own_keys_dir, 'asker')}".encode()).decode()
-    # One TCP connection for both requests, so the second one cannot be a new handshake.
-    reader, writer = await asyncio.open_connection(host, int(port), ssl=context, server_hostname="localhost")
-    try:
-        first = await _raw_request(writer, reader, f"Basic {token}")
+    authorization = basic_authorization(own_keys_dir, "asker")
+    async with library_connection(registry.api_url, own_keys_dir, "asker") as (reader, writer):
+        first = await raw_whoami(writer, reader, authorization)
         assert first.startswith(b"HTTP/1.1 200")
         revoke_library(own_keys_dir, "asker")
-        second = await _raw_request(writer, reader, f"Basic {token}")
+        # The registry takes the changed key folder into its database and enforces it within a second.
+        second = await refused_within_a_second(writer, reader, authorization)
         assert second.startswith(b"HTTP/1.1 403")
         assert b'"library_revoked"' in second
-    finally:
-        writer.close()

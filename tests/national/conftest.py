@@ -99,3 +99,7 @@ async def start_node(
     yield start
     for node in nodes:
         await node.stop()
+
+
+# The stand-in population register (tests/national/test_population_register_flow.py).
+from tests.registry.population_fixtures import standin  # noqa: E402, F401

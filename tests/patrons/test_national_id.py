@@ -292,11 +292,77 @@ def test_checksum_error_for_a_wrong_second_check_digit() -> None:
     assert error_code(number[:10] + wrong, allow_synthetic=True) == "national_id_checksum"
 
 
-def test_numbers_whose_first_check_digit_would_be_ten_are_all_refused() -> None:
-    """No digit can stand for a check digit of 10, so every completion of such a base is refused."""
+def test_a_base_whose_old_first_check_digit_would_be_ten_has_only_2032_numbers() -> None:
+    """No digit stands for 10, so under the old rules such a base has no number; from 2032 the first check
+    digit may complete the sum to a remainder of 1-3, i.e. be 0, 1 or 2 here. Every other completion is refused."""
     first_nine = next(nine for nine in first_nine_digits(12, 3, 70, range(500)) if first_check(nine) == 10)
-    for last_two in range(100):
-        assert error_code(f"{first_nine}{last_two:02d}") == "national_id_checksum"
+    completions = [f"{first_nine}{last_two:02d}" for last_two in range(100)]
+    expected = {
+        number for first in (0, 1, 2) if (number := with_2032_check_digits(first_nine, (first + 1) % 11)) is not None
+    }
+    for text in completions:
+        if text in expected:
+            national_id = parse_national_id(text)
+            assert (national_id.birth_date, national_id.gender) == (None, None)
+        else:
+            assert error_code(text) == "national_id_checksum"
+    assert expected
+
+
+def with_2032_check_digits(first_nine: str, remainder: int) -> str | None:
+    """``first_nine`` completed under the 2032 rules: the first check digit leaves ``remainder`` (0-3)."""
+    first = (first_check(first_nine) + remainder) % 11
+    if first == 10:
+        return None
+    first_ten = f"{first_nine}{first}"
+    second = mod11_check(first_ten, (5, 4, 3, 2, 7, 6, 5, 4, 3, 2))
+    return None if second == 10 else f"{first_ten}{second}"
+
+
+@given(st.dates(date(1900, 1, 1), date(2099, 12, 31)), st.integers(0, 999), st.integers(1, 3))
+def test_2032_numbers_are_accepted_without_birth_date_or_gender(
+    birth_date: date, individual: int, remainder: int
+) -> None:
+    first_nine = f"{birth_date.day:02d}{birth_date.month:02d}{birth_date.year % 100:02d}{individual:03d}"
+    number = with_2032_check_digits(first_nine, remainder)
+    assume(number is not None)
+    assert number is not None
+
+    national_id = parse_national_id(number)
+
+    assert (national_id.birth_date, national_id.gender, national_id.kind) == (None, None, "ordinary")
+    assert national_id.digits == number
+
+
+@given(st.dates(date(1900, 1, 1), date(2099, 12, 31)), st.integers(0, 999), st.integers(4, 10))
+def test_a_first_check_digit_beyond_the_four_2032_remainders_is_refused(
+    birth_date: date, individual: int, remainder: int
+) -> None:
+    first_nine = f"{birth_date.day:02d}{birth_date.month:02d}{birth_date.year % 100:02d}{individual:03d}"
+    number = with_2032_check_digits(first_nine, remainder)
+    assume(number is not None)
+    assert number is not None
+
+    assert error_code(number) == "national_id_checksum"
+
+
+@given(st.integers(0, 999), st.integers(0, 3), st.sampled_from([(0, 5), (32, 5), (31, 4), (15, 13), (15, 0)]))
+def test_2032_numbers_still_start_with_a_day_and_month(
+    individual: int, remainder: int, day_and_month: tuple[int, int]
+) -> None:
+    day, month = day_and_month
+    number = with_2032_check_digits(f"{day:02d}{month:02d}35{individual:03d}", remainder)
+    assume(number is not None)
+    assert number is not None
+
+    assert error_code(number) == "national_id_date"
+
+
+def test_the_published_2032_examples_are_accepted() -> None:
+    """Skatteetaten's examples of new numbers (nyttfnr2032): remainders other than 0 in the first check digit."""
+    for number in ("02013299997", "30108299920", "30108299939"):
+        national_id = parse_national_id(number)
+        assert national_id.birth_date is None or national_id.birth_date.month in (1, 10)
 
 
 @pytest.mark.parametrize(
@@ -314,15 +380,27 @@ def test_numbers_whose_first_check_digit_would_be_ten_are_all_refused() -> None:
         pytest.param(15, 80, 84, range(500), id="month 80"),
         pytest.param(15, 93, 84, range(500), id="synthetic month 93"),
         pytest.param(55, 45, 84, range(500), id="both D- and H-number"),
-        pytest.param(15, 5, 40, range(750, 900), id="individual 750-899 with year 40-99"),
-        pytest.param(15, 5, 99, range(750, 900), id="individual 750-899 with year 99"),
-        pytest.param(15, 5, 53, range(500, 750), id="individual 500-749 with year 40-53"),
     ],
 )
 def test_date_errors(day_field: int, month_field: int, two_digit_year: int, individuals: range) -> None:
     number = first_valid(day_field, month_field, two_digit_year, individuals)
 
     assert error_code(number, allow_synthetic=True) == "national_id_date"
+
+
+@pytest.mark.parametrize(
+    ("two_digit_year", "individuals"),
+    [
+        pytest.param(40, range(750, 900), id="individual 750-899 with year 40-99"),
+        pytest.param(99, range(750, 900), id="individual 750-899 with year 99"),
+        pytest.param(53, range(500, 750), id="individual 500-749 with year 40-53"),
+    ],
+)
+def test_numbers_outside_the_century_table_are_read_as_2032_numbers(two_digit_year: int, individuals: range) -> None:
+    """Before 2032 no such number was issued; from 2032 the individual number encodes no century."""
+    national_id = parse_national_id(first_valid(15, 5, two_digit_year, individuals))
+
+    assert (national_id.birth_date, national_id.gender) == (None, None)
 
 
 def test_synthetic_error_comes_after_structural_checks() -> None:
@@ -389,7 +467,7 @@ def test_error_messages_never_contain_digits() -> None:
         (number[:10], True),  # format
         (number[:10] + str((int(number[10]) + 1) % 10), True),  # checksum
         (first_valid(31, 4, 84, range(500)), True),  # date, from the calendar
-        (first_valid(15, 5, 40, range(750, 900)), True),  # date, from the century rules
+        (first_valid(15, 13, 84, range(500)), True),  # date: month 13
         (number, False),  # synthetic
     ]
     codes = set()

@@ -193,3 +193,7 @@ async def refusal(call: Awaitable[object]) -> tuple[int, str]:
     with pytest.raises(RegistryError) as refused:
         await call
     return refused.value.status, refused.value.code
+
+
+# The stand-in population register and the registry's client of it (tests/registry/test_population_*.py).
+from tests.registry.population_fixtures import core, population_register, standin  # noqa: E402, F401

@@ -91,6 +91,7 @@ def test_what_is_encrypted_decrypts_to_the_same_record() -> None:
         "libraries": ["asker"],
         "pin_set": False,
         "version": 1,
+        "address_source": "library",
     }
     record = store.decrypt_record(keyring, fetched)  # type: ignore[arg-type]  # a mapping stands in for a row
     for field in PERMITTED_FIELDS:

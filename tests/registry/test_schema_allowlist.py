@@ -49,6 +49,19 @@ ALLOWED_SCHEMA: dict[str, dict[str, str]] = {
     "unlinked_lookup_windows": {"library_id": "text", "window_started_at": TIMESTAMP, "lookups": "integer"},
     # When each library last authenticated, for the administrators' desk: no personal data.
     "library_last_seen": {"library_id": "text", "last_seen_at": TIMESTAMP},
+    # The libraries allowed to call and every revoked certificate (issue 15): no personal data.
+    "library_directory": {
+        "library_id": "text",
+        "credential_hmac": "text",
+        "certificate_serials": "ARRAY",
+        "certificate_not_after": TIMESTAMP,
+        "display_names": "jsonb",
+        "revoked_at": TIMESTAMP,
+    },
+    "revoked_certificates": {"serial": "numeric", "revoked_at": TIMESTAMP},
+    "library_directory_version": {"singleton": "boolean", "version": "bigint"},
+    # Online failures on card numbers that name no card, keyed by an HMAC of the number (never the number).
+    "unknown_card_failures": {"card_key": "bytea", "failed_attempts": "integer", "last_failed_at": TIMESTAMP},
     "idempotent_requests": {
         "library_id": "text",
         "idempotency_key": "text",
@@ -100,6 +113,20 @@ ALLOWED_SCHEMA: dict[str, dict[str, str]] = {
     "oidc_access_tokens": {
         "token_digest": "bytea", "code_digest": "bytea", "client_id": "text", "patron_id": "uuid",
         "expires_at": TIMESTAMP,
+    },
+    # 014: the population register job's position in the event feed and the backfill's progress: no personal data.
+    "population_feed_position": {
+        "singleton": "boolean",
+        "last_sequence_number": "bigint",
+        "etag": "text",
+        "updated_at": TIMESTAMP,
+    },
+    "population_backfill_progress": {
+        "singleton": "boolean",
+        "last_patron_id": "uuid",
+        "checked": "bigint",
+        "started_at": TIMESTAMP,
+        "finished_at": TIMESTAMP,
     },
 }  # fmt: skip
 
