@@ -159,18 +159,29 @@ async def _authenticated(
         return with_retry_after(_login_page(request, auth, language, message=message, status=status), error)
 
 
-async def log_in(request: web.Request) -> web.Response:
-    """Card number and PIN posted with the service's request: on to consent, or straight back with a code."""
-    site, provider = request.app[SITE], request.app[PROVIDER]
+async def _posted(request: web.Request) -> tuple[Form, Language, AuthorizationRequest] | web.Response:
+    """A login or consent form: its fields, language and the service's request it carried, once the form's token
+    (bound to the login cookie) is checked; or the answer that refuses it."""
+    site = request.app[SITE]
     form = await form_fields(request)
     language = _language(request, form)
     auth = await _parsed(request, form, language)
     if isinstance(auth, web.Response):
         return auth
-    if form.get("cancel"):
-        return _with_policy(_back_to_service(request, auth.error("access_denied", "the patron cancelled")), auth)
     if not site.sessions.login_form_valid(request.cookies.get(site.cookies.login), form.get("csrf")):
         return _login_page(request, auth, language, message=site.text("form_expired", language), status=400)
+    return form, language, auth
+
+
+async def log_in(request: web.Request) -> web.Response:
+    """Card number and PIN posted with the service's request: on to consent, or straight back with a code."""
+    site, provider = request.app[SITE], request.app[PROVIDER]
+    posted = await _posted(request)
+    if isinstance(posted, web.Response):
+        return posted
+    form, language, auth = posted
+    if form.get("cancel"):
+        return _with_policy(_back_to_service(request, auth.error("access_denied", "the patron cancelled")), auth)
     patron_id = await _authenticated(request, auth, form, language)
     if isinstance(patron_id, web.Response):
         return patron_id
@@ -190,13 +201,10 @@ async def log_in(request: web.Request) -> web.Response:
 async def consent(request: web.Request) -> web.Response:
     """The patron's answer on the consent page."""
     site, provider = request.app[SITE], request.app[PROVIDER]
-    form = await form_fields(request)
-    language = _language(request, form)
-    auth = await _parsed(request, form, language)
-    if isinstance(auth, web.Response):
-        return auth
-    if not site.sessions.login_form_valid(request.cookies.get(site.cookies.login), form.get("csrf")):
-        return _login_page(request, auth, language, message=site.text("form_expired", language), status=400)
+    posted = await _posted(request)
+    if isinstance(posted, web.Response):
+        return posted
+    form, language, auth = posted
     try:
         location = await authorization.decide_consent(
             provider, auth, form.get("handle", ""), allow=form.get("decision") == "allow"

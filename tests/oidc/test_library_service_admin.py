@@ -3,7 +3,6 @@ signing keys while the registry runs, and the token endpoint's refusals of malfo
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import ssl
@@ -22,18 +21,8 @@ from plumbing.keys.signing import SigningKeyRing
 from registry.app import RunningRegistry
 from registry.oidc.clients import disable_service
 from registry.oidc.provider import ID_TOKEN_SIGNING_PURPOSE
+from tests.maintenance.test_registry_commands import _fetch
 from tests.oidc.conftest import PatronBrowser, RegisteredPatron, RelyingParty, code_for
-
-
-def _rows(database_url: str, query: str) -> list[asyncpg.Record]:
-    async def run() -> list[asyncpg.Record]:
-        connection = await asyncpg.connect(database_url)
-        try:
-            return await connection.fetch(query)
-        finally:
-            await connection.close()
-
-    return asyncio.run(run())
 
 
 @pytest.fixture
@@ -52,7 +41,7 @@ def test_services_add_shows_the_secret_once_and_stores_only_its_digest(
                  "--claim", "age_over_15"]) == 0  # fmt: skip
     printed = capsys.readouterr().out
     secret = next(line.rsplit(": ", 1)[1] for line in printed.splitlines() if "client secret" in line)
-    row = _rows(operator_environment, "SELECT * FROM oidc_clients")[0]
+    row = _fetch(operator_environment, "SELECT * FROM oidc_clients")[0]
     assert bytes(row["secret_digest"]) == hashlib.sha256(secret.encode()).digest()
     assert secret not in str(dict(row))
     assert list(row["claims"]) == ["home_library", "age_over_15"]
@@ -68,7 +57,7 @@ def test_services_add_shows_the_secret_once_and_stores_only_its_digest(
     assert secret not in listed
 
     assert main(["registry", "services", "disable", "ebok"]) == 0
-    assert _rows(operator_environment, "SELECT disabled_at FROM oidc_clients WHERE client_id = 'ebok'")[0][0]
+    assert _fetch(operator_environment, "SELECT disabled_at FROM oidc_clients WHERE client_id = 'ebok'")[0][0]
 
 
 @pytest.mark.parametrize(
@@ -86,7 +75,7 @@ def test_services_add_refuses_what_cannot_be_safe(
 ) -> None:
     assert main(["registry", "services", "add", *arguments]) == 2
     assert f"natreg: {code}:" in capsys.readouterr().err
-    assert _rows(operator_environment, "SELECT client_id FROM oidc_clients") == []
+    assert _fetch(operator_environment, "SELECT client_id FROM oidc_clients") == []
 
 
 def test_a_service_id_is_never_registered_twice(operator_environment: str, capsys: pytest.CaptureFixture[str]) -> None:
