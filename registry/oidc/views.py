@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from plumbing.errors import DomainError
 from plumbing.web.language import Language
-from plumbing.web.pages import form_fields, security_headers
+from plumbing.web.pages import INLINE_STYLE_HEADERS, form_fields
 from plumbing.web.site import Form, with_retry_after
 from registry.app_keys import INSIGHT_CONTROLLER as CONTROLLER
 from registry.app_keys import INSIGHT_SITE as SITE
@@ -39,16 +39,19 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def _origin(uri: str) -> str:
+    """The scheme, host and port of a (registered, checked) redirect URI: nothing else of it enters the policy."""
     parts = urlsplit(uri)
-    return f"{parts.scheme}://{parts.netloc}"
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
 
 
 def _login_pages_headers(redirect_uri: str) -> dict[str, str]:
-    """The insight site's policy, with the service's origin as a place the forms may lead to (by redirect)."""
-    return security_headers(
-        "default-src 'self'; style-src 'unsafe-inline'; "
-        f"form-action 'self' {_origin(redirect_uri)}; frame-ancestors 'none'"
-    )
+    """The insight site's headers, with the service's origin as a place the forms may lead to (by redirect)."""
+    policy = INLINE_STYLE_HEADERS["Content-Security-Policy"]
+    assert "form-action 'self'" in policy
+    widened = policy.replace("form-action 'self'", f"form-action 'self' {_origin(redirect_uri)}")
+    return {**INLINE_STYLE_HEADERS, "Content-Security-Policy": widened}
 
 
 def _with_policy(response: web.Response, request: AuthorizationRequest) -> web.Response:
