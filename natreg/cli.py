@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
+from natreg.library_services import add_service_commands
 from plumbing.errors import DomainError
 from plumbing.keys.files import KeyMaterialError
 from plumbing.keys.layout import KeyLayout
@@ -633,6 +634,7 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("file")
     importer.add_argument("--library", help="library to link rows that name none")
     _add_federation_command(registry)
+    add_service_commands(registry, add)
 
     _add_admin_commands(commands)
 

@@ -19,6 +19,7 @@ from local_library.catalogue.importing import import_items_csv
 from local_library.policy import load_builtin_policy
 from local_library.settings import LibrarySettings
 from local_library.sip2.terminals import create_terminal, terminal_by_name
+from natreg.demo_services import demo_service
 from natreg.eid_standin.demo import DEMO_EID_PORT, DemoEid, start_demo_eid
 from natreg.population_standin import PopulationStandIn, RunningStandIn, start_standin, trusted_certificate_der
 from natreg.services import stop_signal
@@ -215,6 +216,10 @@ async def _run_demo(options: DemoOptions, stop: asyncio.Event) -> None:
         print(f"registry   insight page for patrons {registry.public_url}")
         print(f"registry   administrators' desk {registry.admin_url}/")
         print(f"           import {admin_pkcs12} in the browser, password {admin_password}")
+        for line in await demo_service(
+            registry.runner.app[registry_app_keys.POOL], registry.public_url, options.keys_dir
+        ):
+            print(line)
         print(f"population register (stand-in) {population.url}/   record a death, a move, a name change there")
         for offset, library_id in enumerate(DEMO_LIBRARIES):
             libraries.append(

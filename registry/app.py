@@ -36,6 +36,7 @@ from registry.erasure.reconcile import reconcile_regularly
 from registry.health.calendar import keep_crl_fresh
 from registry.insight.site import create_public_app
 from registry.migrations import MIGRATIONS_PACKAGE
+from registry.oidc.provider import ID_TOKEN_SIGNING_PURPOSE, Provider
 from registry.patrons.core import RegistryCore
 from registry.patrons.eid_presence import eid_trust
 from registry.population.client import population_register_client
@@ -203,10 +204,17 @@ async def start_registry(settings: RegistrySettings, *, reuse_port: bool = False
     runner = ListenerRunner(app, read_timeout_seconds=settings.read_timeout_seconds)
     await runner.setup()
     libraries = app[app_keys.LIBRARY_DIRECTORY]
+    oidc_provider = Provider(
+        core_provider=lambda: app[app_keys.CORE],
+        signing_keys=SigningKeyRing.open(layout.signing_keys(ID_TOKEN_SIGNING_PURPOSE)),
+        pairwise_key=load_or_create_key_file(layout.oidc_pairwise_key),
+        issuer=settings.oidc_issuer or "",
+    )
     public_app = create_public_app(
         lambda: app[app_keys.CORE],
         session_key=load_or_create_session_key(layout.insight_session_key),
         controller=settings.operator_name,
+        oidc_provider=oidc_provider,
         library_names=libraries.display_name,
     )
     send_hsts(public_app)
@@ -257,6 +265,8 @@ async def start_registry(settings: RegistrySettings, *, reuse_port: bool = False
         await runner.cleanup()
         raise
     host = url_host(settings.host)
+    # Known only now when the port was picked at start (port 0).
+    oidc_provider.issuer = settings.oidc_issuer or f"https://{host}:{public_port}"
     return RunningRegistry(
         runner=runner,
         public_runner=public_runner,

@@ -16,6 +16,7 @@ from registry.audit.sealer import SealerState
 from registry.auth.administrators import Administrator, AdministratorDirectory
 from registry.auth.last_seen import LastSeenRecorder
 from registry.auth.libraries import CallingLibrary, LibraryDirectory
+from registry.oidc.provider import Provider
 from registry.patrons.core import RegistryCore
 from registry.population.follower import FeedState
 from registry.settings import RegistrySettings
@@ -56,3 +57,5 @@ ADMINISTRATOR = web.RequestKey("administrator", Administrator)
 """The administrator a desk request comes from, set by the desk's middleware."""
 INSIGHT_LIBRARY_NAMES: web.AppKey[Callable[[str, str], str]] = web.AppKey("insight_library_names")
 """A library's display name in a language, for the insight pages."""
+OIDC_PROVIDER = web.AppKey("oidc_provider", Provider)
+"""The library-service login (``registry.oidc``) on the public site: signing keys, pairwise key, issuer."""

@@ -1,5 +1,5 @@
 """Registry maintenance commands (``natreg registry …``, ``natreg admin …``): audit verification, key rotation,
-bulk import, deletion requests.
+bulk import, deletion requests, library services for the patron login.
 
 Each resolves the database like the service does (configured URL, or the embedded server) and runs its
 work with the same domain code the API and the administrators' desk use.
@@ -8,6 +8,7 @@ work with the same domain code the API and the administrators' desk use.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from plumbing.db.pool import service_database
 from plumbing.errors import DomainError, ErrorKind
 from plumbing.keys.layout import KeyLayout
 from plumbing.progress import Progress
+from plumbing.web.language import Language
 from registry.audit.log import ChainVerdict, seal_all, verify_chain
 from registry.auth.directory_store import directory_version
 from registry.auth.libraries import import_key_folder
@@ -28,6 +30,7 @@ from registry.erasure import admin
 from registry.erasure.ledger_file import ErasureLedgerFile
 from registry.federation.profiles import set_profile
 from registry.migrations import MIGRATIONS_PACKAGE
+from registry.oidc.clients import RegisteredService, ServiceClient, all_clients, disable_service, register_service
 from registry.patrons.core import RegistryCore
 from registry.population.backfill import BackfillStep, backfill
 from registry.population.client import population_register_client
@@ -171,3 +174,25 @@ async def set_federation_profile(settings: RegistrySettings, library_id: str, pr
     """Where a library's node answers other nodes, and what it offers them (served at ``GET /v1/libraries``)."""
     async with registry_pool(settings) as pool, pool.acquire() as connection:
         await set_profile(connection, library_id, profile)
+
+
+async def add_library_service(
+    settings: RegistrySettings, *, client_id: str, names: dict[Language, str], redirect_uris: list[str],
+    claims: list[str] | None, public: bool,
+) -> RegisteredService:  # fmt: skip
+    """Register a library service for the patron login (``registry.oidc``); its secret is in the answer, once."""
+    async with registry_pool(settings) as pool, pool.acquire() as connection, connection.transaction():
+        return await register_service(
+            connection, client_id=client_id, names=names, redirect_uris=redirect_uris, claims=claims, public=public,
+            now=dt.datetime.now(dt.UTC),
+        )  # fmt: skip
+
+
+async def list_library_services(settings: RegistrySettings) -> list[ServiceClient]:
+    async with registry_pool(settings) as pool, pool.acquire() as connection:
+        return await all_clients(connection)
+
+
+async def disable_library_service(settings: RegistrySettings, client_id: str) -> None:
+    async with registry_pool(settings) as pool, pool.acquire() as connection, connection.transaction():
+        await disable_service(connection, client_id, dt.datetime.now(dt.UTC))

@@ -45,6 +45,11 @@ class RegistrySettings(ListenerSettings):
     pin_hash_concurrency: int = Field(default=2, ge=1, description="Argon2id hashes running at once")
     pin_hash_time_cost: int = Field(default=2, ge=1, description="Argon2id passes")
     pin_hash_memory_kib: int = Field(default=19456, ge=1024, description="Argon2id memory per hash")
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="the library-service login's issuer: the public site's https URL as services reach it "
+        "(default: the public listener's own URL)",
+    )
     operator_name: str = Field(default="natreg registry operator", description="the data controller's name")
     crl_refresh_interval_seconds: float = Field(
         default=3600, ge=0, description="how often to check the CRL and re-sign it before it runs out; 0: never"

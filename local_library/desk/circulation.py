@@ -26,7 +26,6 @@ from local_library.circulation.fees import FeeStatus, set_fee_status
 from local_library.circulation.lending import renew, return_item
 from local_library.circulation.queries import loan_by_id, reservation_by_id
 from local_library.circulation.reservations import cancel_reservation, reserve
-from local_library.patrons.cards import age_on
 from local_library.patrons.models import Patron
 from local_library.patrons.queries import patron_by_card, patron_by_id
 from local_library.policy import LibraryPolicy
@@ -34,6 +33,7 @@ from local_library.registry_link.desk import confirm_national_card, lend_at_desk
 from local_library.web import path_int, transaction
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError, ErrorKind
+from registry_contract.ages import age_on
 
 from . import circulation_pages, pages
 from .circulation_texts import CIRCULATION_TEXTS

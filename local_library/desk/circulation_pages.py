@@ -12,7 +12,7 @@ from local_library.circulation.account import PatronAccount
 from local_library.circulation.fees import Fee
 from local_library.circulation.models import Loan, Reservation
 from local_library.invoices.pages import invoices_table
-from local_library.patrons.cards import age_on
+from registry_contract.ages import age_on
 
 from .pages import DeskContext, message, notice, post_button, table
 from .texts import text

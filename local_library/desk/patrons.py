@@ -25,7 +25,6 @@ from pydantic import ValidationError
 from local_library.app_keys import CLOCK, PIN_HASHER, POLICY, POOL, REGISTRY, REGISTRY_LINK
 from local_library.meraapent.doors import access_agreement, record_access_agreement, withdraw_access_agreement
 from local_library.patrons.cards import (
-    age_on,
     change_contact,
     change_pin,
     register_institution,
@@ -52,6 +51,7 @@ from local_library.web import transaction
 from plumbing.errors import DomainError, ErrorKind
 from plumbing.http.problems import STATUS_BY_KIND
 from plumbing.text import CONTROL_CHARACTER, has_control_character
+from registry_contract.ages import age_on
 from registry_contract.models import ContactUpdate
 
 from . import patron_pages as html

@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from local_library.clock import Clock
-from local_library.patrons.cards import age_on, register_person
+from local_library.patrons.cards import register_person
 from local_library.patrons.models import Guardian, Patron, PersonRegistration
 from local_library.policy import LibraryPolicy, needs_guardian
 from local_library.registry_link.national import EID_TOKEN_PAYLOAD_KEY, NationalRegistration, register_national
@@ -27,6 +27,7 @@ from local_library.registry_link.outbox import OutboxCipher
 from local_library.request_model import RequestModel
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError, ErrorKind
+from registry_contract.ages import age_on
 from registry_contract.field_types import ContactMethod, Email, Name, NationalIdText, PhoneNumber
 from registry_contract.models import PostalAddress
 from registry_contract.national_id import birth_date_and_gender, parse_national_id

@@ -15,11 +15,11 @@ from typing import Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from local_library.patrons.cards import age_on
 from local_library.patrons.models import Patron
 from local_library.policy import LibraryPolicy
 from local_library.registry_link.login import PatronLogins, log_in_patron
 from plumbing.errors import DomainError
+from registry_contract.ages import age_on
 
 from . import queries
 from .schedule import period_at

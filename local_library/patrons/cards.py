@@ -11,6 +11,7 @@ from local_library.policy import LibraryPolicy, needs_guardian, new_card_fee
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError, ErrorKind
 from plumbing.web.sessions import end_sessions_of
+from registry_contract.ages import age_on
 from registry_contract.pins import PinHasher
 
 from .models import BlockReason, ContactDetails, Guardian, InstitutionRegistration, Patron, PersonRegistration
@@ -24,12 +25,6 @@ from .queries import (
     set_block,
     update_patron,
 )
-
-
-def age_on(birth_date: date, today: date) -> int:
-    """Whole years completed on ``today`` (a birthday on 29 February counts from 1 March in other years)."""
-    had_birthday = (today.month, today.day) >= (birth_date.month, birth_date.day)
-    return today.year - birth_date.year - (0 if had_birthday else 1)
 
 
 def refuse_minor_without_guardian(

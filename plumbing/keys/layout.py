@@ -91,6 +91,12 @@ class KeyLayout:
         return self.data_key("insight-session")
 
     @property
+    def oidc_pairwise_key(self) -> Path:
+        """The key that makes a patron's subject at each library service (``registry.oidc``): one per registry,
+        kept for good (a new one gives every patron a new identity at every service)."""
+        return self.data_key("oidc-pairwise")
+
+    @property
     def administrator_registry(self) -> Path:
         """The registry's list of administrators: certificate serials and revocations (never in the library list)."""
         return self.registry_dir / "admins.json"

@@ -44,12 +44,17 @@ INLINE_STYLE_HEADERS = security_headers(
 
 
 def security_headers_middleware(headers: Mapping[str, str]) -> Middleware:
-    """Puts ``headers`` on every response of an app that serves nothing but one site (problem+json included)."""
+    """Puts ``headers`` on every response of an app that serves nothing but one site (problem+json included).
+
+    A header the handler set itself is kept: a page may need a policy of its own (the library-service login's
+    forms redirect to the service, which its ``form-action`` must allow; published keys may be cached).
+    """
 
     @web.middleware
     async def add_security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
-        response.headers.update(headers)
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
         return response
 
     return add_security_headers
@@ -152,9 +157,13 @@ class LoginField:
 
 def login_body(
     *, heading: str, messages: str, intro: str, action: str, csrf: str, language: Language,
-    fields: Sequence[LoginField], button: str,
+    fields: Sequence[LoginField], button: str, carried: str = "", more_buttons: str = "",
 ) -> str:  # fmt: skip
-    """The login page's content: heading, messages (HTML from :func:`alert`), introduction and the form."""
+    """The login page's content: heading, messages (HTML from :func:`alert`), introduction and the form.
+
+    ``carried`` (hidden inputs) and ``more_buttons`` are HTML for a login that is part of something larger (the
+    library-service login carries the service's request along and offers to cancel it).
+    """
     inputs = []
     for field in fields:
         described = f' aria-describedby="{field.name}_hint"' if field.hint else ""
@@ -168,7 +177,7 @@ def login_body(
     return f"""<h1>{escape(heading)}</h1>
 {messages}
 <p>{escape(intro)}</p>
-<form method="post" action="{escape(action)}">{hidden_form_fields(csrf, language)}
+<form method="post" action="{escape(action)}">{hidden_form_fields(csrf, language)}{carried}
 {joined}
-<p><button type="submit">{escape(button)}</button></p>
+<p><button type="submit">{escape(button)}</button>{more_buttons}</p>
 </form>"""

@@ -186,12 +186,16 @@ class Site:
 
     def login_response(
         self, request: web.Request, language: Language, *, message: str | None = None, notice: str | None = None,
-        status: int = 200,
+        status: int = 200, login_page: LoginPage | None = None,
     ) -> web.Response:  # fmt: skip
-        """The login page, its form bound to the login cookie (a new one unless the browser has one)."""
+        """The login page, its form bound to the login cookie (a new one unless the browser has one).
+
+        ``login_page`` renders another page whose forms come before a session (the library-service login and its
+        consent page) instead of the site's own login page.
+        """
         binding = request.cookies.get(self.cookies.login) or secrets.token_urlsafe(16)
         csrf = self.sessions.login_form_token(binding)
-        page = self.login_page(request, language, csrf, message=message, notice=notice)
+        page = (login_page or self.login_page)(request, language, csrf, message=message, notice=notice)
         response = self.page(page, language, status=status)
         self.set_cookie(response, self.cookies.login, binding)
         return response

@@ -5,7 +5,8 @@ Every value is escaped here, in one place; page functions take data and return w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Sequence
 from html import escape
 
 from plumbing.web.language import other_language
@@ -23,6 +24,9 @@ from registry.audit.log import AuditEntry
 from registry.federation.statements import STATEMENT_OPERATION_PREFIX
 from registry.insight.service import InsightData
 from registry.insight.texts import Language, authenticated_by, operation, text
+from registry.oidc.claims import CALENDAR, CLAIMS
+from registry.oidc.clients import ServiceUse
+from registry.oidc.texts import text as service_text
 from registry_contract.models import PostalAddress
 
 STYLE = """
@@ -69,6 +73,11 @@ def login_page(
     return layout(language, text("log_in", language), body, controller=controller)
 
 
+def _local_time(moment: dt.datetime) -> str:
+    """A moment as a patron in Norway reads it: on the wall clock in Oslo."""
+    return moment.astimezone(CALENDAR).strftime("%Y-%m-%d %H:%M")
+
+
 def _address(address: PostalAddress) -> str:
     return escape(", ".join([*address.lines, f"{address.postal_code} {address.city}", address.country]))
 
@@ -88,12 +97,16 @@ def insight_page(
     def library(library_id: str) -> str:
         return library_names(library_id, language)
 
+    service_names = {use.client_id: use.names[language] for use in data.services}
+
     def who(entry: AuditEntry) -> str:
         # A library by its name; the registry's own people by their role, not their account name.
         if entry.library_id:
             return library(entry.library_id)
         if entry.actor.startswith("admin:"):
             return text("registry_administrator", language)
+        if entry.actor.startswith("service:"):
+            return service_names.get(entry.actor.removeprefix("service:"), entry.actor.removeprefix("service:"))
         return text("you", language) if entry.actor == "patron" else entry.actor
 
     def t(key: str) -> str:
@@ -122,7 +135,7 @@ def insight_page(
         return operation(entry.operation, language), entry.purpose
 
     accesses = "".join(
-        f"<tr><td>{escape(entry.occurred_at.strftime('%Y-%m-%d %H:%M'))}</td>"
+        f"<tr><td>{escape(_local_time(entry.occurred_at))}</td>"
         f"<td>{escape(who(entry))}</td><td>{escape(what_and_why(entry)[0])}</td>"
         f"<td>{escape(what_and_why(entry)[1])}</td></tr>"
         for entry in reversed(data.accesses)
@@ -147,6 +160,7 @@ def insight_page(
 {f"<ul>{pending}</ul>" if pending else f"<p>{t('no_requests')}</p>"}
 <form method="post" action="/me/deletion-request">{hidden}
 <p>{t("deletion_explained")}</p><button type="submit">{t("request_deletion")}</button></form>
+{services_section(language, data.services, hidden)}
 <h2>{t("access_log")}</h2>
 <table><caption>{t("access_log")}</caption>
 <thead><tr><th scope="col">{t("when")}</th><th scope="col">{t("who")}</th><th scope="col">{t("what")}</th>
@@ -161,3 +175,41 @@ def privacy_page(language: Language, *, controller: str) -> str:
 <p>{escape(text("privacy_text", language))}</p>
 <p><a href="/?lang={language}">{escape(text("back", language))}</a></p>"""
     return layout(language, text("privacy", language), body, controller=controller)
+
+
+def services_section(language: Language, services: Sequence[ServiceUse], hidden: str) -> str:
+    """The insight page's table of services, times on the Norwegian wall clock; each can be withdrawn (``hidden``:
+    the form's token and language fields)."""
+
+    heading = escape(service_text("services_heading", language))
+    if not services:
+        return f"<h2>{heading}</h2>\n<p>{escape(service_text('services_none', language))}</p>"
+
+    def claims_of(use: ServiceUse) -> str:
+        given = [CLAIMS[name].consent_text[language] for name in use.claims if name in CLAIMS]
+        return "; ".join([service_text("consent_pseudonym", language), *given])
+
+    def withdraw_form(use: ServiceUse) -> str:
+        label = service_text("withdraw_for", language, service=use.names[language])
+        return (
+            f'<form method="post" action="/me/services/withdraw">{hidden}'
+            f'<input type="hidden" name="service" value="{escape(use.client_id)}">'
+            f'<button type="submit" aria-label="{escape(label)}">{escape(service_text("withdraw", language))}'
+            "</button></form>"
+        )
+
+    never = service_text("never", language)
+    rows = "".join(
+        f"<tr><td>{escape(use.names[language])}</td><td>{escape(claims_of(use))}</td>"
+        f"<td>{escape(_local_time(use.agreed_at))}</td>"
+        f"<td>{escape(_local_time(use.last_login_at) if use.last_login_at else never)}</td>"
+        f"<td>{use.logins}</td><td>{withdraw_form(use)}</td></tr>"
+        for use in services
+    )
+    columns = "".join(
+        f'<th scope="col">{escape(service_text(key, language))}</th>'
+        for key in ("service", "service_given", "service_agreed", "service_last_login", "service_logins", "withdraw")
+    )
+    return f"""<h2>{heading}</h2>
+<table><caption>{heading}</caption>
+<thead><tr>{columns}</tr></thead><tbody>{rows}</tbody></table>"""

@@ -13,6 +13,7 @@ from typing import Any
 from plumbing.db.types import DbConnection
 from registry.audit.log import AuditEntry, entries_for_patron
 from registry.crypto.envelope import decrypt_field
+from registry.oidc.clients import ServiceUse, services_used, withdraw_consent
 from registry.patrons import store
 from registry.patrons.authentication import authenticate
 from registry.patrons.core import Caller, RegistryCore
@@ -37,6 +38,8 @@ class InsightData:
     national_id_shown: str
     accesses: list[AuditEntry]
     pending_requests: list[PendingRequest]
+    services: list[ServiceUse]
+    """The library services the patron logs in to with the card (``registry.oidc``)."""
 
 
 def _bounded_pin(pin: str) -> str:
@@ -45,10 +48,11 @@ def _bounded_pin(pin: str) -> str:
     return pin[:16]
 
 
-async def log_in(core: RegistryCore, card_number: str, pin: str) -> uuid.UUID:
-    """Card number + PIN, through the same check as the libraries' doors, counted at the online door."""
+async def log_in(core: RegistryCore, card_number: str, pin: str, *, purpose: str = "insight login") -> uuid.UUID:
+    """Card number + PIN, through the same check as the libraries' doors, counted at the online door (the
+    insight site's login, and the library-service login of ``registry.oidc``, named by ``purpose``)."""
     record = await authenticate(
-        core, PATRON_SELF, CardAuthentication(card_number=card_number, pin=_bounded_pin(pin)), "insight login"
+        core, PATRON_SELF, CardAuthentication(card_number=card_number, pin=_bounded_pin(pin)), purpose
     )
     return record.patron_id
 
@@ -91,6 +95,7 @@ async def view(core: RegistryCore, patron_id: uuid.UUID, *, reveal: bool) -> Ins
             national_id_shown=national_id.digits if reveal else national_id.masked(),
             accesses=await entries_for_patron(connection, patron_id),
             pending_requests=await _pending(connection, patron_id),
+            services=await services_used(connection, patron_id),
         )
 
     return await core.in_transaction(work)
@@ -122,6 +127,17 @@ async def export(core: RegistryCore, patron_id: uuid.UUID) -> dict[str, Any]:
                 {"request_id": str(request.request_id), "kind": request.kind, "filed_at": request.filed_at.isoformat()}
                 for request in await _pending(connection, patron_id)
             ],
+            "services": [
+                {
+                    "service": use.client_id,
+                    "name": use.names["en"],
+                    "claims": list(use.claims),
+                    "agreed_at": use.agreed_at.isoformat(),
+                    "logins": use.logins,
+                    "last_login_at": use.last_login_at.isoformat() if use.last_login_at else None,
+                }
+                for use in await services_used(connection, patron_id)
+            ],
         }
 
     return await core.in_transaction(work)
@@ -129,3 +145,15 @@ async def export(core: RegistryCore, patron_id: uuid.UUID) -> dict[str, Any]:
 
 async def request_deletion(core: RegistryCore, patron_id: uuid.UUID) -> ErasureRequestReceipt:
     return await file_erasure_request(core, PATRON_SELF, patron_id, "deletion", "the patron's request")
+
+
+async def withdraw_service(core: RegistryCore, patron_id: uuid.UUID, client_id: str) -> None:
+    """The patron withdraws a library service's access: its tokens end, the next login asks for consent again."""
+
+    async def work(connection: DbConnection) -> None:
+        if await withdraw_consent(connection, patron_id, client_id):
+            await core.audit(
+                connection, PATRON_SELF, "service_consent_withdrawn", f"the patron withdrew {client_id}", patron_id
+            )
+
+    await core.in_transaction(work)

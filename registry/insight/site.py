@@ -1,4 +1,5 @@
-"""The registry's public site (HTTPS, no client certificate): the insight page and the privacy statement.
+"""The registry's public site (HTTPS, no client certificate): the insight page, the privacy statement and the
+library-service login (``registry.oidc``).
 
 Login, sessions, CSRF and language are the shared site plumbing (``plumbing.web.site``); this module names the
 insight site's cookies, headers and words, and its routes.
@@ -18,9 +19,17 @@ from plumbing.web.language import Language
 from plumbing.web.pages import INLINE_STYLE_HEADERS, security_headers_middleware
 from plumbing.web.sessions import Session, SessionStore
 from plumbing.web.site import LoginRefusals, Site, SiteCookies
-from registry.app_keys import INSIGHT_CONTROLLER, INSIGHT_CORE_PROVIDER, INSIGHT_LIBRARY_NAMES, INSIGHT_SITE
+from registry.app_keys import (
+    INSIGHT_CONTROLLER,
+    INSIGHT_CORE_PROVIDER,
+    INSIGHT_LIBRARY_NAMES,
+    INSIGHT_SITE,
+    OIDC_PROVIDER,
+)
 from registry.insight import pages, views
 from registry.insight.texts import text
+from registry.oidc.provider import Provider
+from registry.oidc.views import add_oidc_routes
 from registry.patrons.core import RegistryCore
 from registry_contract.online_login import CARD_AND_PIN_REFUSALS, MALFORMED_CARD_NUMBER, WRONG_CARD_OR_PIN
 
@@ -41,9 +50,13 @@ def _form_refused(request: web.Request, session: Session, language: Language) ->
 
 def create_public_app(
     core_provider: Callable[[], RegistryCore], *, session_key: bytes, controller: str,
-    login_limiter: LoginLimiter | None = None, library_names: Callable[[str, str], str] = lambda library, _: library,
+    oidc_provider: Provider, login_limiter: LoginLimiter | None = None,
+    library_names: Callable[[str, str], str] = lambda library, _: library,
 ) -> web.Application:  # fmt: skip
     """``core_provider`` hands out the node API app's core: one pool and key ring for both sites.
+
+    ``oidc_provider`` is the library-service login (``registry.oidc``), served on this site: its login page is a
+    page of the registry's public site, under the same login limiter.
 
     ``library_names`` gives a library's display name in a language (the registry's library list).
 
@@ -75,6 +88,9 @@ def create_public_app(
     app.router.add_post("/me/reveal", views.reveal)
     app.router.add_get("/me/export.json", views.export_json)
     app.router.add_post("/me/deletion-request", views.request_deletion)
+    app.router.add_post("/me/services/withdraw", views.withdraw_service)
     app.router.add_post("/logout", views.log_out)
     app.router.add_get("/privacy", views.privacy)
+    app[OIDC_PROVIDER] = oidc_provider
+    add_oidc_routes(app)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from plumbing.web.language import LANGUAGES, Language
+from registry.oidc.texts import OPERATIONS as SERVICE_OPERATIONS
 
 __all__ = ["LANGUAGES", "TEXTS", "Language", "authenticated_by", "operation", "text"]
 
@@ -153,6 +154,7 @@ OPERATIONS: dict[str, dict[Language, str]] = {
         "nb": "ba {library} om et fjernlån på dine vegne",
         "en": "asked {library} for an interlibrary loan on your behalf",
     },
+    **SERVICE_OPERATIONS,
 }
 # How the asking library knew it was you, for statements (the audit entry's purpose names it).
 AUTHENTICATED_BY: dict[str, dict[Language, str]] = {

@@ -20,6 +20,7 @@ from registry.app_keys import INSIGHT_SITE as SITE
 from registry.insight import pages
 from registry.insight import service as insight
 from registry.insight.texts import text
+from registry.oidc.texts import text as service_text
 
 
 async def start_page(request: web.Request) -> web.Response:
@@ -47,6 +48,8 @@ async def _page_for(
             return site.expired(language)
         raise
     notice = text("deletion_filed", language) if "filed" in request.query else None
+    if "withdrawn" in request.query:
+        notice = service_text("service_withdrawn", language)
     page = pages.insight_page(
         language, data, site.form_token(session), controller=request.app[CONTROLLER], notice=notice, message=message,
         library_names=request.app[LIBRARY_NAMES],
@@ -98,6 +101,16 @@ async def request_deletion(request: web.Request) -> web.Response:
         return post
     await insight.request_deletion(request.app[CORE_PROVIDER](), post.session.patron_id)
     return site.redirect(f"/me?filed=1&lang={post.language}")
+
+
+async def withdraw_service(request: web.Request) -> web.Response:
+    """The patron takes back a library service's access (``registry.oidc``)."""
+    site = request.app[SITE]
+    post = await site.session_form(request)
+    if isinstance(post, web.Response):
+        return post
+    await insight.withdraw_service(request.app[CORE_PROVIDER](), post.session.patron_id, post.form.get("service", ""))
+    return site.redirect(f"/me?withdrawn=1&lang={post.language}")
 
 
 async def log_out(request: web.Request) -> web.Response:

@@ -6,9 +6,11 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 from tests.conftest import traversable_temp_dir
@@ -74,6 +76,7 @@ def _run_demo_and_stop_it(keys_dir: Path, data_dir: Path) -> None:
             assert len(ports) == len(set(ports)) == 4 + 3 + 3, output
             assert not set(ports) & set(documented_fixed_ports())
             _log_in_at_each_sip2_listener(output)
+            _library_service_login_starts(output, keys_dir)
             demo.send_signal(signal.SIGINT)
             rest, _ = demo.communicate(timeout=30)
             assert demo.returncode == 0, rest
@@ -93,3 +96,13 @@ def _log_in_at_each_sip2_listener(output: str) -> None:
         with socket.create_connection((host, int(port)), timeout=10) as connection:
             connection.sendall(f"9300CNdemo-kiosk|CO{password}|\r".encode())
             assert connection.recv(64) == b"941\r"
+
+
+def _library_service_login_starts(output: str, keys_dir: Path) -> None:
+    """The demo's library service is registered and the printed authorization URL opens its login page."""
+    found = re.search(r"try it as the service 'demo-ebok': open (\S+)", output)
+    assert found is not None, output
+    context = ssl.create_default_context(cafile=str(keys_dir / "ca" / "ca.crt"))
+    with urllib.request.urlopen(found.group(1), context=context, timeout=10) as page:  # noqa: S310 - https, ours
+        assert page.status == 200
+        assert "Logg inn på Demo e-bokbibliotek" in page.read().decode()

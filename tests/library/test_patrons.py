@@ -9,7 +9,6 @@ import pytest
 from local_library.circulation.fees import fees_of_patron
 from local_library.clock import FixedClock
 from local_library.patrons.cards import (
-    age_on,
     change_pin,
     prepare_national_upgrade,
     register_institution,
@@ -21,6 +20,7 @@ from local_library.patrons.queries import patron_by_card
 from local_library.policy import LibraryPolicy
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError
+from registry_contract.ages import age_on
 from registry_contract.lockout import LIBRARY_DOOR, Door
 from registry_contract.pins import PinHasher
 from tests.library.conftest import GOOD_PIN, add_institution, add_patron

@@ -94,6 +94,26 @@ ALLOWED_SCHEMA: dict[str, dict[str, str]] = {
         "decision_note": "text",
     },
     "erasure_ledger": {"patron_id": "uuid", "reason": "text", "erased_at": TIMESTAMP},
+    # The library-service login (registry/oidc, issue 14): registered services (no patron data), what each patron
+    # agreed to give each service and when they last logged in, logins in progress and access tokens (digests
+    # and references only: no field of the record is copied; claims are computed from the record when given).
+    "oidc_clients": {
+        "client_id": "text", "name_nb": "text", "name_en": "text", "redirect_uris": "ARRAY", "claims": "ARRAY",
+        "secret_digest": "bytea", "created_at": TIMESTAMP, "disabled_at": TIMESTAMP,
+    },
+    "oidc_consents": {
+        "patron_id": "uuid", "client_id": "text", "claims": "ARRAY", "granted_at": TIMESTAMP,
+        "last_login_at": TIMESTAMP, "logins": "integer",
+    },
+    "oidc_authorizations": {
+        "digest": "bytea", "kind": "text", "client_id": "text", "patron_id": "uuid", "redirect_uri": "text",
+        "state": "text", "nonce": "text", "code_challenge": "text", "authenticated_at": TIMESTAMP,
+        "expires_at": TIMESTAMP, "redeemed_at": TIMESTAMP,
+    },
+    "oidc_access_tokens": {
+        "token_digest": "bytea", "code_digest": "bytea", "client_id": "text", "patron_id": "uuid",
+        "expires_at": TIMESTAMP,
+    },
     # 014: the population register job's position in the event feed and the backfill's progress: no personal data.
     "population_feed_position": {
         "singleton": "boolean",
@@ -108,7 +128,7 @@ ALLOWED_SCHEMA: dict[str, dict[str, str]] = {
         "started_at": TIMESTAMP,
         "finished_at": TIMESTAMP,
     },
-}
+}  # fmt: skip
 
 
 async def test_tables_and_columns_are_exactly_the_allowlist(registry_database_url: str) -> None:
