@@ -183,6 +183,10 @@ CIRCULATION_TEXTS: dict[str, Words] = {
     },
     "why_reserved_by_another": {"nb": "en annen låner har reservert det.", "en": "another patron has reserved it."},
     "why_someone_waiting": {"nb": "noen venter på det.", "en": "someone is waiting for it."},
+    "why_renewal_changes_nothing": {
+        "nb": "en fornyelse i dag ville gitt samme frist.",
+        "en": "renewing today would give the same due date.",
+    },
     "why_not_renewable": {
         "nb": "denne typen materiale kan ikke fornyes.",
         "en": "this kind of item cannot be renewed.",

@@ -88,6 +88,10 @@ TEXTS: dict[str, dict[Language, str]] = {
     "claimed": {"nb": "erstatningskrav sendt", "en": "replacement claimed"},
     "renewed": {"nb": "«{title}» er fornyet. Ny frist: {due}.", "en": "“{title}” is renewed. New due date: {due}."},
     "renewal_refused": {"nb": "«{title}» kan ikke fornyes: {reason}", "en": "“{title}” cannot be renewed: {reason}"},
+    "renewal_changes_nothing": {
+        "nb": "en fornyelse i dag ville gitt samme frist. Prøv igjen nærmere fristen.",
+        "en": "renewing today would give the same due date. Try again nearer the due date.",
+    },
     "renewal_limit_reached": {
         "nb": "lånet er fornyet så mange ganger som biblioteket tillater.",
         "en": "the loan has been renewed as many times as the library allows.",

@@ -51,7 +51,14 @@ MINSIDE_LOGIN_REFUSALS = LoginRefusals(
     unavailable=("registry_unavailable", 503),
 )
 RENEWAL_REFUSALS = frozenset(
-    {"renewal_limit_reached", "reserved_by_another", "someone_waiting", "not_renewable", "loan_claimed"}
+    {
+        "renewal_limit_reached",
+        "reserved_by_another",
+        "someone_waiting",
+        "not_renewable",
+        "loan_claimed",
+        "renewal_changes_nothing",
+    }
 )
 CANCEL_REFUSALS = frozenset({"reservation_closed", "reservation_not_found"})
 

@@ -45,6 +45,7 @@ from .rules import (
     reminder_fee_total,
     reminders_due,
     renewal_decision,
+    renewed_due_date,
     replacement_price,
 )
 
@@ -87,5 +88,6 @@ __all__ = [
     "reminder_fee_total",
     "reminders_due",
     "renewal_decision",
+    "renewed_due_date",
     "replacement_price",
 ]

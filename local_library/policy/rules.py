@@ -34,10 +34,13 @@ __all__ = [
     "reminder_fee_total",
     "reminders_due",
     "renewal_decision",
+    "renewed_due_date",
     "replacement_price",
 ]
 
-RenewalRefusal = Literal["not_renewable", "renewal_limit_reached", "reserved_by_another", "someone_waiting"]
+RenewalRefusal = Literal[
+    "not_renewable", "renewal_limit_reached", "reserved_by_another", "someone_waiting", "renewal_changes_nothing"
+]
 """Stable reason codes for a refused renewal; shown to clients, so never renamed."""
 
 
@@ -119,6 +122,16 @@ def renewal_decision(
     if someone_waiting and rules.refuse_when_someone_waiting:
         return RenewalDecision(allowed=False, reason="someone_waiting")
     return _ALLOWED
+
+
+def renewed_due_date(policy: LibraryPolicy, material: str, current_due: date, today: date) -> date | None:
+    """The due date a renewal today gives: the material's loan period from today.
+
+    ``None`` when that does not move the due date (renewing on the day of the loan, say): such a renewal would
+    answer "renewed" with the same date and use up one of the library's renewals for nothing.
+    """
+    renewed = due_date(policy, material, today)
+    return renewed if renewed > current_due else None
 
 
 def reminders_due(policy: LibraryPolicy, due: date, reminders_sent: int, today: date) -> int:

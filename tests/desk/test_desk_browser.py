@@ -123,8 +123,9 @@ async def _return_one_and_renew_the_other(page: Page) -> None:
     await expect(page.get_by_role("table", name="Lån")).not_to_contain_text("Kon-Tiki")
     sult = page.get_by_role("table", name="Lån").get_by_role("row", name="Sult")
     await sult.get_by_role("button", name="Forny").click()
-    await expect(page.get_by_role("status")).to_contain_text("Fornyet: «Sult»")
-    await expect(page.get_by_role("table", name="Lån").get_by_role("row", name="Sult")).to_contain_text("1")
+    # Lent minutes ago: renewing today would give the same due date, so the desk says so and counts nothing.
+    await expect(page.get_by_role("alert")).to_contain_text("en fornyelse i dag ville gitt samme frist")
+    await expect(page.get_by_role("table", name="Lån").get_by_role("row", name="Sult")).to_contain_text("0")
 
 
 async def _refuse_a_blocked_card(page: Page, blocked_card: str) -> None:

@@ -38,8 +38,16 @@ async def test_a_local_patron_renews_cancels_sees_their_data_and_logs_out(
     await expect(loans.get_by_role("row", name="Sult")).to_contain_text("31.03.2025")
     await expect(loans.get_by_role("row", name="Kon-Tiki")).to_contain_text("10.03.2025")
 
+    # Renewing on the day of the loan would not move the due date: refused, and no renewal used.
     await page.get_by_role("button", name="Forny «Sult»").click()
-    await expect(page.get_by_role("status")).to_have_text("«Sult» er fornyet. Ny frist: 31.03.2025.")
+    await expect(page.get_by_role("alert")).to_have_text(
+        "«Sult» kan ikke fornyes: en fornyelse i dag ville gitt samme frist. Prøv igjen nærmere fristen."
+    )
+    node.clock.advance(days=1)  # a day later (the session has ended meanwhile): the renewal moves the date
+    await page.reload()
+    await _log_in(page, shelf.card_number, GOOD_PIN)
+    await page.get_by_role("button", name="Forny «Sult»").click()
+    await expect(page.get_by_role("status")).to_have_text("«Sult» er fornyet. Ny frist: 01.04.2025.")
     await expect(page.get_by_role("table", name="Lån").get_by_role("row", name="Sult")).to_contain_text("1")
 
     await page.get_by_role("button", name="Forny «Kon-Tiki»").click()
