@@ -18,11 +18,11 @@ from playwright.async_api import Browser, Page, expect
 from plumbing.keys.pki import add_administrator
 from registry.app import RunningRegistry
 from registry_contract.national_id import generate_synthetic_national_id
+from tests.accessibility import look_at
 from tests.national.conftest import ADMIN_PASSWORD, NodeFactory, registry, start_node
 
 __all__ = ["registry", "start_node"]
 
-ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "desk"
 PIN = "4821"
 
 
@@ -40,8 +40,7 @@ async def _log_in(browser: Browser, url: str) -> Page:
 
 
 async def _shot(page: Page, name: str) -> None:
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
+    await look_at(page, "desk", name)
 
 
 async def _register(page: Page, national_id: str) -> str:

@@ -9,6 +9,7 @@ import asyncpg
 from playwright.async_api import Browser, Page, expect
 
 from registry.app import RunningRegistry
+from tests.accessibility import look_at
 from tests.insight.conftest import PIN, RegisteredPatron
 
 
@@ -31,6 +32,7 @@ async def test_patron_sees_downloads_requests_deletion_and_logs_out(
 ) -> None:
     page = await _open(browser, registry)
     await expect(page.get_by_text("Nasjonalbiblioteket (test)")).to_be_visible()
+    await look_at(page, "insight", "01-login")
     await _log_in(page, patron.record.card_number, PIN)
 
     await expect(page.get_by_role("heading", name="Dette er lagret om deg")).to_be_visible()
@@ -41,6 +43,7 @@ async def test_patron_sees_downloads_requests_deletion_and_logs_out(
     await expect(table).to_contain_text("Asker bibliotek, Sandnes bibliotek")
     await expect(table).to_contain_text("*********" + patron.national_id[9:])
     assert patron.national_id not in await page.content()
+    await look_at(page, "insight", "02-my-data")
 
     accesses = page.get_by_role("table", name="Hvem har sett eller endret opplysningene")
     await expect(accesses).to_contain_text("registrerte deg")
@@ -68,6 +71,7 @@ async def test_patron_sees_downloads_requests_deletion_and_logs_out(
 
     await page.get_by_role("link", name="English").click()
     await expect(page.get_by_role("heading", name="This is stored about you")).to_be_visible()
+    await look_at(page, "insight", "05-my-data-en")
 
     await page.get_by_role("button", name="Log out").click()
     await expect(page.get_by_role("alert")).to_have_text("You are logged out.")
@@ -98,3 +102,4 @@ async def test_wrong_pin_throttling_and_lockout_are_explained(
     await expect(page.get_by_role("alert")).to_have_text(
         "Kortet er sperret etter for mange feil PIN-koder. Kontakt et bibliotek for å få ny PIN-kode."
     )
+    await look_at(page, "insight", "06-locked")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from playwright.async_api import Browser, Page, expect
 
+from tests.accessibility import look_at
 from tests.library.conftest import GOOD_PIN
 from tests.minside.conftest import Node, Shelf
 
@@ -30,6 +31,7 @@ async def test_a_local_patron_renews_cancels_sees_their_data_and_logs_out(
     await expect(page.get_by_role("heading", name="Logg inn på Min side")).to_be_visible()
     await _log_in(page, shelf.card_number, "9071")
     await expect(page.get_by_role("alert")).to_have_text("Feil lånekortnummer eller PIN-kode.")
+    await look_at(page, "minside", "01-login-refused")
 
     await _log_in(page, shelf.card_number, GOOD_PIN)
     await expect(page.get_by_role("heading", name="Lånene mine", exact=True)).to_be_visible()
@@ -48,6 +50,7 @@ async def test_a_local_patron_renews_cancels_sees_their_data_and_logs_out(
     await _log_in(page, shelf.card_number, GOOD_PIN)
     await page.get_by_role("button", name="Forny «Sult»").click()
     await expect(page.get_by_role("status")).to_have_text("«Sult» er fornyet. Ny frist: 01.04.2025.")
+    await look_at(page, "minside", "02-loans-renewed")
     await expect(page.get_by_role("table", name="Lån").get_by_role("row", name="Sult")).to_contain_text("1")
 
     await page.get_by_role("button", name="Forny «Kon-Tiki»").click()
@@ -75,10 +78,12 @@ async def test_a_local_patron_renews_cancels_sees_their_data_and_logs_out(
     await expect(page.get_by_role("table", name="Varsler vi har sendt eller skal sende")).to_contain_text(
         "Lånekvittering"
     )
+    await look_at(page, "minside", "03-my-data")
 
     await page.get_by_role("link", name="English").click()
     await expect(page.get_by_role("heading", name="This is what Asker Libraries stores about you")).to_be_visible()
     assert await page.get_attribute("html", "lang") == "en"
+    await look_at(page, "minside", "04-my-data-en")
     await page.get_by_role("link", name="Back to my loans").click()
     await expect(page.get_by_role("heading", name="My loans", exact=True)).to_be_visible()
 
