@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import tzinfo
 from typing import Any
 
 import asyncpg
@@ -50,3 +51,5 @@ ADMINISTRATOR = web.RequestKey("administrator", Administrator)
 """The administrator a desk request comes from, set by the desk's middleware."""
 INSIGHT_LIBRARY_NAMES: web.AppKey[Callable[[str, str], str]] = web.AppKey("insight_library_names")
 """A library's display name in a language, for the insight pages."""
+PAGE_TIME_ZONE = web.AppKey("page_time_zone", tzinfo)
+"""The zone times are shown in on the insight site and the administrators' desk (the ``timezone`` setting)."""

@@ -11,9 +11,9 @@ import datetime as dt
 from html import escape
 from urllib.parse import quote
 
-from local_library.page_context import format_datetime
 from local_library.patrons.models import Patron
 from local_library.registry_link.queries import PatronOutboxState, RegistryRequest
+from plumbing.web.times import format_datetime
 
 from .pages import CIRCULATION, PATRONS, DeskContext, post_button, table
 from .patron_forms import (

@@ -23,7 +23,6 @@ from local_library.circulation.lending import renew
 from local_library.circulation.models import Reservation
 from local_library.circulation.reservations import cancel_reservation
 from local_library.meraapent.entry_log import own_entries
-from local_library.page_context import format_date
 from local_library.registry_link.login import log_in_patron
 from local_library.web import transaction
 from plumbing.db.types import DbConnection
@@ -32,6 +31,7 @@ from plumbing.ratelimit import LoginLimiter
 from plumbing.web.pages import OWN_STYLESHEET_HEADERS
 from plumbing.web.sessions import Session
 from plumbing.web.site import Form, LoginRefusals, Site
+from plumbing.web.times import format_date
 from registry_contract.online_login import CARD_AND_PIN_REFUSALS, MALFORMED_CARD_NUMBER
 
 from . import pages, service

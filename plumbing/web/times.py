@@ -8,11 +8,14 @@ the unambiguous ISO order.
 from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator
 
 from plumbing.web.language import Language
 
-__all__ = ["DEFAULT_TIME_ZONE", "format_date", "format_datetime", "time_zone"]
+__all__ = ["DEFAULT_TIME_ZONE", "DEFAULT_ZONE", "TimeZoneName", "format_date", "format_datetime", "time_zone"]
 
 DEFAULT_TIME_ZONE = "Europe/Oslo"
 _DATE_FORMATS: dict[Language, str] = {"nb": "%d.%m.%Y", "en": "%Y-%m-%d"}
@@ -24,6 +27,18 @@ def time_zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ValueError(f"unknown time zone {name!r}") from error
+
+
+DEFAULT_ZONE = time_zone(DEFAULT_TIME_ZONE)
+
+
+def _known_zone(name: str) -> str:
+    time_zone(name)
+    return name
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
+"""A setting naming an IANA time zone (``Europe/Oslo``), checked when the settings are read."""
 
 
 def format_date(value: date | None, language: Language) -> str:
