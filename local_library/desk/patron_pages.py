@@ -168,7 +168,7 @@ def patron_body(
 
 DONE_KEYS = frozenset({
     "registered", "linked", "already_registered", "contact", "pin", "lost", "upgrade", "blocked", "unblocked",
-    "nothing_changed", "door_agreement", "door_agreement_withdrawn",
+    "nothing_changed", "door_agreement", "door_agreement_withdrawn", "choices",
 })  # fmt: skip
 # Outcomes that queued a write to the registry: the page says whether it has arrived there.
 REGISTRY_OUTCOMES = frozenset({"registered", "contact", "pin", "lost", "upgrade"})
@@ -196,6 +196,8 @@ def _actions(ctx: DeskContext, patron: Patron, *, door_agreement: bool = False) 
             links.append(("upgrade", "action_upgrade"))
     if patron.kind == "national" and patron.registry_patron_id is None:
         links = []  # still being registered: nothing can be changed until the registry has the record
+    if links:
+        links.append(("choices", "action_choices"))
     if door_agreement and patron.kind != "institution":
         links.append(("door-agreement", "action_door_agreement"))  # a library with unstaffed hours
     items = "".join(
@@ -390,6 +392,22 @@ def door_agreement_fields(
     field = text_input(ctx, state, "signed_on", "signed_on", kind="date", hint=ctx.t("signed_on_hint"),
                        attributes='autocomplete="off" required')  # fmt: skip
     return intro, [field]
+
+
+def choices_fields(ctx: DeskContext, patron: Patron, state: FormState) -> tuple[str, list[str]]:
+    """The patron's own choices, asked for at the desk: the notice before the due date (where the library
+    offers one) and the preferred contact method."""
+    fields = []
+    notice = ctx.policy.pre_due_notice
+    if notice is not None:
+        checked = " checked" if patron.pre_due_notice else ""
+        fields.append(
+            f'<p><input type="checkbox" id="pre_due_notice" name="pre_due_notice" value="yes"{checked}> '
+            f'<label class="inline" for="pre_due_notice">{ctx.t("choose_pre_due_notice", days=notice.days_before)}'
+            '</label></p><input type="hidden" name="pre_due_notice_shown" value="yes">'
+        )
+    fields.append(contact_select(ctx, state, patron.preferred_contact))
+    return f"<p>{ctx.t('choices_intro')}</p>", fields
 
 
 def erasure_fields(ctx: DeskContext, kind: str, state: FormState) -> tuple[str, list[str]]:

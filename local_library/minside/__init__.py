@@ -30,4 +30,5 @@ def add_minside_routes(app: web.Application) -> None:
     app.router.add_post("/minside/loans/{loan_id:[0-9]{1,18}}/renew", views.renew_loan)
     app.router.add_post("/minside/reservations/{reservation_id:[0-9]{1,18}}/cancel", views.cancel_own_reservation)
     app.router.add_get("/minside/my-data", views.my_data)
+    app.router.add_post("/minside/choices", views.save_choices)
     app.router.add_post("/minside/logout", views.log_out)

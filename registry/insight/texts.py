@@ -37,6 +37,22 @@ TEXTS: dict[str, dict[Language, str]] = {
         "nb": "Dette kortet er meldt tapt og erstattet. Bruk det nye kortet.",
         "en": "This card was reported lost and replaced. Use your new card.",
     },
+    "card_upgraded": {
+        "nb": "Dette kortet er oppgradert til et nasjonalt lånekort. Bruk det nasjonale kortet.",
+        "en": "This card was upgraded to a national library card. Use the national card.",
+    },
+    "card_erased": {
+        "nb": "Dette kortet er slettet fra registeret.",
+        "en": "This card was erased from the registry.",
+    },
+    "card_opted_out": {
+        "nb": "Dette nasjonale kortet er byttet mot et lokalt lånekort.",
+        "en": "This national card was exchanged for a local card.",
+    },
+    "card_unlinked": {
+        "nb": "Dette kortet er ikke lenger knyttet til biblioteket.",
+        "en": "This card is no longer associated with the library.",
+    },
     "no_pin": {
         "nb": "Det er ikke satt PIN-kode. Et bibliotek kan sette en.",
         "en": "No PIN is set. A library can set one.",

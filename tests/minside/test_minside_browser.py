@@ -24,6 +24,21 @@ async def _log_in(page: Page, card_number: str, pin: str) -> None:
     await page.get_by_role("button", name="Logg inn").click()
 
 
+async def _choose_the_pre_due_notice(page: Page) -> None:
+    # Asker's e-mail before the due date, chosen by the patron on Min side ("gjør det selv på Min Side").
+    await expect(
+        page.get_by_role("table", name="Låneropplysninger").get_by_role("row", name="Varsel før forfall")
+    ).to_contain_text("Nei")
+    await page.get_by_label("Send meg e-post 3 dager før innleveringsfristen").check()
+    await page.get_by_role("button", name="Lagre valgene").click()
+    await expect(page.get_by_role("status")).to_have_text("Valgene dine er lagret.")
+    await expect(
+        page.get_by_role("table", name="Låneropplysninger").get_by_role("row", name="Varsel før forfall")
+    ).to_contain_text("Ja")
+    await expect(page.get_by_label("Send meg e-post 3 dager før innleveringsfristen")).to_be_checked()
+    await look_at(page, "minside", "03b-choices-saved")
+
+
 async def test_a_local_patron_renews_cancels_sees_their_data_and_logs_out(
     browser: Browser, node: Node, shelf: Shelf
 ) -> None:
@@ -79,6 +94,7 @@ async def test_a_local_patron_renews_cancels_sees_their_data_and_logs_out(
         "Lånekvittering"
     )
     await look_at(page, "minside", "03-my-data")
+    await _choose_the_pre_due_notice(page)
 
     await page.get_by_role("link", name="English").click()
     await expect(page.get_by_role("heading", name="This is what Asker Libraries stores about you")).to_be_visible()
