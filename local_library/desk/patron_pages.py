@@ -136,6 +136,10 @@ def patron_body(
         (ctx.t("postal_address"), _kept_nationally(ctx, patron, escape(patron.postal_address or "") or none)),
         (ctx.t("preferred_contact"), _kept_nationally(ctx, patron, ctx.t(f"contact_{patron.preferred_contact}"))),
     ]
+    if ctx.policy.pre_due_notice is not None:  # the library's own notice, kept here for every patron
+        rows.append(
+            (ctx.t("pre_due_notice"), ctx.t("pre_due_notice_yes" if patron.pre_due_notice else "pre_due_notice_no"))
+        )
     if patron.guardian_name:
         guardian = f"{escape(patron.guardian_name)}, {escape(patron.guardian_contact or '')}"
         rows.append((ctx.t("guardian"), guardian))

@@ -144,6 +144,9 @@ PATRON_TEXTS: dict[str, Words] = {
         "nb": "E-post {days} dager før innleveringsfristen",
         "en": "E-mail {days} days before the due date",
     },
+    "pre_due_notice": {"nb": "Varsel før forfall", "en": "Notice before the due date"},
+    "pre_due_notice_yes": {"nb": "Ja, på e-post", "en": "Yes, by e-mail"},
+    "pre_due_notice_no": {"nb": "Nei", "en": "No"},
     "done_choices": {"nb": "Lånerens valg er lagret.", "en": "The patron's choices are saved."},
     "door_agreement_intro": {
         "nb": "Registrer datoen på den signerte avtalen om meråpent bibliotek. Nå: {current}.",

@@ -86,6 +86,23 @@ async def _register(page: Page, national_id: str) -> str:
     return card
 
 
+async def _choices_and_door_agreement(page: Page) -> None:
+    """The patron asks for the pre-due e-mail at the desk, and signs Asker's unstaffed-hours agreement."""
+    await page.get_by_role("link", name="Varsel før forfall og kontaktmåte").click()
+    await _shot(page, "patron-choices")
+    await page.get_by_label("E-post 3 dager før innleveringsfristen").check()
+    await page.get_by_role("button", name="Lagre").click()
+    await expect(page.get_by_role("status")).to_contain_text("Lånerens valg er lagret.")
+    details = page.get_by_role("table", name="Opplysninger")
+    await expect(details.get_by_role("row", name="Varsel før forfall")).to_contain_text("Ja, på e-post")
+    await page.get_by_role("link", name="Avtale om meråpent").click()
+    await _shot(page, "door-agreement")
+    await page.get_by_label("Signert dato").fill(dt.datetime.now(dt.UTC).date().isoformat())
+    await page.get_by_role("button", name="Lagre").click()
+    await expect(page.get_by_role("status")).to_contain_text("Avtalen om meråpent er registrert.")
+    await _shot(page, "patron-after-choices")
+
+
 async def _link(other: Page, card: str) -> None:
     """Sandnes' desk links the card (a wrong PIN first)."""
     await other.get_by_role("link", name="Knytt til et nasjonalt lånekort fra et annet bibliotek").click()
@@ -117,6 +134,7 @@ async def test_a_desk_registers_a_national_patron_and_another_librarys_desk_link
 
     page = await _log_in(browser, asker.library.url)
     card = await _register(page, national_id)
+    await _choices_and_door_agreement(page)
 
     other = await _log_in(browser, sandnes.library.url)
     await _link(other, card)
