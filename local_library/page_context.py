@@ -11,17 +11,7 @@ from html import escape
 from local_library.policy import LibraryPolicy
 from plumbing.web.language import Language
 from plumbing.web.pages import hidden_form_fields
-
-_DATE_FORMATS: dict[Language, str] = {"nb": "%d.%m.%Y", "en": "%Y-%m-%d"}
-
-
-def format_date(value: date | None, language: Language) -> str:
-    return "" if value is None else value.strftime(_DATE_FORMATS[language])
-
-
-def format_datetime(value: datetime | None, language: Language, zone: tzinfo) -> str:
-    """In the library's time zone: the database hands out UTC, people think in local time."""
-    return "" if value is None else value.astimezone(zone).strftime(_DATE_FORMATS[language] + " %H:%M")
+from plumbing.web.times import format_date, format_datetime
 
 
 def format_money(amount_ore: int, language: Language) -> str:

@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from plumbing.http.listener_settings import ListenerSettings
+from plumbing.web.times import DEFAULT_TIME_ZONE, TimeZoneName
 
 
 class LibrarySettings(ListenerSettings):
@@ -44,7 +45,9 @@ class LibrarySettings(ListenerSettings):
     policy_path: Path | None = Field(
         default=None, description="the lending policy (TOML); empty uses the built-in policy named by library_id"
     )
-    timezone: str = Field(default="Europe/Oslo", description="the library's time zone: what 'today' means")
+    timezone: TimeZoneName = Field(
+        default=DEFAULT_TIME_ZONE, description="the library's time zone: what 'today' means, and times on its pages"
+    )
     local_pin_pepper_path: Path | None = Field(
         default=None,
         description="pepper for local patrons' PINs; empty creates keys/libraries/<id>/pin-pepper.key on first start",

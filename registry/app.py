@@ -23,6 +23,7 @@ from plumbing.keys.layout import KeyLayout
 from plumbing.keys.signing import SigningKeyRing
 from plumbing.tls import public_server_context, registry_admin_desk_context, registry_node_api_context
 from plumbing.web.sessions import load_or_create_session_key
+from plumbing.web.times import time_zone
 from registry import app_keys
 from registry.admin_desk.site import create_admin_desk_app
 from registry.audit.log import seal_all
@@ -216,6 +217,7 @@ async def start_registry(settings: RegistrySettings, *, reuse_port: bool = False
         controller=settings.operator_name,
         oidc_provider=oidc_provider,
         library_names=libraries.display_name,
+        zone=time_zone(settings.timezone),
     )
     send_hsts(public_app)
     public_runner = ListenerRunner(public_app, read_timeout_seconds=settings.read_timeout_seconds)
@@ -224,6 +226,7 @@ async def start_registry(settings: RegistrySettings, *, reuse_port: bool = False
         layout=layout,
         libraries=libraries,
         form_key=load_or_create_key_file(layout.admin_desk_form_key),
+        zone=time_zone(settings.timezone),
     )
     admin_runner = ListenerRunner(admin_app, read_timeout_seconds=settings.read_timeout_seconds)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import tzinfo
 from typing import Any
 
 import asyncpg
@@ -59,3 +60,5 @@ INSIGHT_LIBRARY_NAMES: web.AppKey[Callable[[str, str], str]] = web.AppKey("insig
 """A library's display name in a language, for the insight pages."""
 OIDC_PROVIDER = web.AppKey("oidc_provider", Provider)
 """The library-service login (``registry.oidc``) on the public site: signing keys, pairwise key, issuer."""
+PAGE_TIME_ZONE = web.AppKey("page_time_zone", tzinfo)
+"""The zone times are shown in on the insight site and the administrators' desk (the ``timezone`` setting)."""

@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from plumbing.http.listener_settings import ListenerSettings
+from plumbing.web.times import DEFAULT_TIME_ZONE, TimeZoneName
 from registry.patrons.lookup_limits import LookupLimit
 from registry.population.settings import PopulationRegisterSettings
 
@@ -51,6 +52,9 @@ class RegistrySettings(ListenerSettings):
         "(default: the public listener's own URL)",
     )
     operator_name: str = Field(default="natreg registry operator", description="the data controller's name")
+    timezone: TimeZoneName = Field(
+        default=DEFAULT_TIME_ZONE, description="the time zone of times on the insight page and administrators' desk"
+    )
     crl_refresh_interval_seconds: float = Field(
         default=3600, ge=0, description="how often to check the CRL and re-sign it before it runs out; 0: never"
     )

@@ -20,6 +20,10 @@ CARD_AND_PIN_REFUSALS: Mapping[str, tuple[str, int]] = MappingProxyType(
         "login_rate_limited": ("too_many_attempts", 429),
         "pin_locked": ("locked", 423),
         "card_replaced": ("card_replaced", 410),
+        "card_upgraded": ("card_upgraded", 410),
+        "card_erased": ("card_erased", 410),
+        "card_opted_out": ("card_opted_out", 410),
+        "card_unlinked": ("card_unlinked", 410),
         "pin_not_set": ("no_pin", 403),
     }
 )

@@ -30,7 +30,10 @@ _PEPPER_DOMAIN = b"natreg/pin/v1\x00"
 
 # Online (the insight site, Min side) an unknown card, a replaced card and a card without PIN answer like a
 # wrong PIN (same code, same Argon2 work), so nobody on the internet can find out which card numbers exist.
-ONLINE_REFUSALS_LOOK_LIKE_A_WRONG_PIN = frozenset({"patron_not_found", "card_replaced", "pin_not_set"})
+ONLINE_REFUSALS_LOOK_LIKE_A_WRONG_PIN = frozenset(
+    {"patron_not_found", "pin_not_set", "card_replaced", "card_upgraded", "card_erased", "card_opted_out",
+     "card_unlinked"}
+)  # fmt: skip
 
 
 def validate_pin_format(pin: str) -> None:

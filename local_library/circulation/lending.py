@@ -17,7 +17,14 @@ from local_library.interlibrary.queries import item_out_on_interlibrary_loan
 from local_library.notices.outbox import enqueue_notice
 from local_library.patrons.models import Patron
 from local_library.patrons.queries import patron_by_card, patron_by_id, set_block
-from local_library.policy import LibraryPolicy, card_blocked, due_date, loan_limit_reached, renewal_decision
+from local_library.policy import (
+    LibraryPolicy,
+    card_blocked,
+    due_date,
+    loan_limit_reached,
+    renewal_decision,
+    renewed_due_date,
+)
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError, ErrorKind
 
@@ -120,7 +127,9 @@ async def renew(
     if not decision.allowed:
         assert decision.reason is not None
         raise DomainError(ErrorKind.CONFLICT, decision.reason, _RENEWAL_MESSAGES[decision.reason])
-    new_due = max(loan.due_on, due_date(policy, loan.material, clock.today()))
+    new_due = renewed_due_date(policy, loan.material, loan.due_on, clock.today())
+    if new_due is None:
+        raise DomainError(ErrorKind.CONFLICT, "renewal_changes_nothing", _RENEWAL_MESSAGES["renewal_changes_nothing"])
     return await update_loan(conn, loan_id, due_on=new_due, renewals=loan.renewals + 1)
 
 
@@ -129,6 +138,7 @@ _RENEWAL_MESSAGES = {
     "renewal_limit_reached": "this loan has been renewed as many times as the library allows",
     "reserved_by_another": "another patron has reserved this item",
     "someone_waiting": "someone is waiting for this item",
+    "renewal_changes_nothing": "renewing today would not move the due date",
 }
 
 

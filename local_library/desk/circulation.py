@@ -34,6 +34,7 @@ from local_library.web import path_int, transaction
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError, ErrorKind
 from registry_contract.ages import age_on
+from registry_contract.refusals import RETIRED_CARD_CODES
 
 from . import circulation_pages, pages
 from .circulation_texts import CIRCULATION_TEXTS
@@ -49,7 +50,10 @@ KNOWN_REFUSALS = frozenset(
     key.removeprefix("why_") for key in CIRCULATION_TEXTS if key.startswith("why_") and key != "why_other"
 )
 # What a national card's check with the registry can say, as a warning on the patron panel.
-CARD_WARNINGS = {"card_replaced": "warn_card_replaced", "registry_unavailable": "warn_registry_unavailable"}
+CARD_WARNINGS = {
+    **{code: f"warn_{code}" for code in RETIRED_CARD_CODES.values()},
+    "registry_unavailable": "warn_registry_unavailable",
+}
 CARD_WARNING_CODES = frozenset({*CARD_WARNINGS, "registry_refused"})
 """What the card scan's redirect may name (anything else in the link is ignored)."""
 DONE = frozenset({"checked_out", "returned", "renewed", "reserved", "cancelled", "fee_paid", "fee_waived"})
@@ -235,7 +239,8 @@ async def scan(request: web.Request) -> web.Response:
     try:
         return await _scanned(request, desk, mode, patron_id, code)
     except DomainError as error:
-        return _refused(request, desk, patron_id, mode, error, item=None if error.code == "card_replaced" else code)
+        retired_card = error.code in RETIRED_CARD_CODES.values()
+        return _refused(request, desk, patron_id, mode, error, item=None if retired_card else code)
 
 
 async def _scanned(

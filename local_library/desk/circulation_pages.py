@@ -108,7 +108,8 @@ def _warnings(ctx: DeskContext, view: CirculationView, account: PatronAccount) -
         items.append(f'<li class="notice">{ctx.t("warn_ready", count=ready)}</li>')
     if not items:
         return f"<h3>{ctx.t('warnings')}</h3><p>{ctx.t('no_warnings')}</p>"
-    return f'<h3>{ctx.t("warnings")}</h3><ul class="warnings" role="alert">{"".join(items)}</ul>'
+    # The alert role on a wrapper: on the list itself it would replace the list's role and orphan its items.
+    return f'<h3>{ctx.t("warnings")}</h3><div role="alert"><ul class="warnings">{"".join(items)}</ul></div>'
 
 
 def _loan_row(ctx: DeskContext, view: CirculationView, loan: Loan) -> str:

@@ -56,6 +56,22 @@ CIRCULATION_TEXTS: dict[str, Words] = {
         "nb": "Dette kortet er meldt tapt og erstattet. Ikke lån ut på det: be om det nye kortet.",
         "en": "This card was reported lost and replaced. Do not lend on it: ask for the new card.",
     },
+    "warn_card_upgraded": {
+        "nb": "Dette kortet er oppgradert til et nasjonalt lånekort. Ikke lån ut på det: be om det nasjonale kortet.",
+        "en": "This card was upgraded to a national card. Do not lend on it: ask for the national card.",
+    },
+    "warn_card_erased": {
+        "nb": "Kortets nasjonale oppføring er slettet. Ikke lån ut på det.",
+        "en": "This card's national record was erased. Do not lend on it.",
+    },
+    "warn_card_opted_out": {
+        "nb": "Låneren har byttet dette kortet mot et lokalt lånekort. Ikke lån ut på det: be om det lokale kortet.",
+        "en": "The patron exchanged this card for a local card. Do not lend on it: ask for the local card.",
+    },
+    "warn_card_unlinked": {
+        "nb": "Kortet er ikke lenger knyttet til biblioteket. Ikke lån ut på det.",
+        "en": "This card is no longer associated with the library. Do not lend on it.",
+    },
     "warn_registry_unavailable": {
         "nb": "Det nasjonale registeret kan ikke bekrefte kortet akkurat nå.",
         "en": "The national registry cannot confirm this card right now.",
@@ -155,6 +171,22 @@ CIRCULATION_TEXTS: dict[str, Words] = {
         "nb": "kortet er meldt tapt og erstattet. Be om det nye kortet.",
         "en": "the card was reported lost and replaced. Ask for the new card.",
     },
+    "why_card_upgraded": {
+        "nb": "kortet er oppgradert til et nasjonalt lånekort. Be om det nasjonale kortet.",
+        "en": "the card was upgraded to a national card. Ask for the national card.",
+    },
+    "why_card_erased": {
+        "nb": "kortets nasjonale oppføring er slettet.",
+        "en": "the card's national record was erased.",
+    },
+    "why_card_opted_out": {
+        "nb": "kortet er byttet mot et lokalt lånekort. Be om det lokale kortet.",
+        "en": "the card was exchanged for a local card. Ask for the local card.",
+    },
+    "why_card_unlinked": {
+        "nb": "kortet er ikke lenger knyttet til biblioteket.",
+        "en": "the card is no longer associated with the library.",
+    },
     "why_scan_card_first": {"nb": "skann lånekortet først.", "en": "scan the library card first."},
     "why_pin_required": {
         "nb": "biblioteket krever lånerens PIN-kode ved utlån.",
@@ -183,6 +215,10 @@ CIRCULATION_TEXTS: dict[str, Words] = {
     },
     "why_reserved_by_another": {"nb": "en annen låner har reservert det.", "en": "another patron has reserved it."},
     "why_someone_waiting": {"nb": "noen venter på det.", "en": "someone is waiting for it."},
+    "why_renewal_changes_nothing": {
+        "nb": "en fornyelse i dag ville gitt samme frist.",
+        "en": "renewing today would give the same due date.",
+    },
     "why_not_renewable": {
         "nb": "denne typen materiale kan ikke fornyes.",
         "en": "this kind of item cannot be renewed.",

@@ -40,12 +40,17 @@ CODE_FIELDS: Mapping[str, str] = {
     "national_id_birth_date_mismatch": "national_id",
     "national_id_already_registered": "national_id",
     "contact_method_unreachable": "preferred_contact",
+    "address_in_norway_required": "postal_address",
     "pin_invalid": "presence_pin",
     "pin_locked": "presence_pin",
     "pin_attempts_throttled": "presence_pin",
     "pin_not_set": "presence_pin",
     "patron_presence_required": "presence_pin",
     "card_replaced": "card_number",
+    "card_upgraded": "card_number",
+    "card_erased": "card_number",
+    "card_opted_out": "card_number",
+    "card_unlinked": "card_number",
     "patron_not_found": "card_number",
 }
 """``presence_pin`` stands for whichever field of the form holds the PIN the patron types to show presence."""

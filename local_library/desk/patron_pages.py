@@ -12,9 +12,9 @@ from html import escape
 from urllib.parse import quote
 
 from local_library.card_image import barcode_svg
-from local_library.page_context import format_datetime
 from local_library.patrons.models import Patron
 from local_library.registry_link.queries import PatronOutboxState, RegistryRequest
+from plumbing.web.times import format_datetime
 
 from .pages import CIRCULATION, PATRONS, DeskContext, post_button, table
 from .patron_forms import (
@@ -145,6 +145,10 @@ def patron_body(
         (ctx.t("postal_address"), _kept_nationally(ctx, patron, escape(patron.postal_address or "") or none)),
         (ctx.t("preferred_contact"), _kept_nationally(ctx, patron, ctx.t(f"contact_{patron.preferred_contact}"))),
     ]
+    if ctx.policy.pre_due_notice is not None:  # the library's own notice, kept here for every patron
+        rows.append(
+            (ctx.t("pre_due_notice"), ctx.t("pre_due_notice_yes" if patron.pre_due_notice else "pre_due_notice_no"))
+        )
     if patron.guardian_name:
         guardian = f"{escape(patron.guardian_name)}, {escape(patron.guardian_contact or '')}"
         rows.append((ctx.t("guardian"), guardian))
@@ -178,7 +182,7 @@ def patron_body(
 
 DONE_KEYS = frozenset({
     "registered", "linked", "already_registered", "contact", "pin", "lost", "upgrade", "blocked", "unblocked",
-    "nothing_changed", "door_agreement", "door_agreement_withdrawn",
+    "nothing_changed", "door_agreement", "door_agreement_withdrawn", "choices",
 })  # fmt: skip
 # Outcomes that queued a write to the registry: the page says whether it has arrived there.
 REGISTRY_OUTCOMES = frozenset({"registered", "contact", "pin", "lost", "upgrade"})
@@ -206,6 +210,8 @@ def _actions(ctx: DeskContext, patron: Patron, *, door_agreement: bool = False) 
             links.append(("upgrade", "action_upgrade"))
     if patron.kind == "national" and patron.registry_patron_id is None:
         links = []  # still being registered: nothing can be changed until the registry has the record
+    if links:
+        links.append(("choices", "action_choices"))
     if door_agreement and patron.kind != "institution":
         links.append(("door-agreement", "action_door_agreement"))  # a library with unstaffed hours
     items = "".join(
@@ -400,6 +406,22 @@ def door_agreement_fields(
     field = text_input(ctx, state, "signed_on", "signed_on", kind="date", hint=ctx.t("signed_on_hint"),
                        attributes='autocomplete="off" required')  # fmt: skip
     return intro, [field]
+
+
+def choices_fields(ctx: DeskContext, patron: Patron, state: FormState) -> tuple[str, list[str]]:
+    """The patron's own choices, asked for at the desk: the notice before the due date (where the library
+    offers one) and the preferred contact method."""
+    fields = []
+    notice = ctx.policy.pre_due_notice
+    if notice is not None:
+        checked = " checked" if patron.pre_due_notice else ""
+        fields.append(
+            f'<p><input type="checkbox" id="pre_due_notice" name="pre_due_notice" value="yes"{checked}> '
+            f'<label class="inline" for="pre_due_notice">{ctx.t("choose_pre_due_notice", days=notice.days_before)}'
+            '</label></p><input type="hidden" name="pre_due_notice_shown" value="yes">'
+        )
+    fields.append(contact_select(ctx, state, patron.preferred_contact))
+    return f"<p>{ctx.t('choices_intro')}</p>", fields
 
 
 def erasure_fields(ctx: DeskContext, kind: str, state: FormState) -> tuple[str, list[str]]:

@@ -136,6 +136,19 @@ PATRON_TEXTS: dict[str, Words] = {
     "action_death": {"nb": "Meld dødsfall", "en": "File a death notice"},
     "action_block": {"nb": "Sperr lånekortet", "en": "Block the card"},
     "action_door_agreement": {"nb": "Avtale om meråpent", "en": "Unstaffed-hours agreement"},
+    "action_choices": {"nb": "Varsel før forfall og kontaktmåte", "en": "Pre-due notice and contact method"},
+    "choices_intro": {
+        "nb": "Det låneren selv ønsker. Kontaktmåten til et nasjonalt kort sendes også til registeret.",
+        "en": "What the patron asks for. A national card's contact method goes to the registry as well.",
+    },
+    "choose_pre_due_notice": {
+        "nb": "E-post {days} dager før innleveringsfristen",
+        "en": "E-mail {days} days before the due date",
+    },
+    "pre_due_notice": {"nb": "Varsel før forfall", "en": "Notice before the due date"},
+    "pre_due_notice_yes": {"nb": "Ja, på e-post", "en": "Yes, by e-mail"},
+    "pre_due_notice_no": {"nb": "Nei", "en": "No"},
+    "done_choices": {"nb": "Lånerens valg er lagret.", "en": "The patron's choices are saved."},
     "door_agreement_intro": {
         "nb": "Registrer datoen på den signerte avtalen om meråpent bibliotek. Nå: {current}.",
         "en": "Record the date on the signed unstaffed-hours agreement. Now: {current}.",
@@ -457,6 +470,26 @@ PATRON_TEXTS: dict[str, Words] = {
     "code_card_replaced": {
         "nb": "Kortet er meldt tapt og erstattet med et nytt nummer.",
         "en": "This card was reported lost and replaced with a new number.",
+    },
+    "code_address_in_norway_required": {
+        "nb": "Biblioteket gir lånekort bare til dem med fast adresse i Norge: skriv en norsk adresse med postnummer.",
+        "en": "This library issues cards only to those with a fixed address in Norway: give a Norwegian address.",
+    },
+    "code_card_upgraded": {
+        "nb": "Kortet er oppgradert til et nasjonalt lånekort; låneren har nå det nasjonale kortet.",
+        "en": "This card was upgraded to a national card; the patron now has the national card.",
+    },
+    "code_card_erased": {
+        "nb": "Kortets nasjonale oppføring er slettet (forespørsel om sletting eller dødsfall).",
+        "en": "This card's national record was erased (a deletion request or a death notice).",
+    },
+    "code_card_opted_out": {
+        "nb": "Låneren har byttet dette nasjonale kortet mot et lokalt lånekort.",
+        "en": "The patron exchanged this national card for a local card.",
+    },
+    "code_card_unlinked": {
+        "nb": "Kortet er ikke lenger knyttet til dette biblioteket.",
+        "en": "This card is no longer associated with this library.",
     },
     "code_patron_presence_required": {
         "nb": "Låneren må være til stede og taste PIN-koden sin.",

@@ -35,7 +35,7 @@ from local_library.patrons.cards import (
 from local_library.patrons.models import ContactDetails, InstitutionRegistration, Patron, PersonRegistration
 from local_library.patrons.queries import SEARCH_LIMIT, find_patrons, patron_by_id
 from local_library.policy import needs_guardian, new_card_fee
-from local_library.registry_link import national
+from local_library.registry_link import choices, national
 from local_library.registry_link.at_desk import (
     CardLookup,
     link_card_holder,
@@ -174,7 +174,7 @@ async def _register_institution(request: web.Request, form: Mapping[str, str]) -
                      "preferred_contact")  # fmt: skip
     body = InstitutionRegistration.model_validate(fields | ({"pin": pin} if pin else {}))
     async with transaction(request) as conn:
-        return await register_institution(conn, request.app[PIN_HASHER], body)
+        return await register_institution(conn, request.app[POLICY], request.app[PIN_HASHER], body)
 
 
 async def _register_national(request: web.Request, form: Mapping[str, str]) -> Patron:
@@ -470,6 +470,22 @@ async def _record_door_agreement(request: web.Request, desk: Desk, patron: Patro
     return desk_redirect(request, desk, f"{path}?done=door_agreement")
 
 
+def _choices_fields(request: web.Request, desk: Desk, patron: Patron, state: FormState) -> Fields:
+    return html.choices_fields(desk.ctx, patron, state)
+
+
+async def _save_choices(request: web.Request, desk: Desk, patron: Patron) -> web.Response:
+    form = desk.form
+    shown = form.get("pre_due_notice_shown") == "yes"  # an unticked box is not posted; "no" is a choice too
+    body = choices.PatronChoices.model_validate(
+        {"pre_due_notice": form.get("pre_due_notice") == "yes" if shown else None,
+         "preferred_contact": form.get("preferred_contact") or None},
+    )  # fmt: skip
+    async with transaction(request) as conn:
+        await choices.set_choices(conn, request.app[REGISTRY_LINK].cipher, patron.patron_id, body)
+    return desk_redirect(request, desk, f"{html.patron_path(patron.patron_id)}?done=choices")
+
+
 def _erasure(kind: Literal["deletion", "death_notice"]) -> Action:
     def fields(request: web.Request, desk: Desk, patron: Patron, state: FormState) -> Fields:
         return html.erasure_fields(desk.ctx, kind, state)
@@ -496,6 +512,7 @@ ACTIONS: Mapping[str, Action] = {
     "deletion": _erasure("deletion"),
     "death-notice": _erasure("death_notice"),
     "door-agreement": Action("action_door_agreement", "save", _door_agreement_fields, _record_door_agreement),
+    "choices": Action("action_choices", "save", _choices_fields, _save_choices),
 }
 
 

@@ -81,6 +81,10 @@ _LOGIN_REASONS: dict[str, Reason] = {
     "pin_attempts_throttled": "card_locked",
     "patron_not_found": "unknown_card",
     "card_replaced": "unknown_card",
+    "card_upgraded": "unknown_card",
+    "card_erased": "unknown_card",
+    "card_opted_out": "unknown_card",
+    "card_unlinked": "unknown_card",
     "pin_not_set": "unknown_card",
     "registry_unavailable": "registry_unavailable",
 }

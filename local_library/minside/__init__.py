@@ -37,6 +37,7 @@ def add_minside_routes(app: web.Application) -> None:
         "/minside/everywhere/{library_id:[a-z][a-z0-9-]{1,31}}/loans/{loan_id:[0-9]{1,18}}/renew",
         everywhere.renew_at_other_library,
     )
+    app.router.add_post("/minside/choices", views.save_choices)
     app.router.add_post("/minside/logout", views.log_out)
     new_card.add_new_card_routes(app)
     add_interlibrary_routes(app)

@@ -24,11 +24,11 @@ from local_library.federation.elsewhere import (
     renew_elsewhere,
 )
 from local_library.federation.peer_client import PeerRefusedError, PeerUnavailableError
-from local_library.page_context import format_date
 from local_library.patrons.queries import patron_by_id
 from local_library.web import transaction
 from plumbing.errors import DomainError
 from plumbing.web.sessions import Session
+from plumbing.web.times import format_date
 
 from . import pages, service
 from .texts import Language, text

@@ -21,11 +21,11 @@ from local_library.interlibrary.queries import borrowed_of_patron
 from local_library.interlibrary.search import CatalogueQuery, LibraryResult
 from local_library.interlibrary.service import Interlibrary
 from local_library.interlibrary.words import REFUSAL_CODES, refusal
-from local_library.page_context import format_date
 from local_library.patrons.queries import patron_by_id
 from local_library.web import transaction
 from plumbing.errors import DomainError
 from plumbing.web.language import Language
+from plumbing.web.times import format_date
 
 from . import interlibrary_pages
 from .interlibrary_pages import INTERLIBRARY as PAGE

@@ -7,8 +7,10 @@ Every value from the database or the request is escaped here or in the shared pa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 from typing import Any
 
@@ -29,6 +31,7 @@ from plumbing.web.pages import (
     login_body,
     logout_form,
 )
+from registry_contract.refusals import RETIRED_CARD_CODES
 
 from .card_texts import card_text
 from .service import Overview, StoredData
@@ -39,7 +42,7 @@ body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0
 a{color:#0b4f9c}table{border-collapse:collapse;width:100%;margin:1rem 0}
 th,td{border:1px solid #999;padding:.4rem;text-align:left;vertical-align:top}caption{text-align:left;font-weight:bold}
 .message{border:2px solid #a40000;padding:.6rem;background:#fff0f0}.notice{border:2px solid #1a5e20;padding:.6rem}
-form.inline{display:inline;margin:0}label{display:block;margin-top:.6rem}input{font-size:1.1rem;padding:.3rem}
+form.inline{display:inline;margin:0}label{display:block;margin-top:.6rem}input,select{font-size:1.1rem;padding:.3rem}
 button{font-size:1rem;padding:.3rem .8rem}.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem}
 header nav{display:flex;gap:1rem;flex-wrap:wrap;align-items:center}
 figure.card{margin:1rem 0;padding:0}.card-barcode{display:block;width:100%;max-width:32rem;height:auto}
@@ -278,8 +281,10 @@ def _record_rows(ctx: PageContext, data: StoredData) -> list[str]:
         _row(ctx.t("updated_at"), ctx.datetime(kept.updated_at)),
     ]
     if data.retired_cards:
-        cards = ", ".join(
-            f"{escape(card.card_number)} ({ctx.datetime(card.retired_at)})" for card in data.retired_cards
+        cards = "<br>".join(
+            f"{escape(card.card_number)}: {ctx.t('retired_' + RETIRED_CARD_CODES[card.reason])} "
+            f"({ctx.datetime(card.retired_at)})"
+            for card in data.retired_cards
         )
         rows.append(_row(ctx.t("retired_cards"), cards))
     return rows
@@ -313,13 +318,20 @@ _CONTENT_LABELS = {
 }
 
 
+def _notice_value(ctx: PageContext, raw: object) -> str:
+    """A notice keeps its dates as ISO text (what was sent); the page writes them as the page's language does."""
+    if isinstance(raw, str) and _ISO_DATE.fullmatch(raw):
+        return ctx.date(date.fromisoformat(raw))
+    return escape(str(raw))
+
+
 def _notice_content(ctx: PageContext, content: dict[str, Any]) -> str:
     parts = []
     for key, raw in content.items():
         if raw is None or key == "library":  # the library is this one; saying so on every row adds nothing
             continue
         label = ctx.t(_CONTENT_LABELS[key]) if key in _CONTENT_LABELS else escape(key)
-        parts.append(f"{label}: {escape(str(raw))}")
+        parts.append(f"{label}: {_notice_value(ctx, raw)}")
     return "<br>".join(parts)
 
 
@@ -353,9 +365,37 @@ def _door_entries(ctx: PageContext, entries: list[Entry] | None, kept_days: int)
     )
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _choices_form(ctx: PageContext, patron: Patron) -> str:
+    """The patron's own choices: the notice before the due date (where the library offers it) and how to be told."""
+    notice = ctx.policy.pre_due_notice
+    checkbox = ""
+    if notice is not None:
+        checked = " checked" if patron.pre_due_notice else ""
+        checkbox = (
+            f'<p><label><input type="checkbox" name="pre_due_notice" value="yes"{checked}> '
+            f"{escape(text('choose_pre_due_notice', ctx.language, days=notice.days_before))}</label></p>"
+            # An unticked box is not posted: this says the box was on the form, so "no" is a choice too.
+            '<input type="hidden" name="pre_due_notice_shown" value="yes">'
+        )
+    options = "".join(
+        f'<option value="{method}"{" selected" if method == patron.preferred_contact else ""}>'
+        f"{ctx.t('channel_' + method)}</option>"
+        for method in ("letter", "email", "sms")
+    )
+    return f"""<h2>{ctx.t("choices")}</h2>
+<form method="post" action="{BASE}/choices">{ctx.hidden_fields()}
+{checkbox}
+<label for="preferred_contact">{ctx.t("preferred_contact")}</label>
+<select id="preferred_contact" name="preferred_contact">{options}</select>
+<p><button type="submit">{ctx.t("save_choices")}</button></p></form>"""
+
+
 def my_data_page(
     ctx: PageContext, data: StoredData, *, registry_insight_url: str, door_entries: list[Entry] | None = None,
-    entry_log_days: int = 0,
+    entry_log_days: int = 0, message: str | None = None, notice: str | None = None,
 ) -> str:  # fmt: skip
     def rows(render: Callable[[PageContext, Any], str], values: Iterable[Any]) -> list[str]:
         return [render(ctx, value) for value in values]
@@ -371,8 +411,10 @@ def my_data_page(
     body = f"""<h1>{escape(heading)}</h1>
 <p>{ctx.t("my_data_intro")}</p>
 <p>{ctx.t("national_id_not_here")}</p>
+{alert_message(message)}{alert_notice(notice)}
 <h2>{ctx.t("record")}</h2>
 {table(ctx.t("record"), [ctx.t("field"), ctx.t("value")], _record_rows(ctx, data))}
+{_choices_form(ctx, data.patron)}
 {_section(ctx, "loan_history", [ctx.t(key) for key in ("title", "material", "barcode", "checked_out_on", "due_on",
     "renewals", "reminders", "returned_on")], rows(_history_loan_row, data.loans), "no_loans")}
 {_section(ctx, "all_reservations", [ctx.t(key) for key in ("title", "placed_at", "status", "reference_number",

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from local_library.circulation.models import Loan, Reservation
 from plumbing.db.types import DbConnection
+from registry_contract.refusals import RetiredCardReason
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class RecordBookkeeping:
 class RetiredCard:
     card_number: str
     retired_at: datetime
+    reason: RetiredCardReason
 
 
 async def record_bookkeeping(conn: DbConnection, patron_id: UUID) -> RecordBookkeeping | None:
@@ -47,9 +49,10 @@ async def record_bookkeeping(conn: DbConnection, patron_id: UUID) -> RecordBookk
 
 async def retired_cards_of_patron(conn: DbConnection, patron_id: UUID) -> list[RetiredCard]:
     rows = await conn.fetch(
-        "SELECT card_number, retired_at FROM retired_cards WHERE patron_id = $1 ORDER BY retired_at", patron_id
+        "SELECT card_number, retired_at, reason FROM retired_cards WHERE patron_id = $1 ORDER BY retired_at",
+        patron_id,
     )
-    return [RetiredCard(row["card_number"], row["retired_at"]) for row in rows]
+    return [RetiredCard(row["card_number"], row["retired_at"], row["reason"]) for row in rows]
 
 
 async def all_loans_of_patron(conn: DbConnection, patron_id: UUID) -> list[Loan]:

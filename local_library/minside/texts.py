@@ -57,6 +57,22 @@ TEXTS: dict[str, dict[Language, str]] = {
         "nb": "Dette kortet er meldt tapt og erstattet. Bruk det nye kortet.",
         "en": "This card was reported lost and replaced. Use your new card.",
     },
+    "card_upgraded": {
+        "nb": "Dette kortet er oppgradert til et nasjonalt lånekort. Bruk det nasjonale kortet.",
+        "en": "This card was upgraded to a national library card. Use the national card.",
+    },
+    "card_erased": {
+        "nb": "Dette kortet er slettet fra det nasjonale registeret. Spør i skranken om et nytt kort.",
+        "en": "This card was erased from the national registry. Ask at the desk for a new card.",
+    },
+    "card_opted_out": {
+        "nb": "Dette nasjonale kortet er byttet mot et lokalt lånekort. Bruk det lokale kortet.",
+        "en": "This national card was exchanged for a local card. Use the local card.",
+    },
+    "card_unlinked": {
+        "nb": "Dette kortet er ikke lenger knyttet til biblioteket. Spør i skranken.",
+        "en": "This card is no longer associated with the library. Ask at the desk.",
+    },
     "registry_unavailable": {
         "nb": "Nasjonale lånekort kan ikke sjekkes akkurat nå. Prøv igjen om litt.",
         "en": "National library cards cannot be checked right now. Please try again shortly.",
@@ -89,6 +105,10 @@ TEXTS: dict[str, dict[Language, str]] = {
     "claimed": {"nb": "erstatningskrav sendt", "en": "replacement claimed"},
     "renewed": {"nb": "«{title}» er fornyet. Ny frist: {due}.", "en": "“{title}” is renewed. New due date: {due}."},
     "renewal_refused": {"nb": "«{title}» kan ikke fornyes: {reason}", "en": "“{title}” cannot be renewed: {reason}"},
+    "renewal_changes_nothing": {
+        "nb": "en fornyelse i dag ville gitt samme frist. Prøv igjen nærmere fristen.",
+        "en": "renewing today would give the same due date. Try again nearer the due date.",
+    },
     "renewal_limit_reached": {
         "nb": "lånet er fornyet så mange ganger som biblioteket tillater.",
         "en": "the loan has been renewed as many times as the library allows.",
@@ -180,6 +200,18 @@ TEXTS: dict[str, dict[Language, str]] = {
     "channel_email": {"nb": "E-post", "en": "E-mail"},
     "channel_sms": {"nb": "SMS", "en": "SMS"},
     "pre_due_notice": {"nb": "Varsel før forfall", "en": "Notice before the due date"},
+    "choices": {"nb": "Dine valg", "en": "Your choices"},
+    "choose_pre_due_notice": {
+        "nb": "Send meg e-post {days} dager før innleveringsfristen",
+        "en": "E-mail me {days} days before the due date",
+    },
+    "save_choices": {"nb": "Lagre valgene", "en": "Save my choices"},
+    "nothing_chosen": {"nb": "Ingenting å lagre.", "en": "Nothing to save."},
+    "choices_saved": {"nb": "Valgene dine er lagret.", "en": "Your choices are saved."},
+    "contact_method_unreachable": {
+        "nb": "Vi har ingen adresse for den kontaktmåten. Be biblioteket legge den inn først.",
+        "en": "We have no address for that contact method. Ask the library to add it first.",
+    },
     "yes": {"nb": "Ja", "en": "Yes"},
     "no": {"nb": "Nei", "en": "No"},
     "pin_stored": {
@@ -200,7 +232,15 @@ TEXTS: dict[str, dict[Language, str]] = {
     "registry_patron_id": {"nb": "Nøkkel i det nasjonale registeret", "en": "Key in the national registry"},
     "created_at": {"nb": "Registrert her", "en": "Registered here"},
     "updated_at": {"nb": "Sist endret", "en": "Last changed"},
-    "retired_cards": {"nb": "Tidligere kort (meldt tapt)", "en": "Earlier cards (reported lost)"},
+    "retired_cards": {"nb": "Tidligere kort", "en": "Earlier cards"},
+    "retired_card_replaced": {"nb": "meldt tapt og erstattet", "en": "reported lost and replaced"},
+    "retired_card_upgraded": {"nb": "oppgradert til nasjonalt lånekort", "en": "upgraded to a national card"},
+    "retired_card_erased": {"nb": "slettet fra det nasjonale registeret", "en": "erased from the national registry"},
+    "retired_card_opted_out": {"nb": "byttet mot lokalt lånekort", "en": "exchanged for a local card"},
+    "retired_card_unlinked": {
+        "nb": "ikke lenger knyttet til biblioteket",
+        "en": "no longer associated with the library",
+    },
     "none": {"nb": "Ingen", "en": "None"},
     "national_id_not_here": {
         "nb": "Fødselsnummeret ditt lagres ikke hos biblioteket.",

@@ -15,17 +15,28 @@ from collections.abc import Awaitable, Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from pydantic import ValidationError
 
-from local_library.app_keys import CLOCK, DOOR_CHECKS, EID_RELYING_PARTY, PATRON_LOGINS, POLICY, POOL, SETTINGS
+from local_library.app_keys import (
+    CLOCK,
+    DOOR_CHECKS,
+    EID_RELYING_PARTY,
+    PATRON_LOGINS,
+    POLICY,
+    POOL,
+    REGISTRY_LINK,
+    SETTINGS,
+)
 from local_library.app_keys import MINSIDE_REGISTRY_INSIGHT_URL as REGISTRY_INSIGHT_URL
 from local_library.app_keys import MINSIDE_SITE as SITE
 from local_library.circulation.lending import renew
 from local_library.circulation.models import Reservation
 from local_library.circulation.reservations import cancel_reservation
 from local_library.meraapent.entry_log import own_entries
-from local_library.page_context import format_date
 from local_library.patrons.queries import patron_by_id
+from local_library.registry_link.choices import PatronChoices, set_choices
 from local_library.registry_link.login import log_in_patron
+from local_library.registry_link.sync import wake_sync
 from local_library.web import transaction
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError
@@ -33,6 +44,7 @@ from plumbing.ratelimit import LoginLimiter
 from plumbing.web.pages import OWN_STYLESHEET_HEADERS
 from plumbing.web.sessions import Session
 from plumbing.web.site import Form, LoginRefusals, Site
+from plumbing.web.times import format_date
 from registry_contract.online_login import CARD_AND_PIN_REFUSALS, MALFORMED_CARD_NUMBER
 
 from . import card_page, pages, service
@@ -52,9 +64,17 @@ MINSIDE_LOGIN_REFUSALS = LoginRefusals(
     unavailable=("registry_unavailable", 503),
 )
 RENEWAL_REFUSALS = frozenset(
-    {"renewal_limit_reached", "reserved_by_another", "someone_waiting", "not_renewable", "loan_claimed"}
+    {
+        "renewal_limit_reached",
+        "reserved_by_another",
+        "someone_waiting",
+        "not_renewable",
+        "loan_claimed",
+        "renewal_changes_nothing",
+    }
 )
 CANCEL_REFUSALS = frozenset({"reservation_closed", "reservation_not_found"})
+CHOICE_REFUSALS = frozenset({"contact_method_unreachable", "nothing_chosen"})
 
 # A local card is "L" and digits (this library's series); a national card is ten digits.
 _CARD_NUMBER = re.compile(r"L[0-9]{1,12}|[0-9]{10}")
@@ -209,14 +229,47 @@ async def own_card(request: web.Request) -> web.Response:
 
 
 async def my_data(request: web.Request) -> web.Response:
+    refused = request.query.get("refused")
+
     async def render(conn: DbConnection, patron_id: uuid.UUID, ctx: pages.PageContext) -> str:
         data = await service.stored_data(conn, patron_id)
         hours = request.app[POLICY].unstaffed
         entries = await own_entries(conn, request.app[DOOR_CHECKS].entry_key, patron_id) if hours.offered else None
+        notice = text("choices_saved", ctx.language) if "saved" in request.query else None
+        message = text(refused, ctx.language) if refused in CHOICE_REFUSALS else None
         return pages.my_data_page(ctx, data, registry_insight_url=request.app[REGISTRY_INSIGHT_URL],
-                                  door_entries=entries, entry_log_days=hours.entry_log_days)  # fmt: skip
+                                  door_entries=entries, entry_log_days=hours.entry_log_days, message=message,
+                                  notice=notice)  # fmt: skip
 
     return await _own_page(request, f"{pages.BASE}/my-data", render)
+
+
+async def save_choices(request: web.Request) -> web.Response:
+    """The patron's own choices (notice before the due date, contact method); back to "my data" with the outcome."""
+    site = request.app[SITE]
+    post = await site.session_form(request)
+    if isinstance(post, web.Response):
+        return post
+    form = post.form
+    shown = form.get("pre_due_notice_shown") == "yes"
+    contact = form.get("preferred_contact")
+    outcome = "saved=1"
+    try:
+        wanted = PatronChoices.model_validate(
+            {"pre_due_notice": form.get("pre_due_notice") == "yes" if shown else None,
+             "preferred_contact": contact if contact in {"letter", "email", "sms"} else None},
+        )  # fmt: skip
+        async with transaction(request) as conn:
+            await set_choices(conn, request.app[REGISTRY_LINK].cipher, post.session.patron_id, wanted)
+    except ValidationError:
+        outcome = "refused=nothing_chosen"
+    except DomainError as error:
+        if error.code not in CHOICE_REFUSALS:
+            raise
+        outcome = f"refused={error.code}"
+    if outcome == "saved=1":
+        wake_sync(request.app[REGISTRY_LINK])
+    return site.redirect(f"{pages.BASE}/my-data?lang={post.language}&{outcome}")
 
 
 PatronAction = Callable[[DbConnection, int, uuid.UUID], Awaitable[object]]

@@ -7,7 +7,13 @@ from uuid import UUID
 
 from local_library.circulation.fees import Fee, charge_fee
 from local_library.clock import Clock
-from local_library.policy import LibraryPolicy, needs_guardian, new_card_fee
+from local_library.policy import (
+    LibraryPolicy,
+    address_in_norway,
+    needs_guardian,
+    new_card_fee,
+    refuse_without_address_in_norway,
+)
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError, ErrorKind
 from plumbing.web.sessions import end_sessions_of
@@ -47,6 +53,7 @@ async def register_person(
     if registration.birth_date > today:
         raise DomainError(ErrorKind.INVALID, "birth_date_in_future", "the date of birth is in the future")
     refuse_minor_without_guardian(policy, registration.birth_date, today, registration.guardian)
+    refuse_without_address_in_norway(policy, address_in_norway(registration.postal_address))
     pin_hash = None if registration.pin is None else await hash_new_pin(hasher, registration.pin)
     guardian = registration.guardian
     return await insert_patron(
@@ -63,10 +70,13 @@ async def register_person(
     )
 
 
-async def register_institution(conn: DbConnection, hasher: PinHasher, registration: InstitutionRegistration) -> Patron:
+async def register_institution(
+    conn: DbConnection, policy: LibraryPolicy, hasher: PinHasher, registration: InstitutionRegistration
+) -> Patron:
     """Issue an institution's card: always local, in the institution's name, with a responsible person."""
     if registration.national:
         raise_institution_card_is_local()
+    refuse_without_address_in_norway(policy, address_in_norway(registration.postal_address))
     pin_hash = None if registration.pin is None else await hash_new_pin(hasher, registration.pin)
     return await insert_patron(
         conn,
@@ -131,7 +141,7 @@ async def replace_lost_card(
             "a national card is replaced through the registry, not with a local number",
         )
     assert patron.card_number is not None  # local and institution cards always have one (a table CHECK)
-    await retire_card(conn, patron_id, patron.card_number, clock.now())
+    await retire_card(conn, patron_id, patron.card_number, clock.now(), "lost")
     updated = await update_patron(conn, patron_id, card_number=await next_local_card_number(conn))
     fee_ore = new_card_fee(policy, had_card_before=True)
     fee = None

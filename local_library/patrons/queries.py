@@ -9,7 +9,7 @@ import asyncpg
 
 from plumbing.db.types import DbConnection
 from registry_contract.lockout import Door
-from registry_contract.refusals import card_replaced, patron_not_found
+from registry_contract.refusals import RetiredCardReason, card_retired, patron_not_found
 
 from .models import BlockReason, Patron
 
@@ -69,13 +69,14 @@ async def patron_exists(conn: DbConnection, patron_id: UUID) -> bool:
 
 
 async def patron_by_card(conn: DbConnection, card_number: str, *, for_update: bool = False) -> Patron:
-    """The patron holding ``card_number``; a card reported lost is refused with its own code."""
+    """The patron holding ``card_number``; a retired card is refused with its reason's own code."""
     lock = " FOR UPDATE" if for_update else ""
     row = await conn.fetchrow(f"SELECT {_PATRON_COLUMNS} FROM patrons WHERE card_number = $1{lock}", card_number)  # noqa: S608 - constant
     if row is not None:
         return patron_from_row(row)
-    if await conn.fetchval("SELECT 1 FROM retired_cards WHERE card_number = $1", card_number):
-        raise card_replaced()
+    reason = await conn.fetchval("SELECT reason FROM retired_cards WHERE card_number = $1", card_number)
+    if reason is not None:
+        raise card_retired(reason)
     raise patron_not_found()
 
 
@@ -121,12 +122,15 @@ async def clear_pin_failures(conn: DbConnection, patron_id: UUID) -> None:
     )
 
 
-async def retire_card(conn: DbConnection, patron_id: UUID, card_number: str, retired_at: datetime) -> None:
+async def retire_card(
+    conn: DbConnection, patron_id: UUID, card_number: str, retired_at: datetime, reason: RetiredCardReason
+) -> None:
     await conn.execute(
-        "INSERT INTO retired_cards (card_number, patron_id, retired_at) VALUES ($1, $2, $3)",
+        "INSERT INTO retired_cards (card_number, patron_id, retired_at, reason) VALUES ($1, $2, $3, $4)",
         card_number,
         patron_id,
         retired_at,
+        reason,
     )
 
 

@@ -35,7 +35,7 @@ async def add_person(request: web.Request) -> web.Response:
 async def add_institution(request: web.Request) -> web.Response:
     body = await parse_json_body(request, InstitutionRegistration)
     async with transaction(request) as conn:
-        return json_ok(await register_institution(conn, request.app[PIN_HASHER], body), status=201)
+        return json_ok(await register_institution(conn, request.app[POLICY], request.app[PIN_HASHER], body), status=201)
 
 
 @routes.get("/api/staff/cards/{card_number}")

@@ -33,6 +33,7 @@ from .rules import (
     PurchasePriceRequiredError,
     RenewalDecision,
     RenewalRefusal,
+    address_in_norway,
     can_reserve,
     card_blocked,
     claim,
@@ -44,9 +45,11 @@ from .rules import (
     new_card_fee,
     pickup_deadline,
     pre_due_notice_date,
+    refuse_without_address_in_norway,
     reminder_fee_total,
     reminders_due,
     renewal_decision,
+    renewed_due_date,
     replacement_price,
 )
 
@@ -74,6 +77,7 @@ __all__ = [
     "Reservations",
     "UnknownMaterialError",
     "UnstaffedHours",
+    "address_in_norway",
     "builtin_policy_ids",
     "can_reserve",
     "card_blocked",
@@ -88,8 +92,10 @@ __all__ = [
     "new_card_fee",
     "pickup_deadline",
     "pre_due_notice_date",
+    "refuse_without_address_in_norway",
     "reminder_fee_total",
     "reminders_due",
     "renewal_decision",
+    "renewed_due_date",
     "replacement_price",
 ]

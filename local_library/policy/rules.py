@@ -7,11 +7,14 @@ same answer comes back for the same question.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
 from plumbing.errors import DomainError, ErrorKind
+from registry_contract.models import PostalAddress
 
 from .model import Audience, ClaimBasis, LibraryPolicy
 
@@ -20,6 +23,7 @@ __all__ = [
     "PurchasePriceRequiredError",
     "RenewalDecision",
     "RenewalRefusal",
+    "address_in_norway",
     "can_reserve",
     "card_blocked",
     "claim",
@@ -31,13 +35,17 @@ __all__ = [
     "new_card_fee",
     "pickup_deadline",
     "pre_due_notice_date",
+    "refuse_without_address_in_norway",
     "reminder_fee_total",
     "reminders_due",
     "renewal_decision",
+    "renewed_due_date",
     "replacement_price",
 ]
 
-RenewalRefusal = Literal["not_renewable", "renewal_limit_reached", "reserved_by_another", "someone_waiting"]
+RenewalRefusal = Literal[
+    "not_renewable", "renewal_limit_reached", "reserved_by_another", "someone_waiting", "renewal_changes_nothing"
+]
 """Stable reason codes for a refused renewal; shown to clients, so never renamed."""
 
 
@@ -119,6 +127,16 @@ def renewal_decision(
     if someone_waiting and rules.refuse_when_someone_waiting:
         return RenewalDecision(allowed=False, reason="someone_waiting")
     return _ALLOWED
+
+
+def renewed_due_date(policy: LibraryPolicy, material: str, current_due: date, today: date) -> date | None:
+    """The due date a renewal today gives: the material's loan period from today.
+
+    ``None`` when that does not move the due date (renewing on the day of the loan, say): such a renewal would
+    answer "renewed" with the same date and use up one of the library's renewals for nothing.
+    """
+    renewed = due_date(policy, material, today)
+    return renewed if renewed > current_due else None
 
 
 def reminders_due(policy: LibraryPolicy, due: date, reminders_sent: int, today: date) -> int:
@@ -230,3 +248,31 @@ def pre_due_notice_date(policy: LibraryPolicy, due: date, *, checked_out: date |
     if checked_out is not None and send_on <= checked_out:
         return None
     return send_on
+
+
+# A Norwegian postal code is four digits standing alone ("4306 Sandnes"); Sweden's "211 20" or Denmark's
+# "DK-2100" are not, nor is a house number run into a word.
+_NORWEGIAN_POSTAL_CODE = re.compile(r"(?<![0-9A-Za-z-])[0-9]{4}(?![0-9])")
+
+
+def address_in_norway(addresses: Sequence[PostalAddress] | str | None) -> bool:
+    """Whether the patron has an address in Norway: a national card's structured addresses (one of them in
+    ``NO`` with a four-digit postal code), or a local card's one typed box (a Norwegian postal code in it)."""
+    if addresses is None:
+        return False
+    if isinstance(addresses, str):
+        return bool(_NORWEGIAN_POSTAL_CODE.search(addresses))
+    return any(address.country == "NO" and re.fullmatch(r"[0-9]{4}", address.postal_code) for address in addresses)
+
+
+def refuse_without_address_in_norway(policy: LibraryPolicy, has_address_in_norway: bool) -> None:
+    """Sandnes: "Alle med fast adresse i Norge kan få lånekort" (``[cards] requires_address_in_norway``).
+
+    Persons and institutions alike, each by its own address; refused before anything is written.
+    """
+    if policy.cards.requires_address_in_norway and not has_address_in_norway:
+        raise DomainError(
+            ErrorKind.INVALID,
+            "address_in_norway_required",
+            f"library {policy.library_id!r} issues cards only to those with a fixed address in Norway",
+        )

@@ -24,6 +24,7 @@ from local_library.registry_link.receipts import queue_erasure_receipt
 from plumbing.db.types import DbConnection
 from registry_contract.client import UNEXPECTED_RESPONSE, RegistryClient, RegistryError
 from registry_contract.models import Change, PatronRecord
+from registry_contract.refusals import RetiredCardReason
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +156,14 @@ async def _refresh(conn: DbConnection, record: PatronRecord) -> None:
     )
     patron = await store_national_patron(conn, record)
     if old_card is not None and old_card != record.card_number:
-        await retire_card(conn, patron.patron_id, old_card, await conn.fetchval("SELECT now()"))
+        # The registry gives a national card a new number only when it is reported lost.
+        await retire_card(conn, patron.patron_id, old_card, await conn.fetchval("SELECT now()"), "lost")
+
+
+# Why a tombstone retires the national card at this library (``registry_contract.refusals``).
+_RETIRED_BY_TOMBSTONE: dict[str, RetiredCardReason] = {
+    "deleted": "erased", "deceased": "erased", "opted_out": "opted_out", "unlinked": "unlinked",
+}  # fmt: skip
 
 
 async def apply_tombstone(conn: DbConnection, registry_patron_id: uuid.UUID, change: str) -> int:
@@ -185,7 +193,8 @@ async def apply_tombstone(conn: DbConnection, registry_patron_id: uuid.UUID, cha
         await erase_local_patron(conn, patron_id)
         return 1
     if row["card_number"] is not None:
-        await retire_card(conn, patron_id, row["card_number"], await conn.fetchval("SELECT now()"))
+        retired_at = await conn.fetchval("SELECT now()")
+        await retire_card(conn, patron_id, row["card_number"], retired_at, _RETIRED_BY_TOMBSTONE[change])
     await update_patron(
         conn, patron_id, kind="local", registry_patron_id=None, registry_version=None,
         card_number=await next_local_card_number(conn), blocked=True, blocked_reason="staff",

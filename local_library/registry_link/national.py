@@ -19,7 +19,7 @@ from local_library.patrons.cards import prepare_national_upgrade, refuse_minor_w
 from local_library.patrons.models import Guardian, Patron
 from local_library.patrons.pins import hash_new_pin
 from local_library.patrons.queries import next_local_card_number, patron_by_id, retire_card, update_patron
-from local_library.policy import LibraryPolicy, new_card_fee
+from local_library.policy import LibraryPolicy, address_in_norway, new_card_fee, refuse_without_address_in_norway
 from local_library.registry_link.cache import cached_columns
 from local_library.registry_link.corrections import correction_base, send_correction
 from local_library.registry_link.outbox import Deliverer, LocalUpdate, OutboxCipher, OutboxEntry, enqueue
@@ -53,6 +53,8 @@ class NationalRegistration(ContactFields):
         default=None, description="needed for a national ID issued under the 2032 rules, which encodes none"
     )
     gender: Gender | None = Field(default=None, description="as birth_date")
+    pre_due_notice: bool = False
+    """The library's own e-mail before the due date (kept here, never sent to the registry)."""
 
 
 class NationalUpgrade(RequestModel):
@@ -102,12 +104,13 @@ async def register_national(
     birth_date = _birth_date(registration.national_id, registration.birth_date, registration.gender)
     refuse_unfit_pin(registration.pin)
     refuse_minor_without_guardian(policy, birth_date, clock.today(), registration.guardian)
+    refuse_without_address_in_norway(policy, address_in_norway(registration.addresses))
     guardian = registration.guardian
     patron_id = await conn.fetchval(
         """
         INSERT INTO patrons (kind, name, birth_date, guardian_name, guardian_contact, email, phone, postal_address,
-                             preferred_contact)
-        VALUES ('national', $1, $2, $3, $4, $5, $6, $7, $8) RETURNING patron_id
+                             preferred_contact, pre_due_notice)
+        VALUES ('national', $1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING patron_id
         """,
         registration.name,
         birth_date,
@@ -117,6 +120,7 @@ async def register_national(
         registration.phone_numbers[0] if registration.phone_numbers else None,
         None,
         registration.preferred_contact,
+        registration.pre_due_notice,
     )
     register = RegisterPatron(
         national_id=registration.national_id, pin=registration.pin, name=registration.name,
@@ -166,7 +170,7 @@ async def opt_out(
     national_card = patron.card_number
     pin_hash = await hash_new_pin(hasher, request.pin)
     if national_card is not None:
-        await retire_card(conn, patron_id, national_card, clock.now())
+        await retire_card(conn, patron_id, national_card, clock.now(), "opted_out")
     local = await update_patron(
         conn, patron_id, kind="local", registry_patron_id=None, registry_version=None,
         card_number=await next_local_card_number(conn), pin_hash=pin_hash,
@@ -350,7 +354,7 @@ async def deliver_lost_card(client: RegistryClient, entry: OutboxEntry) -> Local
     async def apply(conn: DbConnection) -> None:
         patron = await patron_by_id(conn, entry.patron_id, for_update=True)
         if patron.card_number is not None and patron.card_number != record.card_number:
-            await retire_card(conn, entry.patron_id, patron.card_number, dt.datetime.now(dt.UTC))
+            await retire_card(conn, entry.patron_id, patron.card_number, dt.datetime.now(dt.UTC), "lost")
         await update_patron(conn, entry.patron_id, **cached_columns(record))
 
     return apply

@@ -47,7 +47,7 @@ async def apply_registration(conn: DbConnection, entry: OutboxEntry, record: Pat
         return
     patron = await patron_by_id(conn, entry.patron_id, for_update=True)
     if patron.card_number is not None and patron.card_number != record.card_number:
-        await retire_card(conn, entry.patron_id, patron.card_number, dt.datetime.now(dt.UTC))
+        await retire_card(conn, entry.patron_id, patron.card_number, dt.datetime.now(dt.UTC), "upgraded")
     await update_patron(
         conn, entry.patron_id, kind="national", registry_patron_id=record.patron_id, pin_hash=None,
         **cached_columns(record),

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from local_library.app_keys import CLOCK, PIN_HASHER, POLICY, POOL, REGISTRY, REGISTRY_LINK
 from local_library.patrons.models import Patron
-from local_library.registry_link import national
+from local_library.registry_link import choices, national
 from local_library.registry_link.at_desk import (
     CardLookup,
     link_card_holder,
@@ -90,6 +90,17 @@ async def correct_contact(request: web.Request) -> web.Response:
     body = await parse_json_body(request, ContactUpdate)
     async with transaction(request) as conn:
         patron = await national.correct_contact(
+            conn, request.app[REGISTRY_LINK].cipher, path_uuid(request, "patron_id"), body
+        )
+    return await _answer_after_delivery(request, patron)
+
+
+@routes.put("/api/staff/patrons/{patron_id}/choices")
+async def set_choices(request: web.Request) -> web.Response:
+    """The patron's own choices, asked for at the desk: the notice before the due date, the contact method."""
+    body = await parse_json_body(request, choices.PatronChoices)
+    async with transaction(request) as conn:
+        patron = await choices.set_choices(
             conn, request.app[REGISTRY_LINK].cipher, path_uuid(request, "patron_id"), body
         )
     return await _answer_after_delivery(request, patron)

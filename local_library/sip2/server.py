@@ -73,6 +73,7 @@ _REFUSAL_TEXTS = {
     "loan_not_found": "Du har ikke lånt dette eksemplaret.",
     "not_renewable": "Dette kan ikke fornyes.",
     "renewal_limit_reached": "Lånet er fornyet så mange ganger som biblioteket tillater.",
+    "renewal_changes_nothing": "Fornyelse i dag gir samme frist. Prøv nærmere fristen.",
     "reserved_by_another": "En annen låner har reservert dette.",
     "someone_waiting": "Noen venter på dette eksemplaret.",
     "loan_claimed": "Det er krevd erstatning for dette lånet. Spør i skranken.",

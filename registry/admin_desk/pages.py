@@ -1,7 +1,8 @@
 """Server-rendered HTML of the administrators' desk: plain, accessible, no JavaScript.
 
 Every value is escaped here; page functions take data and return whole documents (the skeleton is
-``plumbing.web.pages``). Times are shown in Norwegian time, as the administrators read them.
+``plumbing.web.pages``). Times are shown in the registry's time zone (the ``timezone`` setting, Norwegian time by
+default) and dates in the page's language's format (``plumbing.web.times``), as the administrators read them.
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from html import escape
-from zoneinfo import ZoneInfo
 
 from plumbing.web.language import Language, other_language
 from plumbing.web.pages import alert, hidden_form_fields, html_document, inline_style, language_link
+from plumbing.web.times import format_date, format_datetime
 from registry.admin_desk.status import ChainState, KeyStatus, LibraryState
 from registry.admin_desk.texts import text
 from registry.audit.log import ChainVerdict
@@ -21,7 +22,6 @@ from registry.erasure.admin import MAX_NOTE_LENGTH, RequestDetails, RequestSumma
 LibraryNames = Callable[[str, Language], str]
 """A library's display name in a language (its id if it has none)."""
 
-OSLO = ZoneInfo("Europe/Oslo")
 STYLE = """
 body{font-family:system-ui,sans-serif;max-width:64rem;margin:1rem auto;padding:0 1rem;line-height:1.5;color:#1b1b1b}
 a{color:#0b4f8a}a:focus,button:focus,input:focus,textarea:focus{outline:3px solid #f0a000;outline-offset:2px}
@@ -41,8 +41,8 @@ NAVIGATION = (("/requests", "nav_requests"), ("/libraries", "nav_libraries"), ("
               ("/keys", "nav_keys"))  # fmt: skip
 
 
-def when(moment: dt.datetime | None) -> str:
-    return "" if moment is None else moment.astimezone(OSLO).strftime("%Y-%m-%d %H:%M")
+def when(moment: dt.datetime | None, language: Language, zone: dt.tzinfo) -> str:
+    return format_datetime(moment, language, zone)
 
 
 def duration(span: dt.timedelta, language: Language) -> str:
@@ -92,7 +92,7 @@ def _filed_by(summary_library: str | None, filed_via: str, language: Language, n
 
 def requests_page(
     language: Language, admin: str, summaries: Sequence[RequestSummary], names: LibraryNames, now: dt.datetime,
-    *, showing_all: bool,
+    *, showing_all: bool, zone: dt.tzinfo,
 ) -> str:  # fmt: skip
     def t(key: str) -> str:
         return escape(text(key, language))
@@ -106,7 +106,8 @@ def requests_page(
             f'<tr{css}><td><a href="/requests/{request.request_id}?lang={language}">{card}</a></td>'
             f"<td>{_kind(request.kind, language)}</td>"
             f"<td>{_filed_by(request.filed_by_library, request.filed_via, language, names)}</td>"
-            f"<td>{escape(when(request.filed_at))}</td><td>{escape(duration(summary.waited(now), language))}</td>"
+            f"<td>{escape(when(request.filed_at, language, zone))}</td>"
+            f"<td>{escape(duration(summary.waited(now), language))}</td>"
             f"<td>{t(request.status)}</td></tr>"
         )
     switch = (
@@ -142,7 +143,7 @@ def _row(label: str, value: str) -> str:
 
 def request_page(
     language: Language, admin: str, details: RequestDetails, *, names: LibraryNames, csrf: str, now: dt.datetime,
-    message: str | None = None, notice: str | None = None, reason: str = "",
+    zone: dt.tzinfo, message: str | None = None, notice: str | None = None, reason: str = "",
 ) -> str:  # fmt: skip
     request = details.request
 
@@ -153,19 +154,19 @@ def request_page(
         _row(text("kind", language), _kind(request.kind, language)),
         _row(text("status", language), t(request.status)),
         _row(text("filed_by", language), _filed_by(request.filed_by_library, request.filed_via, language, names)),
-        _row(text("filed_at", language), escape(when(request.filed_at))),
+        _row(text("filed_at", language), escape(when(request.filed_at, language, zone))),
         _row(text("waited", language), escape(duration((request.decided_at or now) - request.filed_at, language))),
     ]
     if details.record_present:
         rows += [
             _row(text("card_number", language), escape(details.card_number or "")),
             _row(text("name", language), escape(details.name or "")),
-            _row(text("birth_date", language), escape(details.birth_date.isoformat() if details.birth_date else "")),
+            _row(text("birth_date", language), escape(format_date(details.birth_date, language))),
             _row(text("home_library", language), escape(names(details.home_library or "", language))),
         ]  # fmt: skip
     if request.decided_at is not None:
         decided = text(
-            "decided", language, status=text(request.status, language), at=when(request.decided_at),
+            "decided", language, status=text(request.status, language), at=when(request.decided_at, language, zone),
             by=(request.decided_by or "").removeprefix("admin:"),
         )  # fmt: skip
         rows.append(_row(text("decision", language), escape(decided) + f"<br>{escape(request.decision_note or '')}"))
@@ -225,14 +226,14 @@ def confirm_page(
     return layout(language, f"/requests/{request.request_id}", heading, body, admin=admin)
 
 
-def libraries_page(language: Language, admin: str, states: Sequence[LibraryState]) -> str:
+def libraries_page(language: Language, admin: str, states: Sequence[LibraryState], *, zone: dt.tzinfo) -> str:
     def t(key: str) -> str:
         return escape(text(key, language))
 
     rows = "".join(
         f"<tr><td>{escape(state.entry.library_id)}</td><td>{escape(state.entry.display_name(language))}</td>"
-        f"<td>{t(state.state)}</td><td>{escape(when(state.last_seen_at)) or t('never')}</td>"
-        f"<td>{escape(when(state.entry.certificate_not_after))}</td></tr>"
+        f"<td>{t(state.state)}</td><td>{escape(when(state.last_seen_at, language, zone)) or t('never')}</td>"
+        f"<td>{escape(when(state.entry.certificate_not_after, language, zone))}</td></tr>"
         for state in states
     )
     table = (
@@ -250,13 +251,14 @@ def libraries_page(language: Language, admin: str, states: Sequence[LibraryState
 
 
 def audit_page(
-    language: Language, admin: str, state: ChainState, csrf: str, *, verdict: ChainVerdict | None = None
-) -> str:
+    language: Language, admin: str, state: ChainState, csrf: str, *, zone: dt.tzinfo,
+    verdict: ChainVerdict | None = None,
+) -> str:  # fmt: skip
     def t(key: str) -> str:
         return escape(text(key, language))
 
     last = (
-        text("entry_at", language, number=state.last_sequence_number, at=when(state.last_sealed_at))
+        text("entry_at", language, number=state.last_sequence_number, at=when(state.last_sealed_at, language, zone))
         if state.last_sequence_number is not None
         else text("chain_empty", language)
     )
@@ -283,7 +285,7 @@ def audit_page(
     return layout(language, "/audit", text("audit_heading", language), body, admin=admin)
 
 
-def keys_page(language: Language, admin: str, status: KeyStatus) -> str:
+def keys_page(language: Language, admin: str, status: KeyStatus, *, zone: dt.tzinfo) -> str:
     def t(key: str) -> str:
         return escape(text(key, language))
 
@@ -298,12 +300,12 @@ def keys_page(language: Language, admin: str, status: KeyStatus) -> str:
         else text("rotation_done", language)
     )
     crl = (
-        text("crl_next_update", language, at=when(status.crl_next_update))
+        text("crl_next_update", language, at=when(status.crl_next_update, language, zone))
         if status.crl_next_update
         else text("crl_missing", language)
     )
     expiries = "".join(
-        f"<tr><td>{escape(expiry.what)}</td><td>{escape(when(expiry.not_after))}</td></tr>"
+        f"<tr><td>{escape(expiry.what)}</td><td>{escape(when(expiry.not_after, language, zone))}</td></tr>"
         for expiry in status.expiries
     )
     warnings = "".join(f"<li>{escape(warning)}</li>" for warning in status.warnings)

@@ -11,6 +11,7 @@ administrator's certificate). Refusals and errors are pages in the administrator
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import tzinfo
 
 from aiohttp import web
 
@@ -22,6 +23,7 @@ from plumbing.keys.layout import KeyLayout
 from plumbing.web.language import Language
 from plumbing.web.pages import INLINE_STYLE_HEADERS, security_headers_middleware
 from plumbing.web.sessions import SessionStore
+from plumbing.web.times import DEFAULT_ZONE
 from registry.admin_desk import pages, views
 from registry.admin_desk.texts import text
 from registry.app_keys import (
@@ -31,6 +33,7 @@ from registry.app_keys import (
     ADMIN_DESK_KEY_LAYOUT,
     ADMIN_DESK_LIBRARIES,
     ADMINISTRATOR,
+    PAGE_TIME_ZONE,
 )
 from registry.auth.administrators import AdministratorDirectory
 from registry.auth.libraries import LibraryDirectory
@@ -87,16 +90,18 @@ async def _posted_language(request: web.Request, otherwise: Language) -> Languag
 
 
 def create_admin_desk_app(
-    core_provider: Callable[[], RegistryCore], *, layout: KeyLayout, libraries: LibraryDirectory, form_key: bytes
-) -> web.Application:
+    core_provider: Callable[[], RegistryCore], *, layout: KeyLayout, libraries: LibraryDirectory, form_key: bytes,
+    zone: tzinfo = DEFAULT_ZONE,
+) -> web.Application:  # fmt: skip
     """``core_provider`` hands out the node API app's core (one pool and key ring); ``libraries`` is the node
-    API's library list; ``form_key`` is the desk's own key for form tokens."""
+    API's library list; ``form_key`` is the desk's own key for form tokens; ``zone`` the time zone of its times."""
     app = web.Application(
         middlewares=[security_headers_middleware(INLINE_STYLE_HEADERS), problem_middleware, administrators_only],
         client_max_size=FORM_BODY_LIMIT,
     )
     send_hsts(app)
     app[ADMIN_DESK_CORE_PROVIDER] = core_provider
+    app[PAGE_TIME_ZONE] = zone
     app[ADMIN_DESK_ADMINISTRATORS] = AdministratorDirectory(layout, revoked_in_database=libraries.is_revoked)
     app[ADMIN_DESK_LIBRARIES] = libraries
     app[ADMIN_DESK_KEY_LAYOUT] = layout

@@ -21,6 +21,7 @@ from registry.app_keys import (
     ADMIN_DESK_KEY_LAYOUT,
     ADMIN_DESK_LIBRARIES,
     ADMINISTRATOR,
+    PAGE_TIME_ZONE,
 )
 from registry.erasure import admin as erasure
 from registry.patrons.core import Caller
@@ -91,8 +92,9 @@ async def requests_list(request: web.Request) -> web.Response:
     core = request.app[ADMIN_DESK_CORE_PROVIDER]()
     summaries = await erasure.list_requests(core, _caller(request), None if showing_all else "pending")
     body = pages.requests_page(
-        language, _admin_name(request), summaries, _library_names(request), _now(), showing_all=showing_all
-    )
+        language, _admin_name(request), summaries, _library_names(request), _now(), showing_all=showing_all,
+        zone=request.app[PAGE_TIME_ZONE],
+    )  # fmt: skip
     return page(body, language)
 
 
@@ -103,7 +105,7 @@ async def _request_page(
     details = await erasure.show_request(request.app[ADMIN_DESK_CORE_PROVIDER](), _caller(request), request_id)
     body = pages.request_page(
         language, _admin_name(request), details, names=_library_names(request), csrf=_form_token(request), now=_now(),
-        message=message, notice=notice, reason=reason,
+        zone=request.app[PAGE_TIME_ZONE], message=message, notice=notice, reason=reason,
     )  # fmt: skip
     return page(body, language, status=status_code)
 
@@ -148,13 +150,18 @@ async def libraries(request: web.Request) -> web.Response:
     language = language_of(request)
     core = request.app[ADMIN_DESK_CORE_PROVIDER]()
     states = await status.libraries(core, _caller(request), request.app[ADMIN_DESK_LIBRARIES].entries())
-    return page(pages.libraries_page(language, _admin_name(request), states), language)
+    return page(
+        pages.libraries_page(language, _admin_name(request), states, zone=request.app[PAGE_TIME_ZONE]), language
+    )
 
 
 async def audit(request: web.Request) -> web.Response:
     language = language_of(request)
     state = await status.audit_chain_state(request.app[ADMIN_DESK_CORE_PROVIDER](), _caller(request))
-    return page(pages.audit_page(language, _admin_name(request), state, _form_token(request)), language)
+    return page(
+        pages.audit_page(language, _admin_name(request), state, _form_token(request), zone=request.app[PAGE_TIME_ZONE]),
+        language,
+    )
 
 
 async def audit_verify(request: web.Request) -> web.Response:
@@ -162,7 +169,9 @@ async def audit_verify(request: web.Request) -> web.Response:
     core = request.app[ADMIN_DESK_CORE_PROVIDER]()
     verdict = await status.verify_audit_chain(core, _caller(request))
     state = await status.audit_chain_state(core, _caller(request))
-    body = pages.audit_page(language, _admin_name(request), state, _form_token(request), verdict=verdict)
+    body = pages.audit_page(
+        language, _admin_name(request), state, _form_token(request), zone=request.app[PAGE_TIME_ZONE], verdict=verdict
+    )
     return page(body, language)
 
 
@@ -173,4 +182,4 @@ async def keys(request: web.Request) -> web.Response:
         request.app[ADMIN_DESK_ADMINISTRATORS].entries(), _now(),
         libraries={entry.library_id: entry for entry in request.app[ADMIN_DESK_LIBRARIES].entries()},
     )  # fmt: skip
-    return page(pages.keys_page(language, _admin_name(request), key_status), language)
+    return page(pages.keys_page(language, _admin_name(request), key_status, zone=request.app[PAGE_TIME_ZONE]), language)

@@ -5,8 +5,8 @@ Every value is escaped here, in one place; page functions take data and return w
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
+from datetime import tzinfo
 from html import escape
 
 from plumbing.web.language import other_language
@@ -20,11 +20,13 @@ from plumbing.web.pages import (
     login_body,
     logout_form,
 )
+from plumbing.web.times import format_date, format_datetime
 from registry.audit.log import AuditEntry
 from registry.federation.statements import STATEMENT_OPERATION_PREFIX
-from registry.insight.service import InsightData
+from registry.insight.audit_words import actor_words, purpose_words
+from registry.insight.service import InsightData, PendingRequest
 from registry.insight.texts import Language, authenticated_by, operation, text
-from registry.oidc.claims import CALENDAR, CLAIMS
+from registry.oidc.claims import CLAIMS
 from registry.oidc.clients import ServiceUse
 from registry.oidc.texts import text as service_text
 from registry_contract.models import PostalAddress
@@ -73,11 +75,6 @@ def login_page(
     return layout(language, text("log_in", language), body, controller=controller)
 
 
-def _local_time(moment: dt.datetime) -> str:
-    """A moment as a patron in Norway reads it: on the wall clock in Oslo."""
-    return moment.astimezone(CALENDAR).strftime("%Y-%m-%d %H:%M")
-
-
 def _address(address: PostalAddress) -> str:
     return escape(", ".join([*address.lines, f"{address.postal_code} {address.city}", address.country]))
 
@@ -86,11 +83,32 @@ def _row(label: str, value: str) -> str:
     return f'<tr><th scope="row">{escape(label)}</th><td>{value}</td></tr>'
 
 
+def _deletion_section(language: Language, data: InsightData, hidden: str, zone: tzinfo) -> str:
+    """The pending requests, or (with none pending) the button that opens the confirmation step."""
+
+    def t(key: str) -> str:
+        return escape(text(key, language))
+
+    def filed_on(request: PendingRequest) -> str:
+        return text("filed_on", language, date=format_date(request.filed_at.astimezone(zone).date(), language))
+
+    pending = "".join(
+        f"<li>{t(request.kind)} – {t('pending')} ({escape(filed_on(request))})</li>"
+        for request in data.pending_requests
+    )
+    if pending:
+        return f"<ul>{pending}</ul><p>{t('pending_explained')}</p>"
+    return f"""<p>{t("no_requests")}</p>
+<form method="post" action="/me/deletion-request">{hidden}
+<p>{t("deletion_explained")}</p><button type="submit">{t("request_deletion")}</button></form>"""
+
+
 def insight_page(
-    language: Language, data: InsightData, csrf: str, *, controller: str, notice: str | None = None,
-    message: str | None = None, library_names: Callable[[str, str], str] = lambda library, _: library,
+    language: Language, data: InsightData, csrf: str, *, controller: str, zone: tzinfo, notice: str | None = None,
+    message: str | None = None, library_names: Callable[[str, Language], str] = lambda library, _: library,
 ) -> str:  # fmt: skip
-    """``library_names`` gives each library's display name in the page's language (ids are for machines)."""
+    """``library_names`` gives each library's display name in the page's language (ids are for machines);
+    times are shown in ``zone``, the registry's time zone setting."""
     record = data.record
     none = escape(text("none", language))
 
@@ -100,14 +118,11 @@ def insight_page(
     service_names = {use.client_id: use.names[language] for use in data.services}
 
     def who(entry: AuditEntry) -> str:
-        # A library by its name; the registry's own people by their role, not their account name.
-        if entry.library_id:
-            return library(entry.library_id)
-        if entry.actor.startswith("admin:"):
-            return text("registry_administrator", language)
         if entry.actor.startswith("service:"):
-            return service_names.get(entry.actor.removeprefix("service:"), entry.actor.removeprefix("service:"))
-        return text("you", language) if entry.actor == "patron" else entry.actor
+            # A library service the patron logged in to (``registry.oidc``), by its name.
+            client_id = entry.actor.removeprefix("service:")
+            return service_names.get(client_id, client_id)
+        return actor_words(entry.actor, entry.library_id, language, library_names)
 
     def t(key: str) -> str:
         return escape(text(key, language))
@@ -116,7 +131,7 @@ def insight_page(
         _row(text("name", language), escape(record.name)),
         _row(text("national_id", language), escape(data.national_id_shown)),
         _row(text("card_number", language).split(" (")[0], escape(record.card_number)),
-        _row(text("birth_date", language), escape(record.birth_date.isoformat())),
+        _row(text("birth_date", language), escape(format_date(record.birth_date, language))),
         _row(text("gender", language), t(record.gender)),
         _row(text("addresses", language), "<br>".join(_address(a) for a in record.addresses) or none),
         _row(text("phone_numbers", language), escape(", ".join(record.phone_numbers)) or none),
@@ -132,17 +147,13 @@ def insight_page(
             # A signed statement: the purpose holds the library asked and how the asking library knew it was you.
             audience, _, method = entry.purpose.partition(" ")
             return operation(entry.operation, language, library=library(audience)), authenticated_by(method, language)
-        return operation(entry.operation, language), entry.purpose
+        return operation(entry.operation, language), purpose_words(entry.purpose, language)
 
     accesses = "".join(
-        f"<tr><td>{escape(_local_time(entry.occurred_at))}</td>"
+        f"<tr><td>{escape(format_datetime(entry.occurred_at, language, zone))}</td>"
         f"<td>{escape(who(entry))}</td><td>{escape(what_and_why(entry)[0])}</td>"
         f"<td>{escape(what_and_why(entry)[1])}</td></tr>"
         for entry in reversed(data.accesses)
-    )
-    pending = "".join(
-        f"<li>{t(request.kind)} – {t('pending')} ({escape(request.filed_at.strftime('%Y-%m-%d'))})</li>"
-        for request in data.pending_requests
     )
     hidden = hidden_form_fields(csrf, language)
     body = f"""<h1>{t("your_data")}</h1>
@@ -157,16 +168,31 @@ def insight_page(
 <p><a href="/me/export.json" download>{t("download")}</a></p>
 <p>{t("corrections")}</p>
 <h2>{t("requests")}</h2>
-{f"<ul>{pending}</ul>" if pending else f"<p>{t('no_requests')}</p>"}
-<form method="post" action="/me/deletion-request">{hidden}
-<p>{t("deletion_explained")}</p><button type="submit">{t("request_deletion")}</button></form>
-{services_section(language, data.services, hidden)}
+{_deletion_section(language, data, hidden, zone)}
+{services_section(language, data.services, hidden, zone)}
 <h2>{t("access_log")}</h2>
 <table><caption>{t("access_log")}</caption>
 <thead><tr><th scope="col">{t("when")}</th><th scope="col">{t("who")}</th><th scope="col">{t("what")}</th>
 <th scope="col">{t("why")}</th></tr></thead><tbody>{accesses}</tbody></table>
 {logout_form("/logout", csrf, language, text("log_out", language))}"""
     return layout(language, text("your_data", language), body, controller=controller)
+
+
+def deletion_confirmation_page(language: Language, csrf: str, *, controller: str) -> str:
+    """The second step of a deletion request: what will happen, then one more explicit press (or back)."""
+
+    def t(key: str) -> str:
+        return escape(text(key, language))
+
+    body = f"""<h1>{t("confirm_deletion_heading")}</h1>
+<p>{t("confirm_deletion_decided")}</p>
+<p>{t("confirm_deletion_libraries")}</p>
+<p>{t("confirm_deletion_local_card")}</p>
+<form method="post" action="/me/deletion-request">{hidden_form_fields(csrf, language)}
+<input type="hidden" name="confirmed" value="yes">
+<button type="submit">{t("confirm_deletion")}</button></form>
+<p><a href="/me?lang={language}">{t("cancel_deletion")}</a></p>"""
+    return layout(language, text("confirm_deletion_heading", language), body, controller=controller)
 
 
 def privacy_page(language: Language, *, controller: str) -> str:
@@ -177,9 +203,9 @@ def privacy_page(language: Language, *, controller: str) -> str:
     return layout(language, text("privacy", language), body, controller=controller)
 
 
-def services_section(language: Language, services: Sequence[ServiceUse], hidden: str) -> str:
-    """The insight page's table of services, times on the Norwegian wall clock; each can be withdrawn (``hidden``:
-    the form's token and language fields)."""
+def services_section(language: Language, services: Sequence[ServiceUse], hidden: str, zone: tzinfo) -> str:
+    """The insight page's table of services, times in the registry's time zone; each can be withdrawn
+    (``hidden``: the form's token and language fields)."""
 
     heading = escape(service_text("services_heading", language))
     if not services:
@@ -201,8 +227,8 @@ def services_section(language: Language, services: Sequence[ServiceUse], hidden:
     never = service_text("never", language)
     rows = "".join(
         f"<tr><td>{escape(use.names[language])}</td><td>{escape(claims_of(use))}</td>"
-        f"<td>{escape(_local_time(use.agreed_at))}</td>"
-        f"<td>{escape(_local_time(use.last_login_at) if use.last_login_at else never)}</td>"
+        f"<td>{escape(format_datetime(use.agreed_at, language, zone))}</td>"
+        f"<td>{escape(format_datetime(use.last_login_at, language, zone) if use.last_login_at else never)}</td>"
         f"<td>{use.logins}</td><td>{withdraw_form(use)}</td></tr>"
         for use in services
     )

@@ -19,12 +19,14 @@ from plumbing.web.language import Language
 from plumbing.web.pages import INLINE_STYLE_HEADERS, security_headers_middleware
 from plumbing.web.sessions import Session, SessionStore
 from plumbing.web.site import LoginRefusals, Site, SiteCookies
+from plumbing.web.times import DEFAULT_ZONE
 from registry.app_keys import (
     INSIGHT_CONTROLLER,
     INSIGHT_CORE_PROVIDER,
     INSIGHT_LIBRARY_NAMES,
     INSIGHT_SITE,
     OIDC_PROVIDER,
+    PAGE_TIME_ZONE,
 )
 from registry.insight import pages, views
 from registry.insight.texts import text
@@ -51,14 +53,15 @@ def _form_refused(request: web.Request, session: Session, language: Language) ->
 def create_public_app(
     core_provider: Callable[[], RegistryCore], *, session_key: bytes, controller: str,
     oidc_provider: Provider, login_limiter: LoginLimiter | None = None,
-    library_names: Callable[[str, str], str] = lambda library, _: library,
+    library_names: Callable[[str, str], str] = lambda library, _: library, zone: dt.tzinfo = DEFAULT_ZONE,
 ) -> web.Application:  # fmt: skip
     """``core_provider`` hands out the node API app's core: one pool and key ring for both sites.
 
     ``oidc_provider`` is the library-service login (``registry.oidc``), served on this site: its login page is a
     page of the registry's public site, under the same login limiter.
 
-    ``library_names`` gives a library's display name in a language (the registry's library list).
+    ``library_names`` gives a library's display name in a language (the registry's library list); ``zone`` is
+    the time zone the pages show times in (the registry's ``timezone`` setting).
 
     ``session_key`` is the insight site's own session key (``plumbing.web.sessions``); the login
     limiter is in this process's memory (``plumbing.ratelimit``).
@@ -76,6 +79,7 @@ def create_public_app(
     app[INSIGHT_CORE_PROVIDER] = core_provider
     app[INSIGHT_CONTROLLER] = controller
     app[INSIGHT_LIBRARY_NAMES] = library_names
+    app[PAGE_TIME_ZONE] = zone
     app[INSIGHT_SITE] = Site(
         start_path="/", home_path="/me", cookies=COOKIES, security_headers=INLINE_STYLE_HEADERS,
         sessions=SessionStore(session_key), limiter=login_limiter or LoginLimiter(),
@@ -87,6 +91,7 @@ def create_public_app(
     app.router.add_get("/me", views.my_data)
     app.router.add_post("/me/reveal", views.reveal)
     app.router.add_get("/me/export.json", views.export_json)
+    app.router.add_get("/me/deletion-request", views.confirm_deletion)
     app.router.add_post("/me/deletion-request", views.request_deletion)
     app.router.add_post("/me/services/withdraw", views.withdraw_service)
     app.router.add_post("/logout", views.log_out)

@@ -38,6 +38,22 @@ TEXTS: dict[str, dict[Language, str]] = {
         "nb": "Dette kortet er meldt tapt og erstattet. Bruk det nye kortet.",
         "en": "This card was reported lost and replaced. Use your new card.",
     },
+    "card_upgraded": {
+        "nb": "Dette kortet er oppgradert til et nasjonalt lånekort. Bruk det nasjonale kortet.",
+        "en": "This card was upgraded to a national library card. Use the national card.",
+    },
+    "card_erased": {
+        "nb": "Dette kortet er slettet fra registeret.",
+        "en": "This card was erased from the registry.",
+    },
+    "card_opted_out": {
+        "nb": "Dette nasjonale kortet er byttet mot et lokalt lånekort.",
+        "en": "This national card was exchanged for a local card.",
+    },
+    "card_unlinked": {
+        "nb": "Dette kortet er ikke lenger knyttet til biblioteket.",
+        "en": "This card is no longer associated with the library.",
+    },
     "no_pin": {
         "nb": "Det er ikke satt PIN-kode. Et bibliotek kan sette en.",
         "en": "No PIN is set. A library can set one.",
@@ -89,6 +105,31 @@ TEXTS: dict[str, dict[Language, str]] = {
         "nb": "Registerets administrator behandler forespørselen. Lån og gebyrer hos bibliotekene beholdes lokalt.",
         "en": "The registry's administrator processes the request. Loans and fees at the libraries stay local.",
     },
+    "filed_on": {"nb": "innlevert {date}", "en": "filed {date}"},
+    "pending_explained": {
+        "nb": "Registerets administrator behandler forespørselen. Du trenger ikke gjøre noe mer.",
+        "en": "The registry's administrator will process the request. You need do nothing more.",
+    },
+    "confirm_deletion_heading": {
+        "nb": "Vil du be om at alle opplysningene slettes?",
+        "en": "Do you want to ask for all of your data to be deleted?",
+    },
+    "confirm_deletion_decided": {
+        "nb": "Forespørselen går til registerets administrator, som avgjør den. Blir den godkjent, slettes alt "
+        "registeret lagrer om deg, og det nasjonale lånekortet ditt slutter å virke i alle bibliotek.",
+        "en": "The request goes to the registry's administrator, who decides on it. If it is approved, everything "
+        "the registry stores about you is deleted, and your national library card stops working at every library.",
+    },
+    "confirm_deletion_libraries": {
+        "nb": "Lån og gebyrer blir værende hos bibliotekene; de må gjøres opp der som før.",
+        "en": "Loans and fees stay with the libraries; settle them there as before.",
+    },
+    "confirm_deletion_local_card": {
+        "nb": "Vil du fortsatt låne, kan biblioteket ditt gi deg et lokalt lånekort som ikke lagres sentralt.",
+        "en": "To go on borrowing, your library can give you a local card that is not stored centrally.",
+    },
+    "confirm_deletion": {"nb": "Ja, be om sletting", "en": "Yes, ask for deletion"},
+    "cancel_deletion": {"nb": "Nei, tilbake uten å slette", "en": "No, go back without deleting"},
     "deletion_filed": {"nb": "Forespørselen om sletting er registrert.", "en": "Your deletion request has been filed."},
     "corrections": {
         "nb": "Feil i opplysningene? Be om retting hos hvilket som helst av bibliotekene dine.",
@@ -114,8 +155,6 @@ TEXTS: dict[str, dict[Language, str]] = {
     },
     "language": {"nb": "English", "en": "Norsk (bokmål)"},
     "back": {"nb": "Tilbake", "en": "Back"},
-    "registry_administrator": {"nb": "registerets administrator", "en": "the registry's administrator"},
-    "you": {"nb": "deg selv", "en": "you"},
 }
 
 # Audit operations as a patron should read them.

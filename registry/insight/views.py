@@ -17,6 +17,7 @@ from registry.app_keys import INSIGHT_CONTROLLER as CONTROLLER
 from registry.app_keys import INSIGHT_CORE_PROVIDER as CORE_PROVIDER
 from registry.app_keys import INSIGHT_LIBRARY_NAMES as LIBRARY_NAMES
 from registry.app_keys import INSIGHT_SITE as SITE
+from registry.app_keys import PAGE_TIME_ZONE
 from registry.insight import pages
 from registry.insight import service as insight
 from registry.insight.texts import text
@@ -51,8 +52,8 @@ async def _page_for(
     if "withdrawn" in request.query:
         notice = service_text("service_withdrawn", language)
     page = pages.insight_page(
-        language, data, site.form_token(session), controller=request.app[CONTROLLER], notice=notice, message=message,
-        library_names=request.app[LIBRARY_NAMES],
+        language, data, site.form_token(session), controller=request.app[CONTROLLER], zone=request.app[PAGE_TIME_ZONE],
+        notice=notice, message=message, library_names=request.app[LIBRARY_NAMES],
     )  # fmt: skip
     return site.page(page, language, status=status)
 
@@ -94,11 +95,29 @@ async def export_json(request: web.Request) -> web.Response:
     )
 
 
+async def confirm_deletion(request: web.Request) -> web.Response:
+    """The confirmation step on its own address, so its language switch (a link) opens it again."""
+    site = request.app[SITE]
+    visit = await site.visit(request)
+    if isinstance(visit, web.Response):
+        return visit
+    page = pages.deletion_confirmation_page(
+        visit.language, site.form_token(visit.session), controller=request.app[CONTROLLER]
+    )
+    return site.page(page, visit.language)
+
+
 async def request_deletion(request: web.Request) -> web.Response:
+    """Two steps: the first press shows what will happen; only the confirmation's own press files the request."""
     site = request.app[SITE]
     post = await site.session_form(request)
     if isinstance(post, web.Response):
         return post
+    if post.form.get("confirmed") != "yes":
+        page = pages.deletion_confirmation_page(
+            post.language, site.form_token(post.session), controller=request.app[CONTROLLER]
+        )
+        return site.page(page, post.language)
     await insight.request_deletion(request.app[CORE_PROVIDER](), post.session.patron_id)
     return site.redirect(f"/me?filed=1&lang={post.language}")
 

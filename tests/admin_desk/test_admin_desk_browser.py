@@ -13,9 +13,8 @@ from playwright.async_api import Browser, expect
 
 from plumbing.keys.pki import IssuedAdministrator
 from registry.app import RunningRegistry
+from tests.accessibility import look_at
 from tests.admin_desk.conftest import ADMINISTRATOR, WaitingRequest, file_request
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "admin-desk"
 
 
 async def test_an_administrator_approves_a_deletion_request_with_confirmation(
@@ -23,7 +22,6 @@ async def test_an_administrator_approves_a_deletion_request_with_confirmation(
     own_keys_dir: Path, registry_database_url: str,
 ) -> None:  # fmt: skip
     await file_request(registry, own_keys_dir, name="Dora Death", kind="death_notice")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = await browser.new_context(
         # The private CA is not in Chromium's trust store; the TLS and the client certificate are real.
         ignore_https_errors=True,
@@ -43,28 +41,28 @@ async def test_an_administrator_approves_a_deletion_request_with_confirmation(
     await expect(table.get_by_role("row")).to_have_count(3)
     await expect(table).to_contain_text("Sandnes bibliotek")
     await expect(table).to_contain_text("Dødsfallsmelding")
-    await page.screenshot(path=SCREENSHOTS / "1-list.png", full_page=True)
+    await look_at(page, "admin-desk", "1-list")
 
     await page.get_by_role("link", name=waiting.patron.card_number).click()
     await expect(page.get_by_role("heading", name=f"Sletting for kort {waiting.patron.card_number}")).to_be_visible()
     await expect(page.get_by_text("Erik Erasmus")).to_be_visible()
     told = page.get_by_role("list").filter(has_text="Asker bibliotek")
     await expect(told).to_contain_text("Sandnes bibliotek")
-    await page.screenshot(path=SCREENSHOTS / "2-show.png", full_page=True)
+    await look_at(page, "admin-desk", "2-show")
 
     # Without a reason the browser itself refuses (required); the server would too.
     await page.get_by_label("Begrunnelse (påkrevd, høyst 500 tegn)").fill("Låneren ba om det ved skranken i Sandnes")
     await page.get_by_role("button", name="Godkjenn og slett …").click()
     await expect(page.get_by_role("heading", name="Bekreft sletting")).to_be_visible()
     await expect(page.get_by_role("alert")).to_contain_text("Dette kan ikke angres")
-    await page.screenshot(path=SCREENSHOTS / "3-confirm.png", full_page=True)
+    await look_at(page, "admin-desk", "3-confirm")
     connection = await asyncpg.connect(registry_database_url)
     try:
         status = "SELECT status FROM erasure_requests WHERE request_id = $1"
         assert await connection.fetchval(status, waiting.request_id) == "pending"
         await page.get_by_role("button", name="Ja, slett for godt").click()
         await expect(page.get_by_role("status")).to_have_text("Forespørselen er godkjent og posten slettet.")
-        await page.screenshot(path=SCREENSHOTS / "4-approved.png", full_page=True)
+        await look_at(page, "admin-desk", "4-approved")
         assert await connection.fetchval(status, waiting.request_id) == "approved"
         assert (
             await connection.fetchval("SELECT count(*) FROM patrons WHERE patron_id = $1", waiting.patron.patron_id)
@@ -80,11 +78,11 @@ async def test_an_administrator_approves_a_deletion_request_with_confirmation(
     for name, file in (("Libraries", "5-libraries"), ("Audit log", "6-audit"), ("Keys and certificates", "7-keys")):
         await page.get_by_role("navigation").get_by_role("link", name=name).click()
         await expect(page.get_by_role("heading", level=1)).to_be_visible()
-        await page.screenshot(path=SCREENSHOTS / f"{file}.png", full_page=True)
+        await look_at(page, "admin-desk", file)
     await page.get_by_role("navigation").get_by_role("link", name="Audit log").click()
     await page.get_by_role("button", name="Verify the whole chain now").click()
     await expect(page.get_by_role("status")).to_contain_text("The chain is intact")
-    await page.screenshot(path=SCREENSHOTS / "8-audit-verified.png", full_page=True)
+    await look_at(page, "admin-desk", "8-audit-verified")
     await context.close()
 
 
@@ -107,5 +105,5 @@ async def test_a_browser_with_a_library_certificate_is_refused(
     assert response is not None
     assert response.status == 403
     await expect(page.get_by_role("heading", name="Access refused")).to_be_visible()
-    await page.screenshot(path=SCREENSHOTS / "9-refused.png", full_page=True)
+    await look_at(page, "admin-desk", "9-refused")
     await context.close()

@@ -18,11 +18,11 @@ from playwright.async_api import Browser, Page, expect
 from plumbing.keys.pki import add_administrator
 from registry.app import RunningRegistry
 from registry_contract.national_id import generate_synthetic_national_id
+from tests.accessibility import look_at
 from tests.national.conftest import ADMIN_PASSWORD, NodeFactory, registry, start_node
 
 __all__ = ["registry", "start_node"]
 
-ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "desk"
 PIN = "4821"
 
 
@@ -40,8 +40,7 @@ async def _log_in(browser: Browser, url: str) -> Page:
 
 
 async def _shot(page: Page, name: str) -> None:
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
+    await look_at(page, "desk", name)
 
 
 async def _register(page: Page, national_id: str) -> str:
@@ -87,6 +86,23 @@ async def _register(page: Page, national_id: str) -> str:
     return card
 
 
+async def _choices_and_door_agreement(page: Page) -> None:
+    """The patron asks for the pre-due e-mail at the desk, and signs Asker's unstaffed-hours agreement."""
+    await page.get_by_role("link", name="Varsel før forfall og kontaktmåte").click()
+    await _shot(page, "patron-choices")
+    await page.get_by_label("E-post 3 dager før innleveringsfristen").check()
+    await page.get_by_role("button", name="Lagre").click()
+    await expect(page.get_by_role("status")).to_contain_text("Lånerens valg er lagret.")
+    details = page.get_by_role("table", name="Opplysninger")
+    await expect(details.get_by_role("row", name="Varsel før forfall")).to_contain_text("Ja, på e-post")
+    await page.get_by_role("link", name="Avtale om meråpent").click()
+    await _shot(page, "door-agreement")
+    await page.get_by_label("Signert dato").fill(dt.datetime.now(dt.UTC).date().isoformat())
+    await page.get_by_role("button", name="Lagre").click()
+    await expect(page.get_by_role("status")).to_contain_text("Avtalen om meråpent er registrert.")
+    await _shot(page, "patron-after-choices")
+
+
 async def _link(other: Page, card: str) -> None:
     """Sandnes' desk links the card (a wrong PIN first)."""
     await other.get_by_role("link", name="Knytt til et nasjonalt lånekort fra et annet bibliotek").click()
@@ -118,6 +134,7 @@ async def test_a_desk_registers_a_national_patron_and_another_librarys_desk_link
 
     page = await _log_in(browser, asker.library.url)
     card = await _register(page, national_id)
+    await _choices_and_door_agreement(page)
 
     other = await _log_in(browser, sandnes.library.url)
     await _link(other, card)

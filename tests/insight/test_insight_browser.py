@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from playwright.async_api import Browser, Page, expect
 
 from registry.app import RunningRegistry
+from tests.accessibility import look_at
 from tests.insight.conftest import PIN, RegisteredPatron
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def _oslo_minute(shown: str) -> dt.datetime:
+    return dt.datetime.strptime(shown, "%d.%m.%Y %H:%M").replace(tzinfo=OSLO)
 
 
 async def _open(browser: Browser, registry: RunningRegistry) -> Page:
@@ -26,11 +36,51 @@ async def _log_in(page: Page, card_number: str, pin: str) -> None:
     await page.get_by_role("button", name="Logg inn").click()
 
 
+async def _check_accesses(page: Page) -> None:
+    accesses = page.get_by_role("table", name="Hvem har sett eller endret opplysningene")
+    await expect(accesses).to_contain_text("registrerte deg")
+    await expect(accesses).to_contain_text("patron at the Sandnes desk")  # a library's own words, as sent
+    await expect(accesses).to_contain_text("knyttet deg til biblioteket")
+    # Why and who in Norwegian, libraries by name: no machine words left over.
+    await expect(accesses).to_contain_text("tilknytning til biblioteket (du viste kort og PIN-kode)")
+    await expect(accesses).to_contain_text("Sandnes bibliotek")
+    await expect(accesses).to_contain_text("din innsynsrett")
+    for machine_words in ("card_and_pin", "library:", "right of access", "registration"):
+        await expect(accesses).not_to_contain_text(machine_words)
+    # When: the registry's time zone (Oslo), written the Norwegian way, to the minute.
+    first_access = await accesses.get_by_role("row").nth(1).get_by_role("cell").first.inner_text()
+    assert re.fullmatch(r"\d\d\.\d\d\.20\d\d \d\d:\d\d", first_access), first_access
+    assert abs(_oslo_minute(first_access) - dt.datetime.now(OSLO)) < dt.timedelta(minutes=5)
+
+
+async def _ask_for_deletion_with_confirmation(page: Page) -> None:
+    # Asking for deletion takes a confirmation that says what will happen; "no" files nothing.
+    await page.get_by_role("button", name="Be om sletting av alle opplysningene").click()
+    await expect(page.get_by_role("heading", name="Vil du be om at alle opplysningene slettes?")).to_be_visible()
+    await expect(page.get_by_text("registerets administrator, som avgjør den")).to_be_visible()
+    await expect(page.get_by_text("Lån og gebyrer blir værende hos bibliotekene")).to_be_visible()
+    await look_at(page, "insight", "03-confirm-deletion")
+    await page.get_by_role("link", name="English").click()  # the switch keeps the step, and files nothing
+    await expect(page.get_by_role("button", name="Yes, ask for deletion")).to_be_visible()
+    await page.get_by_role("link", name="Norsk (bokmål)").click()
+    await page.get_by_role("link", name="Nei, tilbake uten å slette").click()
+    await expect(page.get_by_text("Ingen ventende forespørsler.")).to_be_visible()
+    await page.get_by_role("button", name="Be om sletting av alle opplysningene").click()
+    await page.get_by_role("button", name="Ja, be om sletting").click()
+    await expect(page.get_by_role("alert")).to_have_text("Forespørselen om sletting er registrert.")
+    today = dt.datetime.now(OSLO).strftime("%d.%m.%Y")
+    await expect(page.get_by_text(f"Sletting \N{EN DASH} venter på behandling (innlevert {today})")).to_be_visible()
+    # The pending request replaces the button: it cannot be filed twice.
+    await expect(page.get_by_role("button", name="Be om sletting av alle opplysningene")).to_have_count(0)
+    await look_at(page, "insight", "04-deletion-pending")
+
+
 async def test_patron_sees_downloads_requests_deletion_and_logs_out(
     browser: Browser, registry: RunningRegistry, patron: RegisteredPatron, tmp_path: Path
 ) -> None:
     page = await _open(browser, registry)
     await expect(page.get_by_text("Nasjonalbiblioteket (test)")).to_be_visible()
+    await look_at(page, "insight", "01-login")
     await _log_in(page, patron.record.card_number, PIN)
 
     await expect(page.get_by_role("heading", name="Dette er lagret om deg")).to_be_visible()
@@ -41,11 +91,9 @@ async def test_patron_sees_downloads_requests_deletion_and_logs_out(
     await expect(table).to_contain_text("Asker bibliotek, Sandnes bibliotek")
     await expect(table).to_contain_text("*********" + patron.national_id[9:])
     assert patron.national_id not in await page.content()
+    await look_at(page, "insight", "02-my-data")
 
-    accesses = page.get_by_role("table", name="Hvem har sett eller endret opplysningene")
-    await expect(accesses).to_contain_text("registrerte deg")
-    await expect(accesses).to_contain_text("patron at the Sandnes desk")
-    await expect(accesses).to_contain_text("knyttet deg til biblioteket")
+    await _check_accesses(page)
 
     # The full national ID only after the PIN is given again.
     await page.get_by_label("PIN-kode for å vise hele fødselsnummeret").fill(PIN)
@@ -62,12 +110,11 @@ async def test_patron_sees_downloads_requests_deletion_and_logs_out(
     assert document["record"]["libraries"] == ["asker", "sandnes"]
     assert {access["operation"] for access in document["accesses"]} >= {"register", "link", "insight_reveal"}
 
-    await page.get_by_role("button", name="Be om sletting av alle opplysningene").click()
-    await expect(page.get_by_role("alert")).to_have_text("Forespørselen om sletting er registrert.")
-    await expect(page.get_by_text("Sletting \N{EN DASH} venter på behandling")).to_be_visible()
+    await _ask_for_deletion_with_confirmation(page)
 
     await page.get_by_role("link", name="English").click()
     await expect(page.get_by_role("heading", name="This is stored about you")).to_be_visible()
+    await look_at(page, "insight", "05-my-data-en")
 
     await page.get_by_role("button", name="Log out").click()
     await expect(page.get_by_role("alert")).to_have_text("You are logged out.")
@@ -98,3 +145,4 @@ async def test_wrong_pin_throttling_and_lockout_are_explained(
     await expect(page.get_by_role("alert")).to_have_text(
         "Kortet er sperret etter for mange feil PIN-koder. Kontakt et bibliotek for å få ny PIN-kode."
     )
+    await look_at(page, "insight", "06-locked")

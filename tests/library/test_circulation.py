@@ -223,3 +223,18 @@ async def test_two_checkouts_of_one_item_at_once_make_exactly_one_loan(
     outcomes = await asyncio.gather(lend_to(first), lend_to(second))
     assert sorted(outcomes) == ["item_on_loan", "lent"]
     assert await pool.fetchval("SELECT count(*) FROM loans WHERE item_id = $1", book.item_id) == 1
+
+
+async def test_a_renewal_that_would_not_move_the_due_date_is_refused_and_not_counted(
+    conn: DbConnection, sandnes_policy: LibraryPolicy, clock: FixedClock, hasher: PinHasher
+) -> None:
+    """Renewing on the day of the loan gives the same due date: refused with its own reason, no renewal used."""
+    patron = await add_patron(conn, sandnes_policy, clock, hasher)
+    book = await add_item(conn, "book")
+    loan = await check_out(conn, sandnes_policy, clock, card(patron), book.barcode)
+    with pytest.raises(DomainError) as refused:
+        await renew(conn, sandnes_policy, clock, loan.loan_id)
+    assert refused.value.code == "renewal_changes_nothing"
+    clock.advance(days=1)
+    renewed = await renew(conn, sandnes_policy, clock, loan.loan_id)
+    assert (renewed.renewals, renewed.due_on) == (1, loan.due_on + timedelta(days=1))

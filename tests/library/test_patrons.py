@@ -17,7 +17,7 @@ from local_library.patrons.cards import (
 from local_library.patrons.models import Guardian, InstitutionRegistration, PersonRegistration
 from local_library.patrons.pins import authenticate_card
 from local_library.patrons.queries import patron_by_card
-from local_library.policy import LibraryPolicy
+from local_library.policy import LibraryPolicy, load_builtin_policy
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError
 from registry_contract.ages import age_on
@@ -82,7 +82,7 @@ async def test_an_institution_cannot_get_a_national_card(conn: DbConnection, has
         national=True,
     )
     with pytest.raises(DomainError) as refused_at_signup:
-        await register_institution(conn, hasher, asking_for_national)
+        await register_institution(conn, load_builtin_policy("asker"), hasher, asking_for_national)
     assert refused_at_signup.value.code == "institution_card_is_local"
 
 

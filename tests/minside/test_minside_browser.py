@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from playwright.async_api import Browser, Page, expect
 
+from tests.accessibility import look_at
 from tests.library.conftest import GOOD_PIN
 from tests.minside.conftest import Node, Shelf
 
@@ -23,6 +24,21 @@ async def _log_in(page: Page, card_number: str, pin: str) -> None:
     await page.get_by_role("button", name="Logg inn").click()
 
 
+async def _choose_the_pre_due_notice(page: Page) -> None:
+    # Asker's e-mail before the due date, chosen by the patron on Min side ("gjør det selv på Min Side").
+    await expect(
+        page.get_by_role("table", name="Låneropplysninger").get_by_role("row", name="Varsel før forfall")
+    ).to_contain_text("Nei")
+    await page.get_by_label("Send meg e-post 3 dager før innleveringsfristen").check()
+    await page.get_by_role("button", name="Lagre valgene").click()
+    await expect(page.get_by_role("status")).to_have_text("Valgene dine er lagret.")
+    await expect(
+        page.get_by_role("table", name="Låneropplysninger").get_by_role("row", name="Varsel før forfall")
+    ).to_contain_text("Ja")
+    await expect(page.get_by_label("Send meg e-post 3 dager før innleveringsfristen")).to_be_checked()
+    await look_at(page, "minside", "03b-choices-saved")
+
+
 async def test_a_local_patron_renews_cancels_sees_their_data_and_logs_out(
     browser: Browser, node: Node, shelf: Shelf
 ) -> None:
@@ -30,6 +46,7 @@ async def test_a_local_patron_renews_cancels_sees_their_data_and_logs_out(
     await expect(page.get_by_role("heading", name="Logg inn på Min side")).to_be_visible()
     await _log_in(page, shelf.card_number, "9071")
     await expect(page.get_by_role("alert")).to_have_text("Feil lånekortnummer eller PIN-kode.")
+    await look_at(page, "minside", "01-login-refused")
 
     await _log_in(page, shelf.card_number, GOOD_PIN)
     await expect(page.get_by_role("heading", name="Lånene mine", exact=True)).to_be_visible()
@@ -38,8 +55,17 @@ async def test_a_local_patron_renews_cancels_sees_their_data_and_logs_out(
     await expect(loans.get_by_role("row", name="Sult")).to_contain_text("31.03.2025")
     await expect(loans.get_by_role("row", name="Kon-Tiki")).to_contain_text("10.03.2025")
 
+    # Renewing on the day of the loan would not move the due date: refused, and no renewal used.
     await page.get_by_role("button", name="Forny «Sult»").click()
-    await expect(page.get_by_role("status")).to_have_text("«Sult» er fornyet. Ny frist: 31.03.2025.")
+    await expect(page.get_by_role("alert")).to_have_text(
+        "«Sult» kan ikke fornyes: en fornyelse i dag ville gitt samme frist. Prøv igjen nærmere fristen."
+    )
+    node.clock.advance(days=1)  # a day later (the session has ended meanwhile): the renewal moves the date
+    await page.reload()
+    await _log_in(page, shelf.card_number, GOOD_PIN)
+    await page.get_by_role("button", name="Forny «Sult»").click()
+    await expect(page.get_by_role("status")).to_have_text("«Sult» er fornyet. Ny frist: 01.04.2025.")
+    await look_at(page, "minside", "02-loans-renewed")
     await expect(page.get_by_role("table", name="Lån").get_by_role("row", name="Sult")).to_contain_text("1")
 
     await page.get_by_role("button", name="Forny «Kon-Tiki»").click()
@@ -67,10 +93,13 @@ async def test_a_local_patron_renews_cancels_sees_their_data_and_logs_out(
     await expect(page.get_by_role("table", name="Varsler vi har sendt eller skal sende")).to_contain_text(
         "Lånekvittering"
     )
+    await look_at(page, "minside", "03-my-data")
+    await _choose_the_pre_due_notice(page)
 
     await page.get_by_role("link", name="English").click()
     await expect(page.get_by_role("heading", name="This is what Asker Libraries stores about you")).to_be_visible()
     assert await page.get_attribute("html", "lang") == "en"
+    await look_at(page, "minside", "04-my-data-en")
     await page.get_by_role("link", name="Back to my loans").click()
     await expect(page.get_by_role("heading", name="My loans", exact=True)).to_be_visible()
 

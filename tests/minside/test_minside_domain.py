@@ -20,6 +20,7 @@ from local_library.minside.views import LOGIN_REFUSALS, RENEWAL_REFUSALS
 from local_library.notices.models import NoticeKind
 from local_library.page_context import format_money
 from local_library.patrons.models import BlockReason, PatronKind
+from local_library.patrons.queries import retire_card
 from local_library.policy import Channel, LibraryPolicy
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError
@@ -135,3 +136,28 @@ def test_each_site_has_a_session_key_file_of_its_own(tmp_path: Path) -> None:
     assert len(first) == 32
     assert load_or_create_session_key(minside) == first  # made once, read ever after
     assert stat.S_IMODE(minside.stat().st_mode) == 0o600
+
+
+async def test_my_data_says_why_each_earlier_card_was_retired(
+    conn: DbConnection, asker_policy: LibraryPolicy, clock: FixedClock, hasher: PinHasher
+) -> None:
+    """An upgraded card is not "reported lost": each retired number keeps its reason on Min side."""
+    shelf = await stock_shelf(conn, asker_policy, clock, hasher)
+    await retire_card(conn, shelf.patron.patron_id, "L00000901", clock.now(), "lost")
+    await retire_card(conn, shelf.patron.patron_id, "L00000902", clock.now(), "upgraded")
+    stored = await service.stored_data(conn, shelf.patron.patron_id)
+    ctx = pages.PageContext(language="nb", policy=asker_policy, csrf="t", zone=OSLO, here="/minside/me")
+    page = pages.my_data_page(ctx, stored, registry_insight_url="https://registry.example/")
+    assert "L00000901: meldt tapt og erstattet (03.03.2025 10:00)" in page
+    assert "L00000902: oppgradert til nasjonalt lånekort (03.03.2025 10:00)" in page
+
+
+async def test_dates_inside_notices_are_written_the_norwegian_way(
+    conn: DbConnection, asker_policy: LibraryPolicy, clock: FixedClock, hasher: PinHasher
+) -> None:
+    shelf = await stock_shelf(conn, asker_policy, clock, hasher)
+    stored = await service.stored_data(conn, shelf.patron.patron_id)
+    ctx = pages.PageContext(language="nb", policy=asker_policy, csrf="t", zone=OSLO, here="/minside/my-data")
+    page = pages.my_data_page(ctx, stored, registry_insight_url="https://registry.example/")
+    assert "Leveres innen: 31.03.2025" in page.split("Varsler vi har sendt")[-1]
+    assert "2025-03-31" not in page

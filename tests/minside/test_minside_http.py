@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import get_args
 
 import aiohttp
 import pytest
 
 from local_library.patrons.cards import change_pin
+from registry_contract.refusals import RetiredCardReason
 from tests.library.conftest import GOOD_PIN
 from tests.minside.conftest import Node, Shelf
 
@@ -119,13 +121,15 @@ async def test_a_card_without_pin_and_a_replaced_card_read_like_a_wrong_pin(node
     """Telling them apart here would let anyone on the internet learn which card numbers exist."""
     async with node.pool.acquire() as conn:
         await conn.execute("UPDATE patrons SET pin_hash = NULL WHERE patron_id = $1", shelf.other.patron_id)
-        await conn.execute(
-            "INSERT INTO retired_cards (card_number, patron_id, retired_at) VALUES ('L00000777', $1, now())",
-            shelf.patron.patron_id,
-        )
+        for serial, reason in enumerate(get_args(RetiredCardReason)):  # whatever retired it
+            await conn.execute(
+                "INSERT INTO retired_cards (card_number, patron_id, retired_at, reason) VALUES ($1, $2, now(), $3)",
+                f"L0000077{serial}", shelf.patron.patron_id, reason,
+            )  # fmt: skip
     assert shelf.other.card_number is not None
+    retired = [f"L0000077{serial}" for serial in range(len(get_args(RetiredCardReason)))]
     async with node.client() as client:
-        for card in (shelf.other.card_number, "L00000777", "L99999998", shelf.card_number):
+        for card in (shelf.other.card_number, *retired, "L99999998", shelf.card_number):
             response = await log_in(client, card, "9071")
             assert response.status == 401
             assert "Feil lånekortnummer eller PIN-kode." in await response.text()

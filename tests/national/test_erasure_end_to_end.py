@@ -16,6 +16,7 @@ from playwright.async_api import Browser, expect
 from natreg.cli import main
 from registry.app import RunningRegistry
 from registry_contract.client import RegistryError
+from tests.accessibility import look_at
 from tests.national.conftest import NodeFactory
 from tests.national.test_national_flows import PIN, _adult_registration
 from tests.servers import registry_client
@@ -40,6 +41,27 @@ async def _count(database_url: str, query: str, *arguments: object) -> int:
         await connection.close()
 
 
+async def _ask_for_deletion_on_the_insight_page(browser: Browser, registry: RunningRegistry, card: str) -> None:
+    # The patron, in a browser, on the registry's insight page.
+    context = await browser.new_context(ignore_https_errors=True)
+    page = await context.new_page()
+    await page.goto(registry.public_url + "/?lang=en")
+    await page.get_by_label("Card number (10 digits)").fill(card)
+    await page.get_by_label("PIN (4 digits)").fill(PIN)
+    await page.get_by_role("button", name="Log in").click()
+    data = page.get_by_role("table", name="This is stored about you")
+    await expect(data).to_contain_text("Asker Library, Sandnes bibliotek")  # by name, in the page's language
+    accesses = page.get_by_role("table", name="Who has seen or changed your data")
+    await expect(accesses).to_contain_text("registered you")
+    await expect(accesses).to_contain_text("associated you with the library")
+    await look_at(page, "insight", "10-national-patron-en")
+    await page.get_by_role("button", name="Ask for all of your data to be deleted").click()
+    await look_at(page, "insight", "11-confirm-deletion-en")
+    await page.get_by_role("button", name="Yes, ask for deletion").click()
+    await expect(page.get_by_role("alert")).to_have_text("Your deletion request has been filed.")
+    await context.close()
+
+
 async def test_deletion_requested_on_the_insight_page_erases_everywhere_and_stays_erased(
     browser: Browser,
     registry: RunningRegistry,
@@ -56,21 +78,7 @@ async def test_deletion_requested_on_the_insight_page_erases_everywhere_and_stay
     card = registered["patron"]["card_number"]
     await sandnes.ok("POST", "/api/staff/national-patrons/link", {"card_number": card, "pin": PIN})
 
-    # The patron, in a browser, on the registry's insight page.
-    context = await browser.new_context(ignore_https_errors=True)
-    page = await context.new_page()
-    await page.goto(registry.public_url + "/?lang=en")
-    await page.get_by_label("Card number (10 digits)").fill(card)
-    await page.get_by_label("PIN (4 digits)").fill(PIN)
-    await page.get_by_role("button", name="Log in").click()
-    data = page.get_by_role("table", name="This is stored about you")
-    await expect(data).to_contain_text("Asker Library, Sandnes bibliotek")  # by name, in the page's language
-    accesses = page.get_by_role("table", name="Who has seen or changed your data")
-    await expect(accesses).to_contain_text("registered you")
-    await expect(accesses).to_contain_text("associated you with the library")
-    await page.get_by_role("button", name="Ask for all of your data to be deleted").click()
-    await expect(page.get_by_role("alert")).to_have_text("Your deletion request has been filed.")
-    await context.close()
+    await _ask_for_deletion_on_the_insight_page(browser, registry, card)
 
     # A backup taken before the erasure, as an operator's nightly dump would be.
     backup = tmp_path / "registry.dump"

@@ -153,6 +153,9 @@ async def test_opting_out_leaves_a_local_card_here_and_a_tombstone_elsewhere(
     assert opted["patron"]["kind"] == "local"
     assert opted["patron"]["card_number"].startswith("L")
     assert await _registry_patrons(registry_database_url) == 0
+    # At Asker the national card is retired as opted out (the patron has a local card here now).
+    status, retired = await asker.call("GET", f"/api/staff/cards/{card}")
+    assert (status, retired["code"]) == (410, "card_opted_out")
 
     report = await sandnes.ok("POST", "/api/staff/registry-sync")
     assert report["follow"]["tombstones"] == 1
@@ -182,8 +185,9 @@ async def test_a_local_card_is_upgraded_to_a_national_card(registry: RunningRegi
     assert upgraded["registry"] == "done"
     assert upgraded["patron"]["kind"] == "national"
     assert len(upgraded["patron"]["card_number"]) == 10
+    # The old local card tells the truth: upgraded to a national card, not "lost".
     status, old = await asker.call("GET", f"/api/staff/cards/{local['card_number']}")
-    assert (status, old["code"]) == (410, "card_replaced")
+    assert (status, old["code"]) == (410, "card_upgraded")
 
 
 async def test_registering_someone_who_already_has_a_national_card_asks_for_their_card_and_pin(

@@ -44,6 +44,7 @@ def registration(seed: int, **overrides: Any) -> dict[str, Any]:
         "name": f"Person Nummer{seed}",
         "email": f"person{seed}@example.org",
         "phone_numbers": ["+47 41000001"],
+        "addresses": [{"lines": ["Langgata 1"], "postal_code": "4306", "city": "Sandnes"}],  # Sandnes asks for one
         "preferred_contact": "email",
     }
     body.update(overrides)
