@@ -9,14 +9,14 @@ from pathlib import Path
 
 from playwright.async_api import Browser, Page, expect
 
+from tests.accessibility import look_at
 from tests.eid.conftest import EidWorld
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "eid"
 
 
 async def _shot(page: Page, name: str) -> None:
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=ARTEFACTS / f"{name}.png", full_page=True)
+    await look_at(page, "eid", name)
 
 
 async def _open(browser: Browser, url: str, locale: str) -> Page:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from playwright.async_api import Browser, expect
 
+from tests.accessibility import look_at
 from tests.federation.conftest import Federation
 from tests.national.test_national_flows import PIN
 
@@ -34,11 +35,11 @@ async def test_all_my_loans_then_the_insight_page_shows_who_asked_whom(
     await expect(page.get_by_role("heading", name="oslo")).to_be_visible()
     await expect(page.get_by_text("Biblioteket kan ikke nås nå. Prøv igjen senere.")).to_be_visible()
     await expect(page.get_by_role("rowheader", name="Asker book")).to_be_visible()
-    await page.screenshot(path=SCREENSHOTS / "1-all-my-loans.png", full_page=True)
+    await look_at(page, "federation", "1-all-my-loans")
 
     await page.get_by_role("button", name="Forny «Sandnes book»").click()
     await expect(page.get_by_role("status")).to_contain_text("«Sandnes book» er fornyet hos Sandnes bibliotek.")
-    await page.screenshot(path=SCREENSHOTS / "2-renewed-at-sandnes.png", full_page=True)
+    await look_at(page, "federation", "2-renewed-at-sandnes")
 
     await page.goto(federation.registry.public_url + "/?lang=nb")
     await page.get_by_label("Lånekortnummer (10 siffer)").fill(federation.card_number)
@@ -48,7 +49,7 @@ async def test_all_my_loans_then_the_insight_page_shows_who_asked_whom(
     await expect(accesses).to_contain_text("ba Sandnes bibliotek om lånene dine på dine vegne")
     await expect(accesses).to_contain_text("ba Sandnes bibliotek fornye et lån på dine vegne")
     await expect(accesses).to_contain_text("du var logget inn på Min side")
-    await page.screenshot(path=SCREENSHOTS / "3-insight-statements.png", full_page=True)
+    await look_at(page, "federation", "3-insight-statements")
     await page.get_by_role("link", name="English").click()
     accesses = page.get_by_role("table", name="Who has seen or changed your data")
     await expect(accesses).to_contain_text("asked Sandnes bibliotek for your loans on your behalf")

@@ -9,6 +9,7 @@ from pathlib import Path
 from playwright.async_api import Browser, Page, expect
 
 from local_library import app_keys
+from tests.accessibility import look_at
 from tests.federation.conftest import set_federation_profile
 from tests.interlibrary.nodes import Federation, Library, federation
 from tests.national.conftest import ADMIN_PASSWORD, registry
@@ -21,7 +22,7 @@ PIN = "4831"
 
 async def _screenshot(page: Page, name: str) -> None:
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
+    await look_at(page, "interlibrary", name)
 
 
 async def _page(browser: Browser, url: str) -> Page:

@@ -10,6 +10,7 @@ from playwright.async_api import Browser, expect
 from local_library.circulation.overdue import raise_claim
 from local_library.circulation.queries import update_loan
 from local_library.invoices.invoices import record_payment
+from tests.accessibility import look_at
 from tests.desk.conftest import Staff, staff
 from tests.desk.test_desk_circulation import logged_in, scan
 from tests.library.conftest import GOOD_PIN
@@ -78,6 +79,6 @@ async def test_the_invoice_on_a_phone(browser: Browser, node: Node, shelf: Shelf
         invoices = page.get_by_role("table", name="Erstatningsfakturaer")
         await expect(invoices.get_by_role("row", name=kid)).to_contain_text("kr 450,00")
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=ARTEFACTS / "overview-invoice-phone.png", full_page=True)
+        await look_at(page, "minside", "overview-invoice-phone")
     finally:
         await context.close()

@@ -14,6 +14,7 @@ from playwright.async_api import Browser, ConsoleMessage, Page, expect
 
 from local_library.card_image import barcode_svg, qr_svg
 from plumbing.web.pages import OWN_STYLESHEET_HEADERS
+from tests.accessibility import assert_accessible
 from tests.library.conftest import GOOD_PIN
 from tests.minside.conftest import Node, Shelf
 
@@ -71,6 +72,7 @@ async def test_the_card_page_shows_a_barcode_and_a_qr_code_a_scanner_reads(
     assert qr_box["width"] >= 200
 
     await page.screenshot(path=ARTEFACTS / "card-phone.png", full_page=True)
+    await assert_accessible(page)
     await barcode.screenshot(path=ARTEFACTS / "card-barcode.png")
     await qr_code.screenshot(path=ARTEFACTS / "card-qr.png")
     assert decoded(ARTEFACTS / "card-barcode.png") == [("Code128", shelf.card_number)]

@@ -19,6 +19,7 @@ from playwright.async_api import Browser, expect
 
 from plumbing.keys.layout import KeyLayout
 from registry.app import RunningRegistry
+from tests.accessibility import look_at
 from tests.oidc.conftest import PIN, RegisteredPatron, RelyingParty, is_at_least, register
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "oidc"
@@ -84,12 +85,12 @@ async def test_log_in_to_an_ebook_service_consent_once_and_see_it_on_the_insight
     await page.goto(base + "/start?lang=nb")
 
     await expect(page.get_by_role("heading", name="Logg inn på ebok (nb)")).to_be_visible()
-    await page.screenshot(path=SCREENSHOTS / "1-login.png", full_page=True)
+    await look_at(page, "oidc", "1-login")
     await page.get_by_label("Lånekortnummer (10 siffer)").fill(patron.record.card_number)
     await page.get_by_label("PIN-kode (4 siffer)").fill("9071")
     await page.get_by_role("button", name="Logg inn").click()
     await expect(page.get_by_role("alert")).to_have_text("Feil lånekortnummer eller PIN-kode.")
-    await page.screenshot(path=SCREENSHOTS / "2-wrong-pin.png", full_page=True)
+    await look_at(page, "oidc", "2-wrong-pin")
     await page.get_by_label("Lånekortnummer (10 siffer)").fill(patron.record.card_number)
     await page.get_by_label("PIN-kode (4 siffer)").fill(PIN)
     await page.get_by_role("button", name="Logg inn").click()
@@ -97,7 +98,7 @@ async def test_log_in_to_an_ebook_service_consent_once_and_see_it_on_the_insight
     await expect(page.get_by_role("heading", name="Gi ebok (nb) tilgang?")).to_be_visible()
     await expect(page.get_by_text("hjemmebiblioteket ditt")).to_be_visible()
     await expect(page.get_by_text("om du er 18 år eller eldre (ikke fødselsdatoen)")).to_be_visible()
-    await page.screenshot(path=SCREENSHOTS / "3-consent.png", full_page=True)
+    await look_at(page, "oidc", "3-consent")
     await page.get_by_role("button", name="Ja, logg meg inn").click()
 
     await expect(page.get_by_role("heading", name="Logged in to the e-book service")).to_be_visible()
@@ -123,7 +124,7 @@ async def test_log_in_to_an_ebook_service_consent_once_and_see_it_on_the_insight
     await expect(services.get_by_role("cell", name="2", exact=True)).to_be_visible()
     accesses = page.get_by_role("table", name="Hvem har sett eller endret opplysningene")
     await expect(accesses.get_by_text("innlogging på tjenesten").first).to_be_visible()
-    await page.screenshot(path=SCREENSHOTS / "5-insight-services.png", full_page=True)
+    await look_at(page, "oidc", "5-insight-services")
 
     # Withdrawn on the insight page: the next login asks again.
     await page.get_by_role("button", name="Trekk tilbake tilgangen for ebok (nb)").click()

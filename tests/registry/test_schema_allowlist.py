@@ -114,6 +114,11 @@ ALLOWED_SCHEMA: dict[str, dict[str, str]] = {
         "token_digest": "bytea", "code_digest": "bytea", "client_id": "text", "patron_id": "uuid",
         "expires_at": TIMESTAMP,
     },
+    # 010: each library's federation profile (issue 13): where its node answers other nodes, what it offers.
+    "library_federation_profiles": {
+        "library_id": "text", "node_url": "text", "offers_interlibrary_requests": "boolean", "pickup_rules": "jsonb",
+        "updated_at": TIMESTAMP,
+    },
     # 014: the population register job's position in the event feed and the backfill's progress: no personal data.
     "population_feed_position": {
         "singleton": "boolean",
