@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
@@ -149,6 +150,19 @@ async def _federation(app: web.Application) -> AsyncIterator[None]:
     await client.close()
 
 
+@contextlib.asynccontextmanager
+async def _in_background(job: Coroutine[Any, Any, None] | None) -> AsyncIterator[None]:
+    """Run ``job`` (a loop the settings may turn off: None) while the block runs; cancel it when the block ends."""
+    task = asyncio.create_task(job) if job is not None else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
 async def _interlibrary(app: web.Application) -> AsyncIterator[None]:
     """Interlibrary requests over the federation, and the loop that delivers their messages when enabled."""
     settings = app[app_keys.SETTINGS]
@@ -157,16 +171,13 @@ async def _interlibrary(app: web.Application) -> AsyncIterator[None]:
         settings.library_id, app[app_keys.POOL], app[app_keys.POLICY], app[app_keys.CLOCK], network
     )
     app[app_keys.INTERLIBRARY] = interlibrary
-    loop = (
-        asyncio.create_task(run_delivery_loop(interlibrary, settings.interlibrary_delivery_interval_seconds))
+    delivery = (
+        run_delivery_loop(interlibrary, settings.interlibrary_delivery_interval_seconds)
         if settings.interlibrary_delivery_enabled
         else None
     )
-    yield
-    if loop is not None:
-        loop.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await loop
+    async with _in_background(delivery):
+        yield
 
 
 async def start_peer_listener(app: web.Application) -> tuple[web.AppRunner, int]:
@@ -188,16 +199,9 @@ async def _registry_link(app: web.Application) -> AsyncIterator[None]:
     settings = app[app_keys.SETTINGS]
     link = RegistryLink.for_node(settings, app[app_keys.POOL], app[app_keys.REGISTRY], app[app_keys.NOTICE_SENDER])
     app[app_keys.REGISTRY_LINK] = link
-    loop = (
-        asyncio.create_task(run_sync_loop(link, settings.registry_sync_interval_seconds))
-        if settings.registry_sync_enabled
-        else None
-    )
-    yield
-    if loop is not None:
-        loop.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await loop
+    sync = run_sync_loop(link, settings.registry_sync_interval_seconds) if settings.registry_sync_enabled else None
+    async with _in_background(sync):
+        yield
     await stop_desk_deliveries(link)
 
 
