@@ -54,12 +54,33 @@ PURPOSES: dict[str, Words] = {
     "erasure request review": {"nb": "behandling av forespørsel om sletting", "en": "review of a deletion request"},
     "registry administration": {"nb": "drift av registeret", "en": "running the registry"},
     "migration": {"nb": "overføring fra tidligere register", "en": "migration from the earlier registry"},
+    # The population register job (registry/population).
+    "population register event": {"nb": "melding fra Folkeregisteret", "en": "notice from the population register"},
+    "population register backfill": {
+        "nb": "kontroll mot Folkeregisteret",
+        "en": "check against the population register",
+    },
+    # Federation (local_library/federation): a library asking another on the patron's behalf.
+    "the patron's loans at the libraries they are linked to": {
+        "nb": "lånene dine ved bibliotekene du er knyttet til",
+        "en": "your loans at the libraries you are linked to",
+    },
+    # Library services' login (registry/oidc).
+    "the service read its claims": {
+        "nb": "tjenesten hentet opplysningene du har godtatt å gi den",
+        "en": "the service read the details you agreed to give it",
+    },
+    "a used login code was presented again; the tokens it gave are revoked": {
+        "nb": "en brukt innloggingskode ble vist fram igjen; tilgangene den ga, ble trukket tilbake",
+        "en": "a used login code was presented again; the access it gave was withdrawn",
+    },
 }
 
 # How the patron proved they were present, appended to a purpose as " (proof: KIND)" or " (proof of presence)".
 PROOFS: dict[str, Words] = {
     "proof of presence": {"nb": "du var til stede", "en": "you were present"},
     "card_and_pin": {"nb": "du viste kort og PIN-kode", "en": "you gave your card and PIN"},
+    "eid_sign_in": {"nb": "du logget inn med elektronisk ID", "en": "you signed in with your electronic ID"},
 }
 
 # Who acted, by the kind before the colon of the recorded actor (``library:asker``, ``admin:kari``).
@@ -68,6 +89,9 @@ ACTORS: dict[str, Words] = {
     "library": {"nb": "et bibliotek", "en": "a library"},
     "admin": {"nb": "registerets administrator", "en": "the registry's administrator"},
     "system": {"nb": "registeret selv", "en": "the registry itself"},
+    "population_register": {"nb": "Folkeregisteret", "en": "the population register"},
+    # The insight page names the service itself where it knows it (registry/insight/pages.py).
+    "service": {"nb": "en bibliotektjeneste", "en": "a library service"},
 }
 
 _PROOF_SUFFIX = re.compile(r"^(?P<purpose>.*?) \((?:proof: (?P<kind>[a-z_]+)|(?P<presence>proof of presence))\)$")
