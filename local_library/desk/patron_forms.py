@@ -29,6 +29,7 @@ CODE_FIELDS: Mapping[str, str] = {
     "agreement_in_future": "signed_on",
     "agreement_date_invalid": "signed_on",
     "birth_date_in_future": "birth_date",
+    "birth_date_and_gender_required": "birth_date",
     "pin_format": "pin",
     "pin_too_simple": "pin",
     "pins_differ": "pin_again",
@@ -207,6 +208,21 @@ def contact_select(ctx: DeskContext, state: FormState, current: str | None = Non
     return (
         f'<label for="preferred_contact">{ctx.t("preferred_contact")}</label>'
         f'<select id="preferred_contact" name="preferred_contact"{described}{invalid}>{options}</select>{after}'
+    )
+
+
+def gender_select(ctx: DeskContext, state: FormState) -> str:
+    """Gender for a national ID issued under the 2032 rules, which does not encode it; empty: from the number."""
+    chosen = state.value("gender") or ""
+    options = "".join(
+        f'<option value="{value}"{" selected" if value == chosen else ""}>{ctx.t(key)}</option>'
+        for value, key in (("", "gender_from_number"), ("female", "gender_female"), ("male", "gender_male"))
+    )
+    described, after = _described("gender", state, None)
+    invalid = _INVALID if "gender" in state.errors else ""
+    return (
+        f'<label for="gender">{ctx.t("gender")}</label>'
+        f'<select id="gender" name="gender"{described}{invalid}>{options}</select>{after}'
     )
 
 

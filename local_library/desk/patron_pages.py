@@ -23,6 +23,7 @@ from .patron_forms import (
     contact_select,
     errors_summary,
     form,
+    gender_select,
     pin_input,
     refusal_text,
     text_input,
@@ -302,6 +303,11 @@ def registration_body(ctx: DeskContext, kind: str, state: FormState) -> str:
                 attributes=NATIONAL_ID,
             ))  # fmt: skip
         fields.append(text_input(ctx, state, "name", "name", attributes=f"{FREE_TEXT} required"))
+        if kind == "national":
+            # Numbers from 2032 encode neither birth date nor gender: then staff give them, from the ID shown.
+            fields.append(text_input(ctx, state, "birth_date", "birth_date", kind="date",
+                                     hint=ctx.t("birth_date_2032_hint")))  # fmt: skip
+            fields.append(gender_select(ctx, state))
         if kind == "local":
             fields.append(text_input(ctx, state, "birth_date", "birth_date", kind="date", hint=ctx.t("birth_date_hint"),
                                      attributes="required"))  # fmt: skip

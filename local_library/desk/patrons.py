@@ -179,8 +179,8 @@ async def _register_institution(request: web.Request, form: Mapping[str, str]) -
 
 async def _register_national(request: web.Request, form: Mapping[str, str]) -> Patron:
     pin = _same_pin_twice(form)
-    fields = _person(form)
-    fields.pop("birth_date", None)  # the registry takes it from the national ID
+    # Birth date and gender come from the national ID; only a number issued under the 2032 rules needs them given.
+    fields = _person(form) | present(form, "gender")
     fields.pop("postal_address", None)
     phone = fields.pop("phone", None)
     addresses = address_from(form)

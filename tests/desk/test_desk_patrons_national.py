@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+import uuid
 from pathlib import Path
 
 from local_library import app_keys
@@ -14,6 +15,7 @@ from registry.app import RunningRegistry
 from registry_contract.national_id import generate_synthetic_national_id
 from tests.desk.patron_desk import Desk, logged_in, trusting_client
 from tests.national.conftest import ADMIN_PASSWORD, Node, NodeFactory, registry, start_node
+from tests.registry.test_population_national_ids import synthetic_2032_number
 
 __all__ = ["registry", "start_node"]
 
@@ -323,3 +325,25 @@ async def test_a_second_registration_of_one_person_leads_to_their_card(
     finally:
         await desk.client.close()
         await other.client.close()
+
+
+async def test_a_2032_number_is_registered_at_the_desk_with_the_birth_date_and_gender_staff_give(
+    registry: RunningRegistry, start_node: NodeFactory, keys_dir: Path
+) -> None:
+    """Numbers issued under the 2032 rules encode neither birth date nor gender: staff give them, from the ID."""
+    asker = await start_node("asker", registry.api_url)
+    desk = await _desk(asker, keys_dir)
+    number = synthetic_2032_number(uuid.uuid4().int % 1000)
+    try:
+        form = await desk.get("/staff/patrons/new/national")
+        assert '<select id="gender" name="gender"' in form.page
+        missing = await desk.post("/staff/patrons/new/national", registration(7, national_id=number))
+        assert missing.status == 422
+        assert missing.field_error("birth_date") is not None
+        given = registration(7, national_id=number, birth_date="1990-04-02", gender="male")
+        registered = await desk.post("/staff/patrons/new/national", given)
+        assert "done=registered" in registered.query, registered.page
+        assert "02.04.1990" in registered.page
+        assert number not in registered.page
+    finally:
+        await desk.client.close()
