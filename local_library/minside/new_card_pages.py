@@ -186,6 +186,16 @@ NEW_CARD_TEXTS: dict[str, dict[Language, str]] = {
         "nb": "Skjemaet inneholdt tegn som ikke kan brukes. Prøv igjen.",
         "en": "The form held characters that cannot be used. Please try again.",
     },
+    "code_address_in_norway_required": {
+        "nb": "Dette biblioteket gir lånekort til alle med fast adresse i Norge. Skriv inn adressen din.",
+        "en": "This library issues cards to everyone with a fixed address in Norway. Please enter your address.",
+    },
+    "code_birth_date_and_gender_required": {
+        "nb": "Fødselsnummeret ditt viser ikke fødselsdatoen (nye numre fra 2032). "
+        "Kom innom biblioteket, så hjelper vi deg.",
+        "en": "Your national ID does not show your birth date (numbers issued from 2032). "
+        "Visit the library and we will help you.",
+    },
     "code_unknown": {
         "nb": "Registreringen ble avvist ({code}). Kom innom biblioteket, så hjelper vi deg.",
         "en": "The registration was refused ({code}). Visit the library and we will help you.",
@@ -206,6 +216,7 @@ CODE_FIELDS: Mapping[str, str] = {
     "national_id_date": "child_national_id",
     "national_id_synthetic_not_allowed": "child_national_id",
     "contact_method_unreachable": "preferred_contact",
+    "address_in_norway_required": "address_line",
 }
 
 

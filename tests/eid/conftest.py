@@ -122,6 +122,8 @@ class PatronBrowser:
 def adult_form(**overrides: str) -> dict[str, str]:
     return {
         "name": "Kari Nordmann", "email": "kari@example.org", "preferred_contact": "email", "card_kind": "national",
+        # An address in Norway: Sandnes issues cards only to those with one (issue 17).
+        "address_line": "Storgata 1", "postal_code": "4306", "city": "Sandnes",
         "pin": "4815", "pin_again": "4815", "accept_rules": "yes", **overrides,
     }  # fmt: skip
 

@@ -387,3 +387,13 @@ async def test_a_control_character_in_the_form_is_a_page(eid_world: EidWorld, br
     assert status == 422
     assert page.startswith("<!doctype html>")
     assert "characters that cannot be used" in page
+
+
+async def test_sandnes_asks_for_an_address_in_norway_at_its_field(eid_world: EidWorld, browser_of: Browsers) -> None:
+    """Sandnes's "fixed address in Norway" rule holds for self-registration too, worded at the address field."""
+    browser = browser_of()
+    await browser.sign_in("sandnes", eid_world.people["teen"])
+    status, page = await browser.submit("sandnes", adult_form(address_line="", postal_code="", city=""))
+    assert status == 422, page
+    assert "fixed address in Norway. Please enter your address." in page
+    assert 'aria-invalid="true"' in page.split('id="address_line"')[1].split(">")[0]

@@ -37,7 +37,9 @@ def _data(*, pending: bool) -> InsightData:
         _entry(5, "library:asker", "asker", "link", "link (proof: card_and_pin)"),
     ]
     requests = [PendingRequest(uuid.uuid4(), "deletion", LATE_EVENING_UTC)] if pending else []
-    return InsightData(record=record, national_id_shown="*******1234", accesses=accesses, pending_requests=requests)
+    return InsightData(
+        record=record, national_id_shown="*******1234", accesses=accesses, pending_requests=requests, services=[]
+    )
 
 
 def _page(language: str, *, pending: bool = False) -> str:

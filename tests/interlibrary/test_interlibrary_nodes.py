@@ -22,6 +22,7 @@ async def _patron_card(node: Node) -> str:
         "name": "Kari Nordmann",
         "birth_date": "1980-05-17",
         "email": "kari@example.org",
+        "postal_address": "Storgata 1, 4306 Sandnes",  # Sandnes issues cards to those with an address in Norway
         "preferred_contact": "email",
     }
     created = await node.ok("POST", "/api/staff/patrons", body)
