@@ -446,6 +446,10 @@ PATRON_TEXTS: dict[str, Words] = {
         "nb": "Fødselsnummeret passer ikke med lånerens fødselsdato.",
         "en": "The national ID number does not match the patron's date of birth.",
     },
+    "code_birth_date_and_gender_required": {
+        "nb": "Fødselsnummeret (2032-reglene) viser ikke fødselsdato og kjønn: fyll dem inn fra legitimasjonen.",
+        "en": "This national ID (2032 rules) shows neither birth date nor gender: enter them from the ID shown.",
+    },
     "code_national_id_already_registered": {
         "nb": "Personen har allerede nasjonalt lånekort fra et annet bibliotek. Knytt kortet hit i stedet.",
         "en": "The person already has a national card from another library. Link that card here instead.",
