@@ -61,14 +61,21 @@ async def borrowed(conn: DbConnection, request_id: UUID, *, for_update: bool = F
     return found
 
 
-async def update_borrowed(conn: DbConnection, request_id: UUID, now: datetime, **columns: object) -> BorrowedRequest:
+async def _update_request(
+    conn: DbConnection, table: str, request_id: UUID, now: datetime, columns: dict[str, object]
+) -> None:
+    """Set ``columns`` (names from code, never from input) and ``updated_at`` on one side's request row."""
     assignments = ", ".join(f"{name} = ${index}" for index, name in enumerate(columns, start=3))
     await conn.execute(
-        f"UPDATE interlibrary_borrowing SET updated_at = $2, {assignments} WHERE request_id = $1",  # noqa: S608 - column names come from code
+        f"UPDATE {table} SET updated_at = $2, {assignments} WHERE request_id = $1",  # noqa: S608 - names from code
         request_id,
         now,
         *columns.values(),
     )
+
+
+async def update_borrowed(conn: DbConnection, request_id: UUID, now: datetime, **columns: object) -> BorrowedRequest:
+    await _update_request(conn, "interlibrary_borrowing", request_id, now, columns)
     return await borrowed(conn, request_id)
 
 
@@ -117,13 +124,7 @@ async def lent(conn: DbConnection, request_id: UUID, *, for_update: bool = False
 
 
 async def update_lent(conn: DbConnection, request_id: UUID, now: datetime, **columns: object) -> LentRequest:
-    assignments = ", ".join(f"{name} = ${index}" for index, name in enumerate(columns, start=3))
-    await conn.execute(
-        f"UPDATE interlibrary_lending SET updated_at = $2, {assignments} WHERE request_id = $1",  # noqa: S608 - column names come from code
-        request_id,
-        now,
-        *columns.values(),
-    )
+    await _update_request(conn, "interlibrary_lending", request_id, now, columns)
     return await lent(conn, request_id)
 
 

@@ -149,12 +149,14 @@ def insight_page(
             return operation(entry.operation, language, library=library(audience)), authenticated_by(method, language)
         return operation(entry.operation, language), purpose_words(entry.purpose, language)
 
-    accesses = "".join(
-        f"<tr><td>{escape(format_datetime(entry.occurred_at, language, zone))}</td>"
-        f"<td>{escape(who(entry))}</td><td>{escape(what_and_why(entry)[0])}</td>"
-        f"<td>{escape(what_and_why(entry)[1])}</td></tr>"
-        for entry in reversed(data.accesses)
-    )
+    def access_row(entry: AuditEntry) -> str:
+        what, why = what_and_why(entry)
+        return (
+            f"<tr><td>{escape(format_datetime(entry.occurred_at, language, zone))}</td>"
+            f"<td>{escape(who(entry))}</td><td>{escape(what)}</td><td>{escape(why)}</td></tr>"
+        )
+
+    accesses = "".join(access_row(entry) for entry in reversed(data.accesses))
     hidden = hidden_form_fields(csrf, language)
     body = f"""<h1>{t("your_data")}</h1>
 {_messages(message, notice)}
