@@ -9,7 +9,7 @@ from aiohttp import web
 from plumbing.errors import DomainError, ErrorKind
 from plumbing.http.problems import parse_json_body, parse_query
 from registry.app_keys import CALLER, CORE
-from registry.feed.store import read_changes
+from registry.feed.store import read_changes_json
 from registry.patrons import authentication, contact, erasure, links, lookups, lost_cards, registration
 from registry.patrons.core import Caller
 from registry_contract.models import (
@@ -203,5 +203,5 @@ async def file_erasure_request(request: web.Request) -> web.Response:
 async def list_changes(request: web.Request) -> web.Response:
     query = parse_query(request, ChangePageQuery)
     async with request.app[CORE].pool.acquire() as connection:
-        page = await read_changes(connection, _caller(request).library_id or "", query.cursor, query.limit)
-    return web.Response(text=page.model_dump_json(), content_type="application/json")
+        page = await read_changes_json(connection, _caller(request).library_id or "", query.cursor, query.limit)
+    return web.Response(body=page, content_type="application/json")

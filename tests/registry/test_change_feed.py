@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import uuid
 
 import asyncpg
@@ -137,3 +139,25 @@ async def test_a_change_that_commits_late_is_not_skipped(
 
     page = await _page(asker, cursor)
     assert _summary(page.changes) == [(patron_id, "updated", 99), (patron_id, "updated", 2)]
+
+
+async def test_the_page_is_exactly_the_contracts_document(
+    asker: RegistryClient, raw: RawApi, register: Register
+) -> None:
+    """The registry encodes the page itself (not through the model): the document must still be ChangePage's,
+    with no extra or missing keys, a cursor that continues, and times that keep their time zone."""
+    first = await register(asker)
+    await register(asker)
+    answer = await raw.call("asker", "GET", "/v1/changes?limit=1")
+    assert answer.status == 200
+    assert answer.headers["Content-Type"].startswith("application/json")
+    document = json.loads(answer.text)
+    assert set(document) == set(ChangePage.model_fields)
+    assert [set(change) for change in document["changes"]] == [set(Change.model_fields)]
+    page = ChangePage.model_validate(document)
+    assert _summary(page.changes) == [(first.record.patron_id, "registered", 1)]
+    assert page.has_more is True
+    assert page.changes[0].occurred_at.utcoffset() == dt.timedelta(0)
+    rest = await _page(asker, page.next_cursor)
+    assert [change.patron_id for change in rest.changes] != [first.record.patron_id]
+    assert len(rest.changes) == 1
