@@ -408,6 +408,7 @@ def bench(arguments: argparse.Namespace) -> int:
     options = BenchOptions(
         patrons=arguments.patrons, rounds=arguments.rounds, duration=arguments.duration, warmup=arguments.warmup,
         import_rows=arguments.import_rows, pin_patrons=arguments.pin_patrons, workers=_bench_workers(arguments.workers),
+        beside_rate=arguments.beside_rate,
     )  # fmt: skip
     command = " ".join(["natreg", *sys.argv[1:]]) if sys.argv[1:2] == ["bench"] else "natreg bench"
     json_out = Path(arguments.json_out) if arguments.json_out else None
@@ -464,6 +465,9 @@ def _add_bench_command(commands: Subcommands) -> None:
     bench_command.add_argument("--warmup", type=float, default=1.0, help="seconds of warm-up before each")
     bench_command.add_argument("--import-rows", type=int, default=20_000, help="patrons imported per round")
     bench_command.add_argument("--pin-patrons", type=int, default=2_000, help="patrons given a PIN")
+    bench_command.add_argument(
+        "--beside-rate", type=float, default=200.0, help="card lookups per second measured idle and beside PIN checks"
+    )
     bench_command.add_argument("--workers", help="registry worker counts to measure, e.g. 1,2 (default: 1 and cores)")
     bench_command.add_argument("--json-out", help="write the full report as JSON here")
     bench_command.add_argument("--markdown-out", help="write the Markdown tables here")

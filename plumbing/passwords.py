@@ -2,25 +2,64 @@
 
 Each hash costs ``memory_cost`` KiB and tens of milliseconds of CPU, so the work runs in worker threads
 (argon2-cffi releases the GIL) and a semaphore caps how many run at once: a burst of logins then queues
-instead of exhausting memory and starving every other request of CPU. Callers keep their own parameters and,
-where the secret is short (a PIN), a pepper of their own.
+instead of exhausting memory and starving every other request of CPU. Those threads also run at a lower
+scheduling priority (nice +10, Linux): a hash uses any CPU that is free, but a lookup that becomes runnable
+gets the core first, so a wave of logins does not stretch the latency of every other request (issue 15).
+Callers keep their own parameters and, where the secret is short (a PIN), a pepper of their own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import hashlib
 import hmac
+import os
 import secrets
 import statistics
+import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-__all__ = ["MIN_PEPPER_SIZE", "Argon2Hasher"]
+__all__ = ["HASHING_NICENESS", "MIN_PEPPER_SIZE", "Argon2Hasher", "hashing_threads"]
 
 MIN_PEPPER_SIZE = 16
+# How much lower than the rest of the process the hashing threads run (Linux nice values; 10 gives a
+# waiting nice-0 thread roughly nine tenths of a contended core).
+HASHING_NICENESS = 10
+# More than any process runs at once: each hasher's semaphore is what limits concurrency.
+_MAX_HASHING_THREADS = 32
+
+_Result = TypeVar("_Result")
+_hashing_pool: tuple[int, concurrent.futures.ThreadPoolExecutor] | None = None
+
+
+def _lower_this_threads_priority() -> None:
+    # On Linux PRIO_PROCESS with a thread ID sets that thread alone; raising one's own nice value needs no
+    # privilege. Elsewhere the call may refuse; hashing then simply runs at normal priority.
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+
+
+def hashing_threads() -> concurrent.futures.ThreadPoolExecutor:
+    """The process's low-priority threads for Argon2 work (made again in a forked child, whose copy of the
+    parent's pool would have no threads behind it)."""
+    global _hashing_pool  # noqa: PLW0603 - one pool per process, made on first use
+    if _hashing_pool is None or _hashing_pool[0] != os.getpid():
+        pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=_MAX_HASHING_THREADS, thread_name_prefix="argon2", initializer=_lower_this_threads_priority
+        )
+        _hashing_pool = (os.getpid(), pool)
+    return _hashing_pool[1]
+
+
+async def _in_hashing_thread(work: Callable[..., _Result], *arguments: object) -> _Result:
+    return await asyncio.get_running_loop().run_in_executor(hashing_threads(), work, *arguments)
 
 
 class Argon2Hasher:
@@ -67,7 +106,7 @@ class Argon2Hasher:
         """The encoded Argon2id hash of ``secret`` (with a fresh random salt) for storage."""
         peppered = self._peppered(secret)
         async with self._slots:
-            return await asyncio.to_thread(self._hasher.hash, peppered)
+            return await _in_hashing_thread(self._hasher.hash, peppered)
 
     async def verify(self, secret: str, encoded: str) -> bool:
         """Whether ``secret`` matches the stored ``encoded`` hash.
@@ -78,7 +117,7 @@ class Argon2Hasher:
         peppered = self._peppered(secret)
         async with self._slots:
             try:
-                return await asyncio.to_thread(self._hasher.verify, encoded, peppered)
+                return await _in_hashing_thread(self._hasher.verify, encoded, peppered)
             except VerifyMismatchError:
                 return False
             except (InvalidHashError, VerificationError):

@@ -64,7 +64,21 @@ class Window:
     open: bool = False
 
 
-async def _run_worker(operation: Operation, window: Window, result: ScenarioResult, warmup_done: asyncio.Event) -> None:
+@dataclass(frozen=True)
+class Pace:
+    """An open-loop worker: one request every ``interval`` seconds, the first ``offset`` after the window opens.
+
+    A request's latency counts from when it was due, not from when it was sent, so a server that falls behind
+    shows it in the latencies instead of slowing the load down (no coordinated omission).
+    """
+
+    interval: float
+    offset: float
+
+
+async def _run_worker(
+    operation: Operation, window: Window, result: ScenarioResult, warmup_done: asyncio.Event, pace: Pace | None = None
+) -> None:
     # One un-timed call first, so connection set-up and TLS handshakes stay out of the numbers.
     try:
         await operation()
@@ -75,8 +89,15 @@ async def _run_worker(operation: Operation, window: Window, result: ScenarioResu
     except Exception:  # noqa: BLE001, S110 - a warm-up failure shows up again, counted, in the window
         pass
     await warmup_done.wait()
+    due = window.started + pace.offset if pace is not None else 0.0
     while window.open and time.perf_counter() < window.ends:
-        began = time.perf_counter()
+        if pace is None:
+            began = time.perf_counter()
+        else:
+            began, due = due, due + pace.interval
+            if began >= window.ends:
+                return
+            await asyncio.sleep(max(0.0, began - time.perf_counter()))
         try:
             items = await operation()
         except KeysExhaustedError:
@@ -262,9 +283,12 @@ async def run_job(job: dict[str, Any]) -> dict[str, Any]:
             )
             sessions.append(session)
             http = Http(session, scenario["base_url"])
+            # "rate": requests per second over all of the scenario's workers, each paced (open loop).
+            interval = concurrency / float(scenario["rate"]) if scenario.get("rate") else None
             for worker in range(concurrency):
+                pace = Pace(interval, interval * worker / concurrency) if interval is not None else None
                 workers.append(_run_worker(_http_operation(kind, http, scenario, worker, concurrency), window,
-                                           result, warmup_done))  # fmt: skip
+                                           result, warmup_done, pace))  # fmt: skip
         tasks = [asyncio.ensure_future(worker) for worker in workers]
         await asyncio.sleep(float(job["warmup_seconds"]))
         window.open = True

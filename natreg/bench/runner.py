@@ -52,6 +52,8 @@ class BenchOptions:
     import_rows: int = 20_000
     pin_patrons: int = 2_000
     lookups_beside_pins: int = 4
+    # Card lookups per second (open loop, over those 4 connections) measured idle and then during PIN checks.
+    beside_rate: float = 200.0
     page_size: int = 500
     seed: int = 20_260_601
     # Registry (and trivial baseline) worker processes to measure with, in this order.
@@ -290,7 +292,8 @@ class Bench:
         await self.run_load(number, [{"name": "lookup_national_id" + at, "kind": "post", "concurrency": concurrency,
                                       "base_url": api, "path": "/v1/patrons/lookup", "keys": nid_bodies}])  # fmt: skip
         self.log(f"round {number}: PIN checks")
-        beside = {"kind": "get", "concurrency": options.lookups_beside_pins, "base_url": api, "keys": by_card}
+        beside = {"kind": "get", "concurrency": options.lookups_beside_pins, "rate": options.beside_rate,
+                  "base_url": api, "keys": by_card}  # fmt: skip
         await self.run_load(number, [{"name": "lookup_idle" + at, **beside}])
         pins = [{"card_number": card, "pin": BENCH_PIN} for card in workload.pin_cards]
         await self.run_load(number, [

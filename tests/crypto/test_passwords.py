@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
+import threading
 
 import pytest
 from argon2 import PasswordHasher, Type
 
 from local_library.staff.passwords import StaffPasswordHasher
-from plumbing.passwords import Argon2Hasher
+from plumbing.passwords import HASHING_NICENESS, Argon2Hasher, hashing_threads
 from registry_contract.pins import PinHasher
 
 
@@ -85,3 +87,47 @@ def test_a_short_pepper_is_refused() -> None:
 def test_one_verification_is_measured_in_cpu_seconds() -> None:
     seconds = Argon2Hasher(time_cost=1, memory_cost=1024).verify_cpu_seconds(samples=3)
     assert 0 < seconds < 5
+
+
+def _own_niceness() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+async def test_hashing_runs_below_the_priority_of_requests() -> None:
+    """Argon2 yields a contended core to requests: its threads run at HASHING_NICENESS above the event loop's."""
+    hasher = Argon2Hasher(time_cost=1, memory_cost=1024)
+    encoded = await hasher.hash("secret")
+    real = hasher._hasher  # watched where it runs
+    seen: list[int] = []
+
+    class WatchedHasher:
+        def verify(self, stored: str, secret: str | bytes) -> bool:
+            seen.append(_own_niceness())
+            return real.verify(stored, secret)
+
+    hasher._hasher = WatchedHasher()  # type: ignore[assignment]
+    assert await hasher.verify("secret", encoded)
+    requests_niceness = _own_niceness()
+    assert seen == [min(requests_niceness + HASHING_NICENESS, 19)]
+    assert seen[0] > requests_niceness
+
+
+def test_a_forked_child_gets_hashing_threads_of_its_own() -> None:
+    parent_pool = hashing_threads()
+    assert parent_pool.submit(_own_niceness).result() > _own_niceness()
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        try:
+            pool = hashing_threads()
+            answer = pool.submit(lambda: "ran").result(timeout=10) if pool is not parent_pool else "same pool"
+        except BaseException as error:  # noqa: BLE001 - any failure is reported to the parent
+            answer = repr(error)
+        os.write(writer, answer.encode())
+        os._exit(0)
+    os.close(writer)
+    try:
+        assert os.read(reader, 100) == b"ran"
+    finally:
+        os.close(reader)
+        os.waitpid(child, 0)
