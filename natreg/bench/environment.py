@@ -200,6 +200,7 @@ async def start_server_set(environment: BenchEnvironment, workers: int) -> Serve
     )  # fmt: skip
     trivial = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "natreg.bench.trivial", str(environment.keys_dir), str(ports[4]), str(workers),
+        environment.dsn,
         stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     servers = ServerSet(workers, registry, trivial, f"https://127.0.0.1:{ports[0]}", f"https://127.0.0.1:{ports[4]}")

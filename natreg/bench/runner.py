@@ -286,6 +286,10 @@ class Bench:
         trivial = {"kind": "get", "concurrency": concurrency, "base_url": servers.trivial_url,
                    "keys": ["/trivial"] * concurrency}  # fmt: skip
         await self.run_load(number, [{"name": "trivial_mtls" + at, **trivial}])
+        # The floor of any lookup: one SELECT per request from the same kind of handler (no audit, no decryption).
+        await self.run_load(number, [{"name": "select_mtls" + at, "kind": "get", "concurrency": concurrency,
+                                      "base_url": servers.trivial_url,
+                                      "keys": [f"/select/{serial}" for serial in workload.card_serials]}])  # fmt: skip
         await self.run_load(number, [{"name": "lookup_card" + at, "kind": "get", "concurrency": concurrency,
                                       "base_url": api, "keys": by_card}])  # fmt: skip
         await self.run_load(number, [{"name": "trivial_mtls_2" + at, **trivial}])
