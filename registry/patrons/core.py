@@ -13,6 +13,7 @@ holds row locks or pool connections.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ import asyncpg
 
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError, ErrorKind
+from registry.audit.accesses import AccessRecorder
 from registry.audit.log import AuditEvent, record
 from registry.crypto.keyring import KeyRing
 from registry.erasure.ledger_file import ErasureLedgerFile
@@ -69,6 +71,11 @@ class RegistryCore:
         """After the erasure committed: copy it to the ledger file that survives database restores."""
         if self.ledger_file is not None:
             await self.ledger_file.append(patron_id, reason, erased_at)
+
+    @functools.cached_property
+    def accesses(self) -> AccessRecorder:
+        """Where reads outside a transaction record their audit entries (grouped, see ``audit.accesses``)."""
+        return AccessRecorder(self.pool)
 
     @property
     def keyring(self) -> KeyRing:

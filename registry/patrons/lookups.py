@@ -26,12 +26,18 @@ from registry_contract.refusals import card_replaced, patron_not_found
 async def _read(
     core: RegistryCore, caller: Caller, *, where: str, arguments: tuple[object, ...], operation: str, purpose: str
 ) -> asyncpg.Record | None:
-    """A read with its audit entry in one statement: the busiest requests need no transaction and no lock."""
-    access = AuditEvent(
-        actor=caller.actor, library_id=caller.library_id, operation=operation, purpose=purpose, patron_id=None
-    )
+    """A read, answered only once its audit entry is committed: the busiest requests need no transaction of
+    their own, and their entries are written together (``registry.audit.accesses``)."""
     async with core.pool.acquire() as connection:
-        return await store.read_patron_row(connection, where=where, arguments=arguments, access=access)
+        row = await store.fetch_patron_row_where(connection, where=where, arguments=arguments)
+    if row is not None:
+        await core.accesses.record(
+            AuditEvent(
+                actor=caller.actor, library_id=caller.library_id, operation=operation, purpose=purpose,
+                patron_id=row["patron_id"],
+            )
+        )  # fmt: skip
+    return row
 
 
 async def lookup_by_national_id(

@@ -161,9 +161,16 @@ async def fetch_patron_row(
 ) -> asyncpg.Record | None:
     """One patron by a unique column (``where`` is one of this module's fixed conditions, never user input)."""
     lock = " FOR UPDATE OF p" if for_update else ""
+    return await fetch_patron_row_where(connection, where=where + lock, arguments=(argument,))
+
+
+async def fetch_patron_row_where(
+    connection: DbConnection, *, where: str, arguments: tuple[object, ...]
+) -> asyncpg.Record | None:
+    """One patron by a fixed condition of this module taking ``arguments`` (never user input in ``where``)."""
     return await connection.fetchrow(
-        f"SELECT {PATRON_COLUMNS} FROM patrons p WHERE {where}{lock}",  # noqa: S608 - fixed fragments only
-        argument,
+        f"SELECT {PATRON_COLUMNS} FROM patrons p WHERE {where}",  # noqa: S608 - fixed fragments only
+        *arguments,
     )
 
 
