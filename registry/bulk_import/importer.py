@@ -25,6 +25,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from pydantic import Field, ValidationError
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError
 from plumbing.text import control_characters_checked_in_json, control_characters_checked_in_texts
-from registry.audit.log import AuditEvent, record_many
+from registry.audit.log import AuditEvent, record_sealed_many
 from registry.bulk_import.orphans import die_with_parent
 from registry.crypto.envelope import Randomness, blind_index
 from registry.crypto.keyring import KeyRing
@@ -313,7 +314,7 @@ async def import_patrons(
 ) -> ImportReport:
     """Load every good row of ``path``; ``workers`` processes prepare the rows (default: one per core)."""
     preparation = _Preparation(keyring, allow_synthetic, default_library)
-    importer = _Importer(pool, pin_hasher, progress=progress)
+    importer = _Importer(pool, keyring.audit_key, pin_hasher, progress=progress)
     lines = _FileLines(path)
     lines.check_encoding()
     batches = _batches(lines)
@@ -342,6 +343,7 @@ async def import_patrons(
 @dataclass
 class _Importer:
     pool: asyncpg.Pool
+    audit_key: bytes
     pin_hasher: PinHasher
     report: ImportReport = field(default_factory=ImportReport)
     progress: ProgressCallback | None = None
@@ -392,36 +394,36 @@ class _Importer:
             (line, store.with_card_serial_and_pin(values, serial, pin_hashes.get(line)), libraries)
             for (line, _, _, values, libraries), serial in zip(fresh, serials, strict=True)
         ]
-        await _write(self.pool, ready, report)
+        await _write(self.pool, self.audit_key, ready, report)
 
 
-async def _write(pool: asyncpg.Pool, ready: list[_ReadyRow], report: ImportReport) -> None:
+async def _write(pool: asyncpg.Pool, audit_key: bytes, ready: list[_ReadyRow], report: ImportReport) -> None:
     if not ready:
         return
     async with pool.acquire() as connection:
         try:
             async with connection.transaction():
-                await _copy_batch(connection, ready)
+                await _copy_batch(connection, audit_key, ready)
             report.loaded += len(ready)
         except asyncpg.UniqueViolationError:
             # Someone registered one of these IDs through the API since we checked: fall back to one by one.
             for item in ready:
                 async with connection.transaction():
                     if await store.insert_patron_values_unless_registered(connection, item[1]):
-                        await _copy_links_feed_audit(connection, [item])
+                        await _copy_links_feed_audit(connection, audit_key, [item])
                         report.loaded += 1
                     else:
                         report.already_registered.append(item[0])
 
 
-async def _copy_batch(connection: DbConnection, ready: list[_ReadyRow]) -> None:
+async def _copy_batch(connection: DbConnection, audit_key: bytes, ready: list[_ReadyRow]) -> None:
     await connection.copy_records_to_table(
         "patrons", records=[values for _, values, _ in ready], columns=list(store.INSERT_COLUMNS)
     )
-    await _copy_links_feed_audit(connection, ready)
+    await _copy_links_feed_audit(connection, audit_key, ready)
 
 
-async def _copy_links_feed_audit(connection: DbConnection, ready: list[_ReadyRow]) -> None:
+async def _copy_links_feed_audit(connection: DbConnection, audit_key: bytes, ready: list[_ReadyRow]) -> None:
     links = [(values[0], library) for _, values, libraries in ready for library in libraries]
     await connection.copy_records_to_table("patron_libraries", records=links, columns=["patron_id", "library_id"])
     await connection.copy_records_to_table(
@@ -429,8 +431,10 @@ async def _copy_links_feed_audit(connection: DbConnection, ready: list[_ReadyRow
         records=[(library, patron_id, "registered", 1) for patron_id, library in links],
         columns=["library_id", "patron_id", "change", "patron_version"],
     )
-    await record_many(
+    # Straight into the hash chain, last: the sealing lock is held from here until the batch commits.
+    await record_sealed_many(
         connection,
-        [AuditEvent(actor=IMPORT_ACTOR, operation="import", purpose="migration", patron_id=values[0])
+        audit_key,
+        [AuditEvent(actor=IMPORT_ACTOR, operation="import", purpose="migration", patron_id=uuid.UUID(values[0]))
          for _, values, _ in ready],
     )  # fmt: skip
