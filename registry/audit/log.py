@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -83,6 +85,12 @@ def _json_text(value: str | None) -> str:
     return "null" if value is None else encode_basestring_ascii(value)
 
 
+def _shared_text(occurred_at: dt.datetime, actor: str, library_id: str | None, operation: str, purpose: str) -> str:
+    """The middle of an entry's canonical JSON (all but sequence number and patron), as _entry_hash writes it."""
+    at = occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    return ",".join(map(_json_text, (at, actor, library_id, operation, purpose)))
+
+
 def _entry_hashes(audit_key: bytes, previous_hash: bytes, entries: Sequence[AuditEntry]) -> list[bytes]:
     """The hashes :func:`_entry_hash` gives ``entries``, chained from ``previous_hash``, byte for byte.
 
@@ -99,13 +107,26 @@ def _entry_hashes(audit_key: bytes, previous_hash: bytes, entries: Sequence[Audi
         key = (entry.occurred_at, entry.actor, entry.library_id, entry.operation, entry.purpose)
         if key != shared_key:
             shared_key = key
-            occurred_at = entry.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
-            shared = ",".join(
-                _json_text(text)
-                for text in (occurred_at, entry.actor, entry.library_id, entry.operation, entry.purpose)
-            )
+            shared = _shared_text(entry.occurred_at, entry.actor, entry.library_id, entry.operation, entry.purpose)
         patron = _json_text(str(entry.patron_id) if entry.patron_id else None)
         canonical = f"[{entry.sequence_number},{shared},{patron}]".encode()
+        previous_hash = hmac.digest(audit_key, previous_hash + canonical, "sha256")
+        hashes.append(previous_hash)
+    return hashes
+
+
+# Patron IDs as str(uuid.UUID) writes them, comma-separated: text that JSON writes as it is, between quotes.
+_UUID_TEXT = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_CANONICAL_PATRON_IDS = re.compile(f"{_UUID_TEXT}(?:,{_UUID_TEXT})*")
+
+
+def _uniform_hashes(
+    audit_key: bytes, previous_hash: bytes, first_sequence_number: int, shared: str, patron_ids: Sequence[str]
+) -> list[bytes]:
+    """:func:`_entry_hashes` for entries that differ only in sequence number and patron (canonical text)."""
+    hashes = []
+    for sequence_number, patron_id in enumerate(patron_ids, start=first_sequence_number):
+        canonical = f'[{sequence_number},{shared},"{patron_id}"]'.encode()
         previous_hash = hmac.digest(audit_key, previous_hash + canonical, "sha256")
         hashes.append(previous_hash)
     return hashes
@@ -223,8 +244,11 @@ async def _append(
     )
 
 
-async def record_sealed_many(connection: DbConnection, audit_key: bytes, events: Sequence[AuditEvent]) -> None:
-    """Record many accesses straight into the hash chain, inside the caller's transaction (bulk import).
+async def record_sealed_many(
+    connection: DbConnection, audit_key: bytes, access: AuditEvent, patron_ids: Sequence[str]
+) -> None:
+    """Record ``access`` to each of ``patron_ids`` (as ``str(uuid.UUID)`` writes them) straight into the hash
+    chain, inside the caller's transaction (bulk import).
 
     For a transaction that writes thousands of entries at once, staging them in audit_pending for the sealer to
     read back, chain and delete costs the database several times what appending them does. Here the caller's
@@ -234,8 +258,11 @@ async def record_sealed_many(connection: DbConnection, audit_key: bytes, events:
     :func:`record` does. Entries already committed to audit_pending are sealed first, so that they stay ahead
     of these in the chain. Take the lock late in the transaction: sealing waits while it is held.
     """
-    if not events:
+    if not patron_ids:
         return
+    if access.patron_id is not None or not _CANONICAL_PATRON_IDS.fullmatch(",".join(patron_ids)):
+        # A patron ID in another spelling would be hashed as written but read back canonical: a broken chain.
+        raise ValueError("patron IDs must be given as str(uuid.UUID) writes them, and only there")
     await connection.execute("SELECT pg_advisory_xact_lock($1)", AUDIT_SEALER_LOCK_ID)
     while await _seal_committed_pending(connection, audit_key, SEAL_BATCH_SIZE) == SEAL_BATCH_SIZE:
         pass
@@ -247,11 +274,20 @@ async def record_sealed_many(connection: DbConnection, audit_key: bytes, events:
     assert head is not None
     first = 1 if head["sequence_number"] is None else head["sequence_number"] + 1
     previous_hash = GENESIS_HASH if head["entry_hash"] is None else bytes(head["entry_hash"])
-    entries = [
-        AuditEntry(first + offset, head["now"], e.actor, e.library_id, e.operation, e.purpose, e.patron_id)
-        for offset, e in enumerate(events)
-    ]
-    await _append(connection, entries, previous_hash, _entry_hashes(audit_key, previous_hash, entries))
+    now: dt.datetime = head["now"]
+    shared = _shared_text(now, access.actor, access.library_id, access.operation, access.purpose)
+    hashes = _uniform_hashes(audit_key, previous_hash, first, shared, patron_ids)
+    constant = (now, access.actor, access.library_id, access.operation, access.purpose)
+    await connection.copy_records_to_table(
+        "audit_log",
+        records=[
+            (number, *constant, patron_id, previous, entry_hash)
+            for number, patron_id, previous, entry_hash in zip(
+                itertools.count(first), patron_ids, [previous_hash, *hashes[:-1]], hashes, strict=False
+            )
+        ],
+        columns=_AUDIT_LOG_COLUMNS,
+    )
 
 
 async def seal_all(connection: DbConnection, audit_key: bytes, *, wait_turn: bool = True) -> int:

@@ -25,7 +25,6 @@ import itertools
 import json
 import multiprocessing
 import os
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +51,7 @@ BATCH_SIZE = 5000
 BATCHES_AHEAD = 2
 LIST_SEPARATOR = "|"
 IMPORT_ACTOR = "admin:import"
+_IMPORT_ACCESS = AuditEvent(actor=IMPORT_ACTOR, operation="import", purpose="migration")
 
 
 class ImportRow(ContactFields):
@@ -75,7 +75,7 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
 
 
-# A new row ready to write: line, the INSERT_COLUMNS values with card serial and PIN hash, libraries to link.
+# A new row ready to write: line, the IMPORT_COLUMNS values (card serial and PIN hash last), libraries to link.
 _ReadyRow = tuple[int, tuple[Any, ...], tuple[str, ...]]
 
 
@@ -160,8 +160,8 @@ def _decode_json_line(line: int, text: str) -> dict[str, Any] | RowError:
 
 
 # A valid row, encrypted, as plain values (cheap to send between processes): line, blind index, PIN or None,
-# the INSERT_COLUMNS values (card serial and PIN hash still None: they are filled in once the row is known to
-# be new), and the libraries to link. The patron ID is the first value, as text.
+# the IMPORT_COLUMNS values but the last two (card serial and PIN hash are appended once the row is known to be
+# new), and the libraries to link. The patron ID is the first value, as text.
 _Candidate = tuple[int, bytes, str | None, tuple[Any, ...], tuple[str, ...]]
 _Outcome = _Candidate | RowError
 
@@ -391,7 +391,7 @@ class _Importer:
         hashes = await asyncio.gather(*(self.pin_hasher.hash_pin(candidate[2] or "") for candidate in with_pin))
         pin_hashes = dict(zip((candidate[0] for candidate in with_pin), hashes, strict=True))
         ready = [
-            (line, store.with_card_serial_and_pin(values, serial, pin_hashes.get(line)), libraries)
+            (line, (*values, serial, pin_hashes.get(line)), libraries)
             for (line, _, _, values, libraries), serial in zip(fresh, serials, strict=True)
         ]
         await _write(self.pool, self.audit_key, ready, report)
@@ -409,7 +409,7 @@ async def _write(pool: asyncpg.Pool, audit_key: bytes, ready: list[_ReadyRow], r
             # Someone registered one of these IDs through the API since we checked: fall back to one by one.
             for item in ready:
                 async with connection.transaction():
-                    if await store.insert_patron_values_unless_registered(connection, item[1]):
+                    if await store.insert_import_values_unless_registered(connection, item[1]):
                         await _copy_links_feed_audit(connection, audit_key, [item])
                         report.loaded += 1
                     else:
@@ -418,7 +418,7 @@ async def _write(pool: asyncpg.Pool, audit_key: bytes, ready: list[_ReadyRow], r
 
 async def _copy_batch(connection: DbConnection, audit_key: bytes, ready: list[_ReadyRow]) -> None:
     await connection.copy_records_to_table(
-        "patrons", records=[values for _, values, _ in ready], columns=list(store.INSERT_COLUMNS)
+        "patrons", records=[values for _, values, _ in ready], columns=list(store.IMPORT_COLUMNS)
     )
     await _copy_links_feed_audit(connection, audit_key, ready)
 
@@ -432,9 +432,4 @@ async def _copy_links_feed_audit(connection: DbConnection, audit_key: bytes, rea
         columns=["library_id", "patron_id", "change", "patron_version"],
     )
     # Straight into the hash chain, last: the sealing lock is held from here until the batch commits.
-    await record_sealed_many(
-        connection,
-        audit_key,
-        [AuditEvent(actor=IMPORT_ACTOR, operation="import", purpose="migration", patron_id=uuid.UUID(values[0]))
-         for _, values, _ in ready],
-    )  # fmt: skip
+    await record_sealed_many(connection, audit_key, _IMPORT_ACCESS, [values[0] for _, values, _ in ready])

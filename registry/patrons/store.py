@@ -152,8 +152,13 @@ def build_patron_row(
 
 # Random bytes one new patron takes from a Randomness (see new_patron_values).
 PATRON_RANDOM_BYTES = patron_random_bytes(len(ENCRYPTED_COLUMNS))
-_CARD_SERIAL_POSITION = INSERT_COLUMNS.index("card_serial")
-_PIN_HASH_POSITION = INSERT_COLUMNS.index("pin_hash")
+# The columns of INSERT_COLUMNS with the two a bulk import fills in last (card serial, PIN hash) at the end, so
+# that filling them in is appending to the values new_patron_values prepared.
+IMPORT_COLUMNS = (
+    *(column for column in INSERT_COLUMNS if column not in {"card_serial", "pin_hash"}),
+    "card_serial",
+    "pin_hash",
+)
 
 
 def new_patron_values(
@@ -164,41 +169,35 @@ def new_patron_values(
     fields: PersonalFields,
     home_library: str | None,
 ) -> tuple[Any, ...]:
-    """A new patron as ``INSERT_COLUMNS`` values, card serial and PIN hash still None (bulk import).
+    """A new patron as the values of ``IMPORT_COLUMNS`` but the last two (card serial, PIN hash), for bulk import.
 
     The same encryption as :func:`build_patron_row`, with the patron ID, data key and nonces taken from
     ``randomness`` (``PATRON_RANDOM_BYTES`` of it) instead of one system call each. The patron ID is given as
-    text: it crosses a process boundary, where a UUID object costs several times more to pickle.
+    text (``str(uuid)``): it crosses a process boundary, where a UUID object costs several times more to pickle.
     """
     patron_id = new_patron_id(randomness)
     data_key = new_data_key(randomness)
     wrapped = wrap_data_key(keyring, data_key, patron_id, randomness)
     ciphertexts = _encrypted_values(FieldCipher(data_key, patron_id, randomness), fields)
-    kek_version = keyring.active_kek_version
-    return (str(patron_id), national_id_index, None, wrapped, kek_version, *ciphertexts, home_library, None)
-
-
-def with_card_serial_and_pin(values: tuple[Any, ...], card_serial: int, pin_hash: str | None) -> tuple[Any, ...]:
-    """``values`` from :func:`new_patron_values` with the card serial and PIN hash filled in."""
-    return (
-        *values[:_CARD_SERIAL_POSITION],
-        card_serial,
-        *values[_CARD_SERIAL_POSITION + 1 : _PIN_HASH_POSITION],
-        pin_hash,
-        *values[_PIN_HASH_POSITION + 1 :],
-    )
+    return (str(patron_id), national_id_index, wrapped, keyring.active_kek_version, *ciphertexts, home_library)
 
 
 async def insert_patron_unless_registered(connection: DbConnection, row: NewPatronRow) -> bool:
     """Insert; False if the national ID is already registered (the UNIQUE blind index decides, race-free)."""
-    return await insert_patron_values_unless_registered(connection, row.as_tuple())
+    return await _insert_unless_registered(connection, INSERT_COLUMNS, row.as_tuple())
 
 
-async def insert_patron_values_unless_registered(connection: DbConnection, values: tuple[Any, ...]) -> bool:
-    """:func:`insert_patron_unless_registered` for ``INSERT_COLUMNS`` values."""
-    placeholders = ", ".join(f"${number}" for number in range(1, len(INSERT_COLUMNS) + 1))
+async def insert_import_values_unless_registered(connection: DbConnection, values: tuple[Any, ...]) -> bool:
+    """:func:`insert_patron_unless_registered` for values of ``IMPORT_COLUMNS``."""
+    return await _insert_unless_registered(connection, IMPORT_COLUMNS, values)
+
+
+async def _insert_unless_registered(
+    connection: DbConnection, columns: tuple[str, ...], values: tuple[Any, ...]
+) -> bool:
+    placeholders = ", ".join(f"${number}" for number in range(1, len(columns) + 1))
     inserted = await connection.fetchval(
-        f"INSERT INTO patrons ({', '.join(INSERT_COLUMNS)}) VALUES ({placeholders}) "  # noqa: S608 - fixed names
+        f"INSERT INTO patrons ({', '.join(columns)}) VALUES ({placeholders}) "  # noqa: S608 - fixed names
         "ON CONFLICT (national_id_index) DO NOTHING RETURNING true",
         *values,
     )

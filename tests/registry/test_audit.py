@@ -162,12 +162,10 @@ async def test_entries_recorded_straight_into_the_chain_follow_those_committed_b
 ) -> None:
     await seal_all(db, keyring.audit_key)
     await record(db, AuditEvent(actor="test", operation="before", purpose="ordering"))
-    imported = [
-        AuditEvent(actor="admin:import", operation="import", purpose="migration", patron_id=uuid.uuid4())
-        for _ in range(3)
-    ]
+    access = AuditEvent(actor="admin:import", operation="import", purpose="migration")
+    imported = [str(uuid.uuid4()) for _ in range(3)]
     async with db.transaction():
-        await record_sealed_many(db, keyring.audit_key, imported)
+        await record_sealed_many(db, keyring.audit_key, access, imported)
         # Sealed while this transaction holds the lock: no other sealer can move the head until it ends.
         other = await asyncpg.connect(registry_database_url)
         try:
@@ -177,7 +175,7 @@ async def test_entries_recorded_straight_into_the_chain_follow_those_committed_b
 
     async def crash_mid_batch() -> None:
         async with db.transaction():
-            await record_sealed_many(db, keyring.audit_key, imported[:1])
+            await record_sealed_many(db, keyring.audit_key, access, imported[:1])
             raise RuntimeError("crashed mid-batch")
 
     with pytest.raises(RuntimeError, match="crashed"):
@@ -187,6 +185,6 @@ async def test_entries_recorded_straight_into_the_chain_follow_those_committed_b
     rows = await db.fetch("SELECT operation, patron_id FROM audit_log ORDER BY sequence_number")
     operations = [row["operation"] for row in rows]
     assert operations[-5:] == ["before", "import", "import", "import", "after"]
-    assert [row["patron_id"] for row in rows[-4:-1]] == [event.patron_id for event in imported]
+    assert [str(row["patron_id"]) for row in rows[-4:-1]] == imported
     assert (await verify_chain(db, keyring.audit_key)).intact
     assert await db.fetchval("SELECT count(*) FROM audit_pending") == 0

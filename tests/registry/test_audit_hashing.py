@@ -8,10 +8,20 @@ import datetime as dt
 import secrets
 import uuid
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.audit.log import GENESIS_HASH, AuditEntry, _entry_hash, _entry_hashes
+from registry.audit.log import (
+    GENESIS_HASH,
+    AuditEntry,
+    AuditEvent,
+    _entry_hash,
+    _entry_hashes,
+    _shared_text,
+    _uniform_hashes,
+    record_sealed_many,
+)
 
 AUDIT_KEY = secrets.token_bytes(32)
 
@@ -66,3 +76,26 @@ def test_a_bulk_import_batch_hashes_like_the_reference() -> None:
         chained = _entry_hash(AUDIT_KEY, chained, entry)
         expected.append(chained)
     assert _entry_hashes(AUDIT_KEY, GENESIS_HASH, entries) == expected
+
+
+@given(times, texts, st.none() | texts, texts, texts, st.lists(st.uuids(), max_size=8), st.integers(1, 2**62))
+def test_a_uniform_run_of_entries_hashes_like_the_reference(
+    occurred_at: dt.datetime, actor: str, library_id: str | None, operation: str, purpose: str,
+    patron_ids: list[uuid.UUID], first: int,
+) -> None:  # fmt: skip
+    entries = [
+        AuditEntry(first + offset, occurred_at, actor, library_id, operation, purpose, patron_id)
+        for offset, patron_id in enumerate(patron_ids)
+    ]
+    shared = _shared_text(occurred_at, actor, library_id, operation, purpose)
+    uniform = _uniform_hashes(AUDIT_KEY, GENESIS_HASH, first, shared, [str(patron_id) for patron_id in patron_ids])
+    assert uniform == _entry_hashes(AUDIT_KEY, GENESIS_HASH, entries)
+
+
+async def test_patron_ids_in_another_spelling_are_refused_before_anything_is_written() -> None:
+    access = AuditEvent(actor="admin:import", operation="import", purpose="migration")
+    patron_id = uuid.uuid4()
+    # No connection is needed: the refusal comes first (the connection would fail if it were used).
+    for spelling in (str(patron_id).upper(), patron_id.hex, f"{{{patron_id}}}", f"{patron_id},"):
+        with pytest.raises(ValueError, match="str"):
+            await record_sealed_many(None, AUDIT_KEY, access, [str(uuid.uuid4()), spelling])  # type: ignore[arg-type]
