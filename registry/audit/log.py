@@ -160,15 +160,6 @@ def recording_arguments(event: AuditEvent) -> tuple[str, str | None, str, str]:
     return (event.actor, event.library_id, event.operation, event.purpose)
 
 
-async def record_many(connection: DbConnection, events: list[AuditEvent]) -> None:
-    """Record many accesses at once (bulk import), in order."""
-    await connection.copy_records_to_table(
-        "audit_pending",
-        records=[(e.actor, e.library_id, e.operation, e.purpose, e.patron_id) for e in events],
-        columns=["actor", "library_id", "operation", "purpose", "patron_id"],
-    )
-
-
 async def seal_pending(
     connection: DbConnection, audit_key: bytes, *, batch_size: int = SEAL_BATCH_SIZE, wait_turn: bool = False
 ) -> int:

@@ -4,10 +4,12 @@ Rows are validated one by one (a bad row is reported by line and skipped), encry
 registration through the API, and written in batches with COPY. A national ID that is already registered is
 skipped and reported, so running the same file twice loads every good row once.
 
-Validation and encryption are CPU work that scales with the rows (about a tenth of a millisecond each), so a
-file larger than one batch is prepared in worker processes, batches in flight while the previous one is
-written; a small file is prepared in this process. Only the database steps (already registered?, card
-serials, COPY, the audit chain) run here, in file order.
+Validation and encryption are CPU work that scales with the rows (about 55 microseconds each), so a file
+larger than one batch is prepared in worker processes, batches in flight while the previous one is written; a
+small file is prepared in this process. Workers hand back plain tuples, ready for COPY, because pickling them
+across is paid by this process too. Only the database steps (already registered?, card serials, COPY, the
+audit chain) run here, in file order: each batch is one transaction that ends by appending its audit entries
+straight to the hash chain (no staging, no sealing afterwards), so a crash leaves whole batches, audited.
 
 The file is read as it is loaded, never whole: at most (workers + 2) batches of rows are held at once, so
 memory does not grow with the file (a 3 M-row file loads in the same memory as a small one; only the

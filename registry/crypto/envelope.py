@@ -38,6 +38,7 @@ __all__ = [
     "JsonValue",
     "Randomness",
     "blind_index",
+    "canonical_json",
     "decrypt_field",
     "decrypt_json",
     "encrypt_field",
@@ -75,6 +76,11 @@ _FIELD_HEADER = bytes([_FIELD_FORMAT_V1])
 # Sorted keys and compact separators give one encoding per value; ensure_ascii=False keeps æøå as two UTF-8
 # bytes instead of six escape characters. (What json.dumps with these arguments builds on every call, built once.)
 _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def canonical_json(value: JsonInput) -> str:
+    """The one JSON text of a list or dict field that :meth:`FieldCipher.encrypt_json` encrypts."""
+    return _CANONICAL_JSON.encode(value)
 
 
 class CryptoError(Exception):
@@ -214,6 +220,22 @@ class FieldCipher:
         associated = self._associated_prefix + column.encode("utf-8")
         return _FIELD_HEADER + nonce + self._aead.encrypt(nonce, plaintext.encode("utf-8"), associated)
 
+    def encrypt_many(self, columns: Sequence[str], plaintexts: Sequence[str | None]) -> list[bytes | None]:
+        """:meth:`encrypt` for each column with its plaintext (None stays None), in one loop: a new patron's
+        fields at once, which a bulk import does a million times."""
+        randomness = self._randomness
+        take = secrets.token_bytes if randomness is None else randomness.take
+        encrypt, prefix = self._aead.encrypt, self._associated_prefix
+        sealed: list[bytes | None] = []
+        for column, plaintext in zip(columns, plaintexts, strict=True):
+            if plaintext is None:
+                sealed.append(None)
+                continue
+            nonce = take(_NONCE_SIZE)
+            associated = prefix + column.encode("utf-8")
+            sealed.append(_FIELD_HEADER + nonce + encrypt(nonce, plaintext.encode("utf-8"), associated))
+        return sealed
+
     def decrypt(self, column: str, blob: bytes) -> str:
         if len(blob) < _FIELD_MIN_SIZE:
             raise CryptoError(f"encrypted field must be at least {_FIELD_MIN_SIZE} bytes, got {len(blob)}")
@@ -231,7 +253,7 @@ class FieldCipher:
 
     def encrypt_json(self, column: str, value: JsonInput) -> bytes:
         """A list or dict field (e.g. addresses) as canonical JSON."""
-        return self.encrypt(column, _CANONICAL_JSON.encode(value))
+        return self.encrypt(column, canonical_json(value))
 
     def decrypt_json(self, column: str, blob: bytes) -> JsonValue:
         # json.loads can only build JsonValue shapes; the cast just tells mypy so.

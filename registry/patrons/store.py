@@ -21,6 +21,7 @@ from registry.audit.log import AuditEvent, recording_arguments, recording_from
 from registry.crypto.envelope import (
     FieldCipher,
     Randomness,
+    canonical_json,
     new_data_key,
     new_patron_id,
     patron_random_bytes,
@@ -102,23 +103,31 @@ INSERT_COLUMNS = (
 )
 
 
-def _encrypt(cipher: FieldCipher, column: str, value: object) -> bytes | None:
-    """One field's ciphertext: text as it is, a date in ISO form, lists (addresses, phone numbers) as JSON."""
+def _plaintext(value: object) -> str | None:
+    """One field as the text that is encrypted: text as it is, a date in ISO form, lists (addresses, phone
+    numbers) as canonical JSON."""
     if value is None:
         return None
     if type(value) is str:  # the common case first; a str subclass (an enum, say) goes through str() below
-        return cipher.encrypt(column, value)
+        return value
     if isinstance(value, dt.date):
-        return cipher.encrypt(column, value.isoformat())
+        return value.isoformat()
     if isinstance(value, list):
-        plain = [item.model_dump(mode="json") if isinstance(item, PostalAddress) else item for item in value]
-        return cipher.encrypt_json(column, plain)
-    return cipher.encrypt(column, str(value))
+        return canonical_json(
+            [item.model_dump(mode="json") if isinstance(item, PostalAddress) else item for item in value]
+        )
+    return str(value)
+
+
+def _encrypt(cipher: FieldCipher, column: str, value: object) -> bytes | None:
+    """One field's ciphertext (None stays None)."""
+    plaintext = _plaintext(value)
+    return None if plaintext is None else cipher.encrypt(column, plaintext)
 
 
 def _encrypted_values(cipher: FieldCipher, fields: PersonalFields) -> list[bytes | None]:
     """The ciphertexts of ``fields`` in the order of ``ENCRYPTED_COLUMNS``."""
-    return [_encrypt(cipher, column, getattr(fields, column)) for column in ENCRYPTED_COLUMNS]
+    return cipher.encrypt_many(ENCRYPTED_COLUMNS, [_plaintext(getattr(fields, column)) for column in ENCRYPTED_COLUMNS])
 
 
 def encrypt_personal_fields(data_key: bytes, patron_id: uuid.UUID, fields: PersonalFields) -> dict[str, bytes | None]:
