@@ -364,12 +364,14 @@ class _Importer:
         for outcome in outcomes:
             if isinstance(outcome, RowError):
                 report.errors.append(outcome)
-            elif outcome[1] in seen:
+                continue
+            line, index = outcome[0], outcome[1]
+            if index in seen:
                 report.errors.append(
-                    RowError(outcome[0], "duplicate_in_file", "this national ID appears earlier in the file")
+                    RowError(line, "duplicate_in_file", "this national ID appears earlier in the file")
                 )
             else:
-                seen.add(outcome[1])
+                seen.add(index)
                 candidates.append(outcome)
         if not candidates:
             return
@@ -382,16 +384,17 @@ class _Importer:
                     list(seen),
                 )
             }
-            fresh = [candidate for candidate in candidates if candidate[1] not in existing]
+            fresh = candidates
             if existing:
-                report.already_registered.extend(candidate[0] for candidate in candidates if candidate[1] in existing)
+                fresh = [candidate for candidate in candidates if candidate[1] not in existing]
+                report.already_registered.extend(line for line, index, *_ in candidates if index in existing)
             serials = await connection.fetchval(
                 "SELECT array_agg(nextval('card_serial_sequence')) FROM generate_series(1, $1)", len(fresh)
             ) if fresh else []  # fmt: skip
         # Argon2 only for the rows that carry a PIN; most migrated patrons set theirs later at a library.
-        with_pin = [candidate for candidate in fresh if candidate[2] is not None]
-        hashes = await asyncio.gather(*(self.pin_hasher.hash_pin(candidate[2] or "") for candidate in with_pin))
-        pin_hashes = dict(zip((candidate[0] for candidate in with_pin), hashes, strict=True))
+        with_pin = [(line, pin) for line, _, pin, _, _ in fresh if pin is not None]
+        hashes = await asyncio.gather(*(self.pin_hasher.hash_pin(pin) for _, pin in with_pin))
+        pin_hashes = dict(zip((line for line, _ in with_pin), hashes, strict=True))
         ready = [
             (line, (*values, serial, pin_hashes.get(line)), libraries)
             for (line, _, _, values, libraries), serial in zip(fresh, serials, strict=True)
