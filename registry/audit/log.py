@@ -195,18 +195,7 @@ async def _seal_committed_pending(connection: DbConnection, audit_key: bytes, ba
     )
     first = 1 if head is None else head["sequence_number"] + 1
     previous_hash = GENESIS_HASH if head is None else bytes(head["entry_hash"])
-    entries = [
-        AuditEntry(
-            sequence_number=first + offset,
-            occurred_at=row["occurred_at"],
-            actor=row["actor"],
-            library_id=row["library_id"],
-            operation=row["operation"],
-            purpose=row["purpose"],
-            patron_id=row["patron_id"],
-        )
-        for offset, row in enumerate(pending)
-    ]
+    entries = [_entry_from_row(row, sequence_number=first + offset) for offset, row in enumerate(pending)]
     await _append(connection, entries, previous_hash, _entry_hashes(audit_key, previous_hash, entries))
     await connection.execute("SET LOCAL natreg.audit_sealer = 'on'")
     await connection.execute(
@@ -324,9 +313,10 @@ async def verify_chain(connection: DbConnection, audit_key: bytes, *, batch_size
             checked += 1
 
 
-def _entry_from_row(row: asyncpg.Record) -> AuditEntry:
+def _entry_from_row(row: asyncpg.Record, sequence_number: int | None = None) -> AuditEntry:
+    """An entry read back; ``sequence_number`` for a pending one, which has none yet."""
     return AuditEntry(
-        sequence_number=row["sequence_number"],
+        sequence_number=row["sequence_number"] if sequence_number is None else sequence_number,
         occurred_at=row["occurred_at"],
         actor=row["actor"],
         library_id=row["library_id"],

@@ -6,24 +6,17 @@ import copy
 import datetime as dt
 import json
 import pickle
-import secrets
 import uuid
 
 import pytest
 
 from registry.bulk_import import importer
 from registry.crypto.envelope import FieldCipher, Randomness, blind_index, unwrap_data_key
-from registry.crypto.keyring import KeyRing
 from registry.patrons import store
 from registry_contract.national_id import generate_synthetic_national_ids
+from tests.crypto.test_envelope import make_keyring
 
-KEYRING = KeyRing(
-    keks={1: secrets.token_bytes(32)},
-    blind_index_key=secrets.token_bytes(32),
-    pin_pepper=secrets.token_bytes(32),
-    audit_key=secrets.token_bytes(32),
-    credential_key=secrets.token_bytes(32),
-)
+KEYRING = make_keyring()
 NONCE_SIZE = 12
 
 

@@ -114,15 +114,13 @@ def test_progress_shows_rows_rate_share_and_time_left_on_a_terminal_only() -> No
 async def test_a_patron_registered_between_the_check_and_the_copy_is_skipped_and_the_rest_loaded_audited(
     pool: asyncpg.Pool, own_keys_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importer, "BATCH_SIZE", 10)
     keyring = KeyRing.load(KeyLayout(own_keys_dir).registry_data_dir)
     national_ids = list(generate_synthetic_national_ids(30, seed=17))
-    source = tmp_path / "patrons.jsonl"
-    source.write_text(_lines(national_ids))
-    racer = importer._Preparation(keyring, allow_synthetic=True, default_library=None).prepare(
-        [(1, _lines(national_ids[15:16]))]
-    )
-    racing_values = racer[0][3]  # type: ignore[index]
+    # The sixteenth patron, prepared as the importer prepares it, is the one registered meanwhile.
+    preparation = importer._Preparation(keyring, allow_synthetic=True, default_library=None)
+    racing_values = preparation.prepare([(1, _lines(national_ids[15:16]))])[0][3]  # type: ignore[index]
+    (tmp_path / "patrons.jsonl").write_text(_lines(national_ids))
+    monkeypatch.setattr(importer, "BATCH_SIZE", 10)
     real_write = importer._write
 
     async def write_after_a_registration(
@@ -136,8 +134,8 @@ async def test_a_patron_registered_between_the_check_and_the_copy_is_skipped_and
 
     monkeypatch.setattr(importer, "_write", write_after_a_registration)
     report = await importer.import_patrons(
-        pool, keyring, PinHasher(keyring.pin_pepper, max_concurrency=1, time_cost=1, memory_cost=1024), source,
-        allow_synthetic=True, default_library=None, workers=1,
+        pool, keyring, PinHasher(keyring.pin_pepper, max_concurrency=1, time_cost=1, memory_cost=1024),
+        tmp_path / "patrons.jsonl", allow_synthetic=True, default_library=None, workers=1,
     )  # fmt: skip
     assert (report.loaded, report.errors, report.already_registered) == (29, [], [16])
     assert await pool.fetchval("SELECT count(*) FROM patrons") == 30
