@@ -20,6 +20,7 @@ message, ``repr`` or ``str``: a number that reaches a log or an error response b
 
 from __future__ import annotations
 
+import operator
 import random
 import re
 from collections.abc import Iterator
@@ -255,13 +256,15 @@ def _unique_synthetic_national_ids(count: int, rng: random.Random) -> Iterator[s
 def _decode(digits: str) -> tuple[date | None, Gender | None, NationalIdKind, bool]:
     if not isinstance(digits, str) or _DIGITS.fullmatch(digits) is None:
         raise NationalIdError("national_id_format")
-    # The second check digit covers the first and is computed the same way under both rules.
-    second_check = _check_digit(_weighted_sum(digits[:10], _WEIGHTS_K2))
-    first_check_remainder = (_weighted_sum(digits[:9], _WEIGHTS_K1) + int(digits[9])) % 11
-    if second_check != int(digits[10]) or first_check_remainder > _MAX_2032_FIRST_CHECK_REMAINDER:
+    numbers = list(map(int, digits))
+    # The second check digit covers the first and is computed the same way under both rules. (map stops at the
+    # shorter sequence: the weights, 10 and 9 of them, pick the leading digits each sum covers.)
+    second_check = _check_digit(sum(map(operator.mul, _WEIGHTS_K2, numbers)))
+    first_check_remainder = (sum(map(operator.mul, _WEIGHTS_K1, numbers)) + numbers[9]) % 11
+    if second_check != numbers[10] or first_check_remainder > _MAX_2032_FIRST_CHECK_REMAINDER:
         raise NationalIdError("national_id_checksum")
 
-    day, month = int(digits[0:2]), int(digits[2:4])
+    day, month = numbers[0] * 10 + numbers[1], numbers[2] * 10 + numbers[3]
     synthetic = month > _SYNTHETIC_MONTH_OFFSET
     if synthetic:
         month -= _SYNTHETIC_MONTH_OFFSET
@@ -277,7 +280,8 @@ def _decode(digits: str) -> tuple[date | None, Gender | None, NationalIdKind, bo
         month -= _H_NUMBER_MONTH_OFFSET
         kind = "h_number"
 
-    year = _birth_year(int(digits[4:6]), int(digits[6:9])) if first_check_remainder == 0 else None
+    individual = numbers[6] * 100 + numbers[7] * 10 + numbers[8]
+    year = _birth_year(numbers[4] * 10 + numbers[5], individual) if first_check_remainder == 0 else None
     # Under the old rules the century is known, so the date is checked with its year (29 February of 1900 is
     # refused); under the 2032 rules day and month must be a date of some year.
     try:
@@ -287,7 +291,7 @@ def _decode(digits: str) -> tuple[date | None, Gender | None, NationalIdKind, bo
         raise NationalIdError("national_id_date") from None
     if year is None:
         return None, None, kind, synthetic
-    gender: Gender = "male" if int(digits[8]) % 2 else "female"
+    gender: Gender = "male" if numbers[8] % 2 else "female"
     return birth_date, gender, kind, synthetic
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import struct
 import uuid
@@ -35,12 +36,16 @@ __all__ = [
     "FieldCipher",
     "JsonInput",
     "JsonValue",
+    "Randomness",
     "blind_index",
+    "canonical_json",
     "decrypt_field",
     "decrypt_json",
     "encrypt_field",
     "encrypt_json",
     "new_data_key",
+    "new_patron_id",
+    "patron_random_bytes",
     "rewrap_data_key",
     "unwrap_data_key",
     "wrap_data_key",
@@ -65,6 +70,17 @@ _TAG_SIZE = 16
 _WRAP_HEADER = struct.Struct(">BI")  # format byte, KEK version
 _WRAPPED_SIZE = _WRAP_HEADER.size + _NONCE_SIZE + KEY_SIZE + _TAG_SIZE
 _FIELD_MIN_SIZE = 1 + _NONCE_SIZE + _TAG_SIZE
+_FIELD_HEADER = bytes([_FIELD_FORMAT_V1])
+
+
+# Sorted keys and compact separators give one encoding per value; ensure_ascii=False keeps æøå as two UTF-8
+# bytes instead of six escape characters. (What json.dumps with these arguments builds on every call, built once.)
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def canonical_json(value: JsonInput) -> str:
+    """The one JSON text of a list or dict field that :meth:`FieldCipher.encrypt_json` encrypts."""
+    return _CANONICAL_JSON.encode(value)
 
 
 class CryptoError(Exception):
@@ -87,17 +103,64 @@ def blind_index(keyring: KeyRing, national_id: str) -> bytes:
     return hmac.digest(keyring.blind_index_key, _BLIND_INDEX_DOMAIN + national_id.encode("ascii"), hashlib.sha256)
 
 
-def new_data_key() -> bytes:
+class Randomness:
+    """Random bytes read from the operating system in one call and handed out in slices, each slice once.
+
+    Bulk import encrypts about eleven values per patron, each needing a fresh random nonce; one ``getrandom``
+    call per nonce cost more than the encryption itself. A slice of one large read is exactly as random as a
+    separate read, and since no slice is handed out twice, nonces stay unique random 96-bit values.
+
+    Not thread-safe and not copyable (a copy, or a copy in a forked process, would hand out the same bytes
+    again): make one where it is used, for one batch, in one thread.
+    """
+
+    __slots__ = ("_buffer", "_position")
+
+    def __init__(self, size: int) -> None:
+        self._buffer = os.urandom(size)
+        self._position = 0
+
+    def take(self, size: int) -> bytes:
+        start, end = self._position, self._position + size
+        if end > len(self._buffer):
+            raise ValueError("the random bytes drawn for this batch are used up")
+        self._position = end
+        return self._buffer[start:end]
+
+    def __reduce__(self) -> str | tuple[object, ...]:
+        raise TypeError("Randomness is never copied: a copy would hand out the same nonces again")
+
+    def __copy__(self) -> Randomness:
+        raise TypeError("Randomness is never copied: a copy would hand out the same nonces again")
+
+
+def patron_random_bytes(encrypted_fields: int) -> int:
+    """The random bytes one new patron consumes: its ID, its data key, the wrap's nonce, a nonce per field."""
+    return 16 + KEY_SIZE + _NONCE_SIZE * (1 + encrypted_fields)
+
+
+def _random_bytes(size: int, randomness: Randomness | None) -> bytes:
+    return secrets.token_bytes(size) if randomness is None else randomness.take(size)
+
+
+def new_data_key(randomness: Randomness | None = None) -> bytes:
     """A fresh random AES-256 data key for one patron."""
-    return secrets.token_bytes(KEY_SIZE)
+    return _random_bytes(KEY_SIZE, randomness)
 
 
-def wrap_data_key(keyring: KeyRing, data_key: bytes, patron_id: uuid.UUID) -> bytes:
+def new_patron_id(randomness: Randomness | None = None) -> uuid.UUID:
+    """A random (version 4) patron ID."""
+    return uuid.UUID(bytes=_random_bytes(16, randomness), version=4)
+
+
+def wrap_data_key(
+    keyring: KeyRing, data_key: bytes, patron_id: uuid.UUID, randomness: Randomness | None = None
+) -> bytes:
     """Encrypt ``data_key`` under the active KEK, bound to ``patron_id``."""
     _check_data_key(data_key)
     version = keyring.active_kek_version
     header = _WRAP_HEADER.pack(_WRAP_FORMAT_V1, version)
-    nonce = secrets.token_bytes(_NONCE_SIZE)
+    nonce = _random_bytes(_NONCE_SIZE, randomness)
     sealed = AESGCM(keyring.kek(version)).encrypt(nonce, data_key, _wrap_associated_data(header, patron_id))
     return header + nonce + sealed
 
@@ -143,15 +206,35 @@ def rewrap_data_key(keyring: KeyRing, wrapped: bytes, patron_id: uuid.UUID) -> b
 class FieldCipher:
     """One patron's field encryption: a single AES-GCM instance for all of that patron's columns."""
 
-    def __init__(self, data_key: bytes, patron_id: uuid.UUID) -> None:
+    def __init__(self, data_key: bytes, patron_id: uuid.UUID, randomness: Randomness | None = None) -> None:
         _check_data_key(data_key)
         self._aead = AESGCM(data_key)
         self._patron_id = patron_id
+        # The part of every field's associated data that is the same for all of this patron's columns.
+        self._associated_prefix = _FIELD_DOMAIN + patron_id.bytes
+        self._randomness = randomness
 
     def encrypt(self, column: str, plaintext: str) -> bytes:
-        nonce = secrets.token_bytes(_NONCE_SIZE)
-        associated = _field_associated_data(self._patron_id, column)
-        return bytes([_FIELD_FORMAT_V1]) + nonce + self._aead.encrypt(nonce, plaintext.encode("utf-8"), associated)
+        randomness = self._randomness
+        nonce = secrets.token_bytes(_NONCE_SIZE) if randomness is None else randomness.take(_NONCE_SIZE)
+        associated = self._associated_prefix + column.encode("utf-8")
+        return _FIELD_HEADER + nonce + self._aead.encrypt(nonce, plaintext.encode("utf-8"), associated)
+
+    def encrypt_many(self, columns: Sequence[str], plaintexts: Sequence[str | None]) -> list[bytes | None]:
+        """:meth:`encrypt` for each column with its plaintext (None stays None), in one loop: a new patron's
+        fields at once, which a bulk import does a million times."""
+        randomness = self._randomness
+        take = secrets.token_bytes if randomness is None else randomness.take
+        encrypt, prefix = self._aead.encrypt, self._associated_prefix
+        sealed: list[bytes | None] = []
+        for column, plaintext in zip(columns, plaintexts, strict=True):
+            if plaintext is None:
+                sealed.append(None)
+                continue
+            nonce = take(_NONCE_SIZE)
+            associated = prefix + column.encode("utf-8")
+            sealed.append(_FIELD_HEADER + nonce + encrypt(nonce, plaintext.encode("utf-8"), associated))
+        return sealed
 
     def decrypt(self, column: str, blob: bytes) -> str:
         if len(blob) < _FIELD_MIN_SIZE:
@@ -170,10 +253,7 @@ class FieldCipher:
 
     def encrypt_json(self, column: str, value: JsonInput) -> bytes:
         """A list or dict field (e.g. addresses) as canonical JSON."""
-        # Sorted keys and compact separators give one encoding per value; ensure_ascii=False keeps æøå as
-        # two UTF-8 bytes instead of six escape characters.
-        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        return self.encrypt(column, text)
+        return self.encrypt(column, canonical_json(value))
 
     def decrypt_json(self, column: str, blob: bytes) -> JsonValue:
         # json.loads can only build JsonValue shapes; the cast just tells mypy so.

@@ -20,7 +20,11 @@ from plumbing.db.types import DbConnection
 from registry.audit.log import AuditEvent, recording_arguments, recording_from
 from registry.crypto.envelope import (
     FieldCipher,
+    Randomness,
+    canonical_json,
     new_data_key,
+    new_patron_id,
+    patron_random_bytes,
     unwrap_data_key,
     wrap_data_key,
 )
@@ -99,21 +103,35 @@ INSERT_COLUMNS = (
 )
 
 
-def _encrypt(cipher: FieldCipher, column: str, value: object) -> bytes | None:
-    """One field's ciphertext: text as it is, a date in ISO form, lists (addresses, phone numbers) as JSON."""
+def _plaintext(value: object) -> str | None:
+    """One field as the text that is encrypted: text as it is, a date in ISO form, lists (addresses, phone
+    numbers) as canonical JSON."""
     if value is None:
         return None
+    if type(value) is str:  # the common case first; a str subclass (an enum, say) goes through str() below
+        return value
     if isinstance(value, dt.date):
-        return cipher.encrypt(column, value.isoformat())
+        return value.isoformat()
     if isinstance(value, list):
-        plain = [item.model_dump(mode="json") if isinstance(item, PostalAddress) else item for item in value]
-        return cipher.encrypt_json(column, plain)
-    return cipher.encrypt(column, str(value))
+        return canonical_json(
+            [item.model_dump(mode="json") if isinstance(item, PostalAddress) else item for item in value]
+        )
+    return str(value)
+
+
+def _encrypt(cipher: FieldCipher, column: str, value: object) -> bytes | None:
+    """One field's ciphertext (None stays None)."""
+    plaintext = _plaintext(value)
+    return None if plaintext is None else cipher.encrypt(column, plaintext)
+
+
+def _encrypted_values(cipher: FieldCipher, fields: PersonalFields) -> list[bytes | None]:
+    """The ciphertexts of ``fields`` in the order of ``ENCRYPTED_COLUMNS``."""
+    return cipher.encrypt_many(ENCRYPTED_COLUMNS, [_plaintext(getattr(fields, column)) for column in ENCRYPTED_COLUMNS])
 
 
 def encrypt_personal_fields(data_key: bytes, patron_id: uuid.UUID, fields: PersonalFields) -> dict[str, bytes | None]:
-    cipher = FieldCipher(data_key, patron_id)
-    return {column: _encrypt(cipher, column, getattr(fields, column)) for column in ENCRYPTED_COLUMNS}
+    return dict(zip(ENCRYPTED_COLUMNS, _encrypted_values(FieldCipher(data_key, patron_id), fields), strict=True))
 
 
 def build_patron_row(
@@ -141,13 +159,56 @@ def build_patron_row(
     )
 
 
+# Random bytes one new patron takes from a Randomness (see new_patron_values).
+PATRON_RANDOM_BYTES = patron_random_bytes(len(ENCRYPTED_COLUMNS))
+# The columns of INSERT_COLUMNS with the two a bulk import fills in last (card serial, PIN hash) at the end, so
+# that filling them in is appending to the values new_patron_values prepared.
+IMPORT_COLUMNS = (
+    *(column for column in INSERT_COLUMNS if column not in {"card_serial", "pin_hash"}),
+    "card_serial",
+    "pin_hash",
+)
+
+
+def new_patron_values(
+    keyring: KeyRing,
+    randomness: Randomness,
+    *,
+    national_id_index: bytes,
+    fields: PersonalFields,
+    home_library: str | None,
+) -> tuple[Any, ...]:
+    """A new patron as the values of ``IMPORT_COLUMNS`` but the last two (card serial, PIN hash), for bulk import.
+
+    The same encryption as :func:`build_patron_row`, with the patron ID, data key and nonces taken from
+    ``randomness`` (``PATRON_RANDOM_BYTES`` of it) instead of one system call each. The patron ID is given as
+    text (``str(uuid)``): it crosses a process boundary, where a UUID object costs several times more to pickle.
+    """
+    patron_id = new_patron_id(randomness)
+    data_key = new_data_key(randomness)
+    wrapped = wrap_data_key(keyring, data_key, patron_id, randomness)
+    ciphertexts = _encrypted_values(FieldCipher(data_key, patron_id, randomness), fields)
+    return (str(patron_id), national_id_index, wrapped, keyring.active_kek_version, *ciphertexts, home_library)
+
+
 async def insert_patron_unless_registered(connection: DbConnection, row: NewPatronRow) -> bool:
     """Insert; False if the national ID is already registered (the UNIQUE blind index decides, race-free)."""
-    placeholders = ", ".join(f"${number}" for number in range(1, len(INSERT_COLUMNS) + 1))
+    return await _insert_unless_registered(connection, INSERT_COLUMNS, row.as_tuple())
+
+
+async def insert_import_values_unless_registered(connection: DbConnection, values: tuple[Any, ...]) -> bool:
+    """:func:`insert_patron_unless_registered` for values of ``IMPORT_COLUMNS``."""
+    return await _insert_unless_registered(connection, IMPORT_COLUMNS, values)
+
+
+async def _insert_unless_registered(
+    connection: DbConnection, columns: tuple[str, ...], values: tuple[Any, ...]
+) -> bool:
+    placeholders = ", ".join(f"${number}" for number in range(1, len(columns) + 1))
     inserted = await connection.fetchval(
-        f"INSERT INTO patrons ({', '.join(INSERT_COLUMNS)}) VALUES ({placeholders}) "  # noqa: S608 - fixed names
+        f"INSERT INTO patrons ({', '.join(columns)}) VALUES ({placeholders}) "  # noqa: S608 - fixed names
         "ON CONFLICT (national_id_index) DO NOTHING RETURNING true",
-        *row.as_tuple(),
+        *values,
     )
     return bool(inserted)
 

@@ -13,8 +13,10 @@ import pytest
 from plumbing.db.pool import create_pool
 from plumbing.keys.layout import KeyLayout
 from plumbing.progress import Progress
+from registry.audit.log import seal_all, verify_chain
 from registry.bulk_import import importer
 from registry.crypto.keyring import KeyRing
+from registry.patrons import store
 from registry_contract.national_id import generate_synthetic_national_ids
 from registry_contract.pins import PinHasher
 
@@ -107,3 +109,37 @@ def test_progress_shows_rows_rate_share_and_time_left_on_a_terminal_only() -> No
     quiet.update(12_000, 0.25)
     quiet.finish()
     assert piped.getvalue() == ""
+
+
+async def test_a_patron_registered_between_the_check_and_the_copy_is_skipped_and_the_rest_loaded_audited(
+    pool: asyncpg.Pool, own_keys_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyring = KeyRing.load(KeyLayout(own_keys_dir).registry_data_dir)
+    national_ids = list(generate_synthetic_national_ids(30, seed=17))
+    # The sixteenth patron, prepared as the importer prepares it, is the one registered meanwhile.
+    preparation = importer._Preparation(keyring, allow_synthetic=True, default_library=None)
+    racing_values = preparation.prepare([(1, _lines(national_ids[15:16]))])[0][3]  # type: ignore[index]
+    (tmp_path / "patrons.jsonl").write_text(_lines(national_ids))
+    monkeypatch.setattr(importer, "BATCH_SIZE", 10)
+    real_write = importer._write
+
+    async def write_after_a_registration(
+        pool_: asyncpg.Pool, audit_key: bytes, ready: list[importer._ReadyRow], report: importer.ImportReport
+    ) -> None:
+        if any(line == 16 for line, _, _ in ready):
+            # Registered through the API (here: straight in) after the importer checked, before its COPY.
+            async with pool_.acquire() as connection:
+                assert await store.insert_import_values_unless_registered(connection, (*racing_values, 999_999, None))
+        await real_write(pool_, audit_key, ready, report)
+
+    monkeypatch.setattr(importer, "_write", write_after_a_registration)
+    report = await importer.import_patrons(
+        pool, keyring, PinHasher(keyring.pin_pepper, max_concurrency=1, time_cost=1, memory_cost=1024),
+        tmp_path / "patrons.jsonl", allow_synthetic=True, default_library=None, workers=1,
+    )  # fmt: skip
+    assert (report.loaded, report.errors, report.already_registered) == (29, [], [16])
+    assert await pool.fetchval("SELECT count(*) FROM patrons") == 30
+    async with pool.acquire() as connection:
+        await seal_all(connection, keyring.audit_key)
+        assert await connection.fetchval("SELECT count(*) FROM audit_log WHERE operation = 'import'") == 29
+        assert (await verify_chain(connection, keyring.audit_key)).intact

@@ -8,7 +8,7 @@ import uuid
 import asyncpg
 import pytest
 
-from registry.audit.log import AuditEvent, record, seal_all, seal_pending, verify_chain
+from registry.audit.log import AuditEvent, record, record_sealed_many, seal_all, seal_pending, verify_chain
 from registry.crypto.keyring import KeyRing
 from registry_contract.client import RegistryClient, card_and_pin
 from registry_contract.models import CardAuthentication, PatronRecord
@@ -153,5 +153,38 @@ async def test_parallel_accesses_are_chained_in_commit_order(
     rows = await db.fetch("SELECT operation FROM audit_log ORDER BY sequence_number")
     operations = [row["operation"] for row in rows]
     assert operations == ["register", "held_open", *["read"] * 10]
+    assert (await verify_chain(db, keyring.audit_key)).intact
+    assert await db.fetchval("SELECT count(*) FROM audit_pending") == 0
+
+
+async def test_entries_recorded_straight_into_the_chain_follow_those_committed_before_and_roll_back_whole(
+    db: asyncpg.Connection, keyring: KeyRing, registry_database_url: str
+) -> None:
+    await seal_all(db, keyring.audit_key)
+    await record(db, AuditEvent(actor="test", operation="before", purpose="ordering"))
+    access = AuditEvent(actor="admin:import", operation="import", purpose="migration")
+    imported = [str(uuid.uuid4()) for _ in range(3)]
+    async with db.transaction():
+        await record_sealed_many(db, keyring.audit_key, access, imported)
+        # Sealed while this transaction holds the lock: no other sealer can move the head until it ends.
+        other = await asyncpg.connect(registry_database_url)
+        try:
+            assert await seal_pending(other, keyring.audit_key) == 0
+        finally:
+            await other.close()
+
+    async def crash_mid_batch() -> None:
+        async with db.transaction():
+            await record_sealed_many(db, keyring.audit_key, access, imported[:1])
+            raise RuntimeError("crashed mid-batch")
+
+    with pytest.raises(RuntimeError, match="crashed"):
+        await crash_mid_batch()
+    await record(db, AuditEvent(actor="test", operation="after", purpose="ordering"))
+    await seal_all(db, keyring.audit_key)
+    rows = await db.fetch("SELECT operation, patron_id FROM audit_log ORDER BY sequence_number")
+    operations = [row["operation"] for row in rows]
+    assert operations[-5:] == ["before", "import", "import", "import", "after"]
+    assert [str(row["patron_id"]) for row in rows[-4:-1]] == imported
     assert (await verify_chain(db, keyring.audit_key)).intact
     assert await db.fetchval("SELECT count(*) FROM audit_pending") == 0
