@@ -155,11 +155,22 @@ def evaluate_targets(
             cores=cores, shared=shared,
         )  # fmt: skip
     for name, text in (("initial_import", "initial load"), ("bulk_import", "per-round import")):
-        ratio = summary.get(name, {}).get("ratio")
-        targets.append(_target(f"{text}: rate ≥ 0.5 x raw COPY into the same indexes", ratio, 0.5, (ratio or 0) >= 0.5,
-                               "validation and envelope encryption (AES-GCM per field, a fresh data key per patron) "
-                               "cost Python CPU per row in the worker processes, and every row's audit entry is "
-                               "chained; raw COPY does none of that; " + shared))  # fmt: skip
+        entry = summary.get(name, {})
+        baseline = summary.get(entry.get("baseline") or "", {})
+        ratio = entry.get("ratio")
+        start_up = (
+            " and starting the worker processes (about a second) weighs on a small import"
+            if name == ("bulk_import")
+            else ""
+        )
+        targets.append(_target(
+            f"{text}: rate ≥ 0.5 x raw COPY into the same indexes", ratio, 0.5, (ratio or 0) >= 0.5,
+            f"CPU per row on {shared}: {entry.get('server_cpu_ms_per_op')} ms in the importer and its worker "
+            f"processes (validation, national-ID checks, the blind index, a fresh data key and a nonce per "
+            f"field, AES-GCM, the chained audit entry) and {entry.get('database_cpu_ms_per_op')} ms in PostgreSQL "
+            f"(foreign keys and the audit chain as well), against {baseline.get('server_cpu_ms_per_op')} + "
+            f"{baseline.get('database_cpu_ms_per_op')} ms for the raw COPY{start_up}",
+        ))  # fmt: skip
     rate = summary.get("initial_import", {}).get("rate")
     seconds_per_million = round(1_000_000 / rate, 1) if rate else None
     targets.append(_target(f"1 M patrons imported in under 60 s (from {patrons} loaded)", seconds_per_million, 60.0,
@@ -186,8 +197,9 @@ def _server_targets(
             f"PostgreSQL CPU (the trivial handler {trivial_cpu} ms and none). Its floor, one read of the row per "
             f"request from the same server (select_mtls), reaches {select.get('ratio')} x trivial at "
             f"{select.get('server_cpu_ms_per_op')} + {select.get('database_cpu_ms_per_op')} ms; on top of that a "
-            "lookup records the access in the audit log (an insert per lookup, sealed into the chain), "
-            "authenticates the library and decrypts the record"
+            "lookup authenticates the library, records the access in the audit log (grouped inserts, sealed into "
+            "the chain) and decrypts the record"
+            + ("; the target lies above even this floor" if (select.get("ratio") or 1) < 0.35 else "")
         )
         targets.append(_target(f"{name}{label}: rate ≥ 0.35 x trivial mTLS", ratio, 0.35, (ratio or 0) >= 0.35, bound))
         targets.append(_target(f"{name}{label}: p99 ≤ 15 ms at concurrency 16", p99, 15.0,

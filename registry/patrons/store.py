@@ -238,7 +238,8 @@ async def fetch_patron_row_where(
 async def read_patron_row(
     connection: DbConnection, *, where: str, arguments: tuple[object, ...], access: AuditEvent
 ) -> asyncpg.Record | None:
-    """One patron, with the access recorded in the same statement (so no transaction is needed for reads)."""
+    """One patron, with the access recorded in the same statement (inside a transaction that counts the read:
+    an unlinked lookup). Reads on their own record through ``RegistryCore.accesses`` instead."""
     return await connection.fetchrow(
         f"""
         WITH found AS (SELECT {PATRON_COLUMNS} FROM patrons p WHERE {where}),
