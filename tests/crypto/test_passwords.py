@@ -3,10 +3,13 @@ still verify, the pepper is optional, and an unknown user costs one verification
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
 import secrets
+import select
+import signal
 import threading
 
 import pytest
@@ -127,7 +130,12 @@ def test_a_forked_child_gets_hashing_threads_of_its_own() -> None:
         os._exit(0)
     os.close(writer)
     try:
+        # Bounded: a child that hangs fails the test instead of the whole run.
+        readable, _, _ = select.select([reader], [], [], 30)
+        assert readable, "the forked child did not answer"
         assert os.read(reader, 100) == b"ran"
     finally:
         os.close(reader)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
         os.waitpid(child, 0)

@@ -73,11 +73,17 @@ async def test_a_failed_statement_fails_every_read_waiting_on_it_and_records_non
     async with db.transaction():
         await db.execute("LOCK TABLE audit_pending IN ACCESS EXCLUSIVE MODE")
         waiting = [asyncio.ensure_future(recorder.record(_read_by(name))) for name in ("asker", "sandnes")]
-        await asyncio.sleep(0.3)
-        # The database ends the recorder's connection mid-statement (a failover, an administrator).
-        await db.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE relation = 'audit_pending'::regclass AND NOT granted"
-        )
+        # The database ends the recorder's connection mid-statement (a failover, an administrator), once the
+        # statement waits for the table.
+        for _ in range(600):
+            terminated = await db.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_locks "
+                "WHERE relation = 'audit_pending'::regclass AND NOT granted"
+            )
+            if terminated:
+                break
+            await asyncio.sleep(0.05)
+        assert terminated, "the recorder's statement never waited for the table"
         outcomes = await asyncio.wait_for(asyncio.gather(*waiting, return_exceptions=True), 10)
     assert all(isinstance(outcome, asyncpg.PostgresError | asyncpg.InterfaceError | OSError) for outcome in outcomes)
     assert await _pending(db) == []
