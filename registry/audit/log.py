@@ -1,11 +1,12 @@
 """Recording, sealing and verifying the hash-chained audit log.
 
-An access is recorded in ``audit_pending`` inside the transaction of the access (it commits or rolls back
-with it) and without any lock, so audited requests run in parallel. A single sealer — whichever registry
-instance holds the sealing lock — moves committed entries into ``audit_log`` in commit order, giving each its
-sequence number and hash: an HMAC (audit key, kept outside the database) over the previous entry's hash and
-the entry's own fields. Someone who can write to the database but lacks the key cannot forge a consistent
-chain; editing, inserting or deleting a sealed row breaks every link from there on.
+An access is recorded in ``audit_pending`` inside the transaction of the access (it commits or rolls back with
+it) and without any lock, so audited requests run in parallel; a read outside any transaction is answered once
+its entry is committed, written together with the other reads of that moment (``accesses``). A single sealer —
+whichever registry instance holds the sealing lock — moves committed entries into ``audit_log`` in commit order,
+giving each its sequence number and hash: an HMAC (audit key, kept outside the database) over the previous
+entry's hash and the entry's own fields. Someone who can write to the database but lacks the key cannot forge a
+consistent chain; editing, inserting or deleting a sealed row breaks every link from there on.
 """
 
 from __future__ import annotations
