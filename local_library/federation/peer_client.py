@@ -9,24 +9,34 @@ Three kinds of call (see ``peer_server`` for the called side):
   it from the node's outbox, which retries with the same key until the other node answers.
 
 Failures: ``PeerUnavailableError`` when no usable answer came (``reason``: ``not_reachable`` — refused, reset,
-unknown library or no node URL; ``timed_out``; ``failed`` — the other node answered 5xx), ``PeerRefusedError``
-for a 4xx with the other node's problem code.
+unknown library, no node URL, or a node that is not that library's; ``timed_out``; ``failed`` — the other node
+answered 5xx), ``PeerRefusedError`` for a 4xx with the other node's problem code.
+
+Every answer is checked to come from the library called: the node's server certificate (from the registry's
+CA, like every library's) must be the one issued for that library, or a wrong URL in the directory, or a
+node answering for another, would have this node act on another library's answer.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import ssl
 from typing import Any, Literal, TypeVar
 
 import aiohttp
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 from pydantic import BaseModel, ValidationError
 
 from local_library.federation.directory import CachedDirectory
 from plumbing.errors import DomainError
+from plumbing.keys.pki import library_node_common_name
 
 ResponseT = TypeVar("ResponseT", bound=BaseModel)
 UnavailableReason = Literal["not_reachable", "timed_out", "failed"]
 STATEMENT_SCHEME = "Statement"
+logger = logging.getLogger(__name__)
 
 
 class PeerUnavailableError(Exception):
@@ -63,8 +73,9 @@ class PeerClient:
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(ssl=self._ssl_context, limit=64), raise_for_status=False
-            )
+                connector=aiohttp.TCPConnector(ssl=self._ssl_context, limit=64), raise_for_status=False,
+                response_class=_IdentifiedResponse,
+            )  # fmt: skip
         return self._session
 
     async def call_for_patron(
@@ -107,6 +118,10 @@ class PeerClient:
         timeout = aiohttp.ClientTimeout(total=timeout_seconds or self._timeout_seconds)
         try:
             async with self._http().request(method, url, json=payload, headers=headers, timeout=timeout) as response:
+                answered_by = response.server_common_name if isinstance(response, _IdentifiedResponse) else None
+                if answered_by != library_node_common_name(library_id):
+                    logger.warning("the node at %s is not %s's node; its answer is ignored", url, library_id)
+                    raise PeerUnavailableError(library_id, "not_reachable")
                 if response.status >= 500:
                     raise PeerUnavailableError(library_id, "failed", response.status)
                 data = await response.json(content_type=None) if response.content_length != 0 else None
@@ -121,6 +136,27 @@ class PeerClient:
                 str(problem.get("title", "")),
             )  # fmt: skip
         return data
+
+
+class _IdentifiedResponse(aiohttp.ClientResponse):
+    """A response that knows whose certificate the answering node presented (read when the answer starts: the
+    connection may be handed back to the pool before the caller looks)."""
+
+    server_common_name: str | None = None
+
+    async def start(self, connection: aiohttp.connector.Connection) -> aiohttp.ClientResponse:
+        transport = connection.transport
+        ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+        certificate = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        self.server_common_name = _common_name(certificate) if certificate else None
+        return await super().start(connection)
+
+
+@functools.lru_cache(maxsize=256)
+def _common_name(certificate_der: bytes) -> str | None:
+    # Parsed once per certificate: a keep-alive connection presents the same one on every call.
+    names = x509.load_der_x509_certificate(certificate_der).subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else None
 
 
 def _parse(library_id: str, response_model: type[ResponseT], data: Any) -> ResponseT:

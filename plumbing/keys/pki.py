@@ -238,6 +238,11 @@ def _general_name(name: str) -> x509.GeneralName:
         return x509.DNSName(name)
 
 
+def library_node_common_name(library_id: str) -> str:
+    """The subject of a library node's server certificate: what a calling node checks it reached."""
+    return f"{library_id} library node"
+
+
 def _issue_server_certificate(
     layout: KeyLayout, key_path: Path, certificate_path: Path, common_name: str, server_names: Sequence[str]
 ) -> None:
@@ -449,7 +454,7 @@ def add_library(
         layout,
         layout.library_server_key(library_id),
         layout.library_server_certificate(library_id),
-        common_name=f"{library_id} library node",
+        common_name=library_node_common_name(library_id),
         server_names=server_names,
     )
     credential = secrets.token_urlsafe(32)

@@ -74,6 +74,27 @@ async def test_a_node_calls_another_with_its_library_certificate(
         assert unreachable.value.reason == "not_reachable"
 
 
+async def test_an_answer_from_another_librarys_node_is_not_taken_for_the_library_called(
+    registry: RunningRegistry,  # noqa: F811
+    start_node: NodeFactory,  # noqa: F811
+    set_federation_profile: ProfileSetter,
+) -> None:
+    """A wrong node URL in the directory (a typo, a moved node, a node answering for another): the certificate
+    the answering node presents is Sandnes's, not Oslo's, so its answer is not taken for Oslo's."""
+    asker = await start_node("asker", registry.api_url)
+    sandnes = await start_node("sandnes", registry.api_url)
+    assert sandnes.library.peer_url is not None
+    await set_federation_profile("oslo", sandnes.library.peer_url)
+    await set_federation_profile("sandnes", sandnes.library.peer_url)
+
+    with pytest.raises(PeerUnavailableError) as wrong_node:
+        await _peers(asker).read_library("oslo", "/peer/v1/whoami", WhoAmI)
+    assert wrong_node.value.reason == "not_reachable"
+    # The same node, called as Sandnes's, is Sandnes.
+    answer = await _peers(asker).read_library("sandnes", "/peer/v1/whoami", WhoAmI)
+    assert answer.library_id == "sandnes"
+
+
 async def test_the_peer_listener_refuses_a_caller_without_a_current_library_certificate(
     registry: RunningRegistry,  # noqa: F811
     start_node: NodeFactory,  # noqa: F811
