@@ -158,11 +158,8 @@ def evaluate_targets(
         entry = summary.get(name, {})
         baseline = summary.get(entry.get("baseline") or "", {})
         ratio = entry.get("ratio")
-        start_up = (
-            " and starting the worker processes (about a second) weighs on a small import"
-            if name == ("bulk_import")
-            else ""
-        )
+        small = name == "bulk_import"
+        start_up = " and starting the worker processes (about a second) weighs on a small import" if small else ""
         targets.append(_target(
             f"{text}: rate ≥ 0.5 x raw COPY into the same indexes", ratio, 0.5, (ratio or 0) >= 0.5,
             f"CPU per row on {shared}: {entry.get('server_cpu_ms_per_op')} ms in the importer and its worker "

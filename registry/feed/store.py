@@ -60,7 +60,7 @@ async def read_changes_json(connection: DbConnection, library_id: str, cursor: s
 
     Encoded here rather than through the model: every value comes from the registry's own table in the
     contract's shape already, and building a model per row cost more than reading the page (issue 15).
-    tests/registry/test_changes.py checks the document against ``ChangePage``.
+    tests/registry/test_change_feed.py checks the document against ``ChangePage``.
     """
     after_transaction, after_sequence = decode_cursor(cursor)
     rows = await connection.fetch(

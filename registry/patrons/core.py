@@ -51,6 +51,12 @@ class Caller:
     def library(cls, library_id: str) -> Caller:
         return cls(actor=f"library:{library_id}", library_id=library_id)
 
+    def access(self, operation: str, purpose: str, patron_id: uuid.UUID | None) -> AuditEvent:
+        """This caller's audit entry for ``operation`` on ``patron_id`` (None: no patron, or none found)."""
+        return AuditEvent(
+            actor=self.actor, library_id=self.library_id, operation=operation, purpose=purpose, patron_id=patron_id
+        )
+
 
 @dataclass(frozen=True)
 class RegistryCore:
@@ -85,10 +91,7 @@ class RegistryCore:
     async def audit(
         self, connection: DbConnection, caller: Caller, operation: str, purpose: str, patron_id: uuid.UUID | None
     ) -> None:
-        event = AuditEvent(
-            actor=caller.actor, library_id=caller.library_id, operation=operation, purpose=purpose, patron_id=patron_id
-        )
-        await record(connection, event)
+        await record(connection, caller.access(operation, purpose, patron_id))
 
     async def in_transaction(self, work: Callable[[DbConnection], Awaitable[ResultT]]) -> ResultT:
         async with self.pool.acquire() as connection, connection.transaction():

@@ -12,7 +12,6 @@ import asyncpg
 
 from plumbing.db.types import DbConnection
 from plumbing.errors import DomainError
-from registry.audit.log import AuditEvent
 from registry.crypto.envelope import blind_index
 from registry.patrons import store
 from registry.patrons.core import Caller, RegistryCore
@@ -31,12 +30,7 @@ async def _read(
     async with core.pool.acquire() as connection:
         row = await store.fetch_patron_row_where(connection, where=where, arguments=arguments)
     if row is not None:
-        await core.accesses.record(
-            AuditEvent(
-                actor=caller.actor, library_id=caller.library_id, operation=operation, purpose=purpose,
-                patron_id=row["patron_id"],
-            )
-        )  # fmt: skip
+        await core.accesses.record(caller.access(operation, purpose, row["patron_id"]))
     return row
 
 
@@ -106,9 +100,7 @@ async def _lookup(
         if refusal is not None:
             await core.audit(connection, caller, f"{operation}_refused", purpose, None)
             return refusal
-        access = AuditEvent(
-            actor=caller.actor, library_id=library_id, operation=operation, purpose=purpose, patron_id=None
-        )
+        access = caller.access(operation, purpose, None)
         row = await store.read_patron_row(connection, where=where, arguments=(argument,), access=access)
         if row is None:
             await core.audit(connection, caller, operation, purpose, None)
